@@ -1,0 +1,96 @@
+"""The checkpoint format: one file holds everything to sample, evaluate or resume a run.
+
+A checkpoint is a dict of plain tensors and Python values (config, vocabulary, weights,
+optimizer and schedule state, step, data position, carried hidden state, RNG state, metrics)
+so it loads with `torch.load(weights_only=True)`, which refuses pickled code. Files are
+written atomically: a temporary file in the same directory, fsync, then rename.
+"""
+
+import pickle
+from pathlib import Path
+
+import torch
+
+from charrnn.config import RunConfig
+from charrnn.errors import UserError
+from charrnn.files import write_atomic
+from charrnn.vocab import Vocabulary
+
+FORMAT = "charrnn-checkpoint"
+VERSION = 1
+LAST, BEST = "last.pt", "best.pt"
+
+
+def save(payload, path):
+    """Write a checkpoint atomically (see charrnn.files.write_atomic)."""
+    payload = {"format": FORMAT, "version": VERSION, **payload}
+    write_atomic(path, lambda handle: torch.save(payload, handle))
+
+
+def resolve_path(path, prefer=BEST):
+    """A checkpoint file, or a run directory (its best checkpoint, else its last)."""
+    path = Path(path)
+    if path.is_dir():
+        for name in (prefer, LAST, BEST):
+            if (path / name).is_file():
+                return path / name
+        raise UserError(f"{path} holds no checkpoint ({LAST} or {BEST}); is it a run directory?")
+    if not path.exists():
+        raise UserError(f"no such checkpoint or run directory: {path}")
+    return path
+
+
+def load(path, prefer=BEST):
+    """Load and check a checkpoint; every way it can be wrong becomes one clear UserError."""
+    path = resolve_path(path, prefer)
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        if "weights_only" in str(error) or "Unsupported global" in str(error):
+            raise UserError(f"refusing to load {path}: it holds pickled objects beyond plain "
+                            "tensors, which could run code; it was not written by charrnn") from None
+        raise UserError(f"{path} is not a charrnn checkpoint (unreadable: {first_line(error)})") from None
+    except Exception as error:  # torch raises many kinds on a damaged file; all mean the same
+
+        raise UserError(f"{path} is not a readable checkpoint; it may be truncated or corrupt "
+                        f"({first_line(error)})") from None
+    check_format(payload, path)
+    return payload
+
+
+def check_format(payload, path):
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise UserError(f"{path} is not a charrnn checkpoint")
+    version = payload.get("version")
+    if not isinstance(version, int) or version > VERSION:
+        raise UserError(f"{path} uses checkpoint format {version!r}, newer than this charrnn "
+                        f"reads ({VERSION}); upgrade charrnn")
+    missing = [k for k in ("config", "vocab", "model") if k not in payload]
+    if missing:
+        raise UserError(f"{path} is an incomplete checkpoint (missing {', '.join(missing)})")
+
+
+def first_line(error):
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def restore_model(payload, device="cpu"):
+    """The model, vocabulary and run config a checkpoint describes, weights loaded."""
+    from charrnn.model import CharRNN
+
+    config = RunConfig.from_dict(payload["config"])
+    vocab = Vocabulary(payload["vocab"])
+    model = CharRNN(len(vocab), config.model)
+    model.load_state_dict(payload["model"])
+    return model.to(device), vocab, config
+
+
+def numbered_name(step):
+    return f"step-{step:08d}.pt"
+
+
+def prune_numbered(run_dir, keep):
+    """Delete the oldest numbered checkpoints so at most `keep` remain."""
+    numbered = sorted(Path(run_dir).glob("step-*.pt"))
+    for old in numbered[: max(0, len(numbered) - keep)]:
+        old.unlink(missing_ok=True)

@@ -1,0 +1,59 @@
+"""The `charrnn` command group. Each command lives in a module of this package named for it;
+the modules import only click at the top, so `charrnn --help` stays fast."""
+
+import signal
+import sys
+
+import click
+
+from charrnn import __version__
+from charrnn.errors import UserError
+
+# Commands register themselves here: name -> "module:function". Listed, not imported,
+# so a command's module is only loaded when that command (or the command list) is needed.
+COMMANDS = {
+    "train": "charrnn.cli.train:train",
+    "sample": "charrnn.cli.sample:sample",
+}
+
+
+class CommandGroup(click.Group):
+    """Loads commands lazily and turns a UserError into one line on stderr, no traceback."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module_name, attr = COMMANDS[name].split(":")
+        module = __import__(module_name, fromlist=[attr])
+        return getattr(module, attr)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except UserError as error:
+            raise click.ClickException(str(error)) from None
+        except BrokenPipeError:
+            # `charrnn sample ... | head` closes our stdout early; that is not an error.
+            sys.stderr.close()
+            sys.exit(0)
+
+
+@click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="charrnn")
+def main():
+    """Train character-level LSTM, GRU and vanilla RNN models on text or folk tunes,
+    then sample from them.
+
+    \b
+    Examples:
+      charrnn train                                  # folk tunes, a few minutes on a CPU
+      charrnn sample runs/folk --abc -n 5 --out tunes --midi
+      charrnn train --corpus my.txt --out runs/mine --max-time 10m
+      charrnn sample runs/mine --prime "The " --temperature 0.8 --length 500
+    """
+    # Die quietly on a closed pipe rather than with a traceback.
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)

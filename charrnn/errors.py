@@ -1,0 +1,5 @@
+"""The one exception a user's mistake becomes; the CLI prints it as a single line."""
+
+
+class UserError(Exception):
+    """Bad input a user can fix: a path, a flag value, a corrupt checkpoint, malformed ABC."""

@@ -1,0 +1,1 @@
+"""ABC music notation: tune corpora, validity checks and rendering to MIDI."""

@@ -1,0 +1,99 @@
+import os
+import pickle
+
+import pytest
+import torch
+
+from charrnn import checkpoint
+from charrnn.config import RunConfig
+from charrnn.errors import UserError
+from charrnn.model import CharRNN
+
+
+def good_payload():
+    config = RunConfig()
+    config.model.hidden, config.model.embedding = 4, 3
+    return {"config": config.to_dict(), "vocab": list("abc"),
+            "model": CharRNN(3, config.model).state_dict()}
+
+
+def test_round_trip_restores_model(tmp_path):
+    payload = good_payload()
+    checkpoint.save(payload, tmp_path / "last.pt")
+    model, vocab, config = checkpoint.restore_model(checkpoint.load(tmp_path))
+    assert vocab.chars == ["a", "b", "c"] and config.model.hidden == 4
+    for name, tensor in payload["model"].items():
+        assert torch.equal(model.state_dict()[name], tensor)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_run_directory_prefers_best_then_last(tmp_path):
+    checkpoint.save(good_payload(), tmp_path / "last.pt")
+    assert checkpoint.resolve_path(tmp_path).name == "last.pt"
+    checkpoint.save(good_payload(), tmp_path / "best.pt")
+    assert checkpoint.resolve_path(tmp_path).name == "best.pt"
+    assert checkpoint.resolve_path(tmp_path, prefer=checkpoint.LAST).name == "last.pt"
+
+
+class Payload:
+    """Unpickling this would create a file: a checkpoint must never run it."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __reduce__(self):
+        return (open, (self.target, "w"))
+
+
+def test_malicious_pickle_is_refused_and_never_runs(tmp_path):
+    target = tmp_path / "pwned"
+    path = tmp_path / "evil.pt"
+    torch.save({"format": checkpoint.FORMAT, "version": 1, "x": Payload(str(target))}, path)
+    with pytest.raises(UserError, match="refusing to load"):
+        checkpoint.load(path)
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p.write_text("hello"), "not a readable checkpoint"),
+    (lambda p: p.write_bytes(b""), "not a readable checkpoint"),
+    (lambda p: torch.save({"weights": torch.ones(2)}, p), "not a charrnn checkpoint"),
+    (lambda p: torch.save({"format": checkpoint.FORMAT, "version": 99}, p), "format 99, newer"),
+    (lambda p: torch.save({"format": checkpoint.FORMAT, "version": 1}, p), "incomplete"),
+    (lambda p: p.write_bytes(pickle.dumps([1, 2])), "not"),
+])
+def test_bad_files_give_clear_errors(tmp_path, make, message):
+    path = tmp_path / "x.pt"
+    make(path)
+    with pytest.raises(UserError, match=message):
+        checkpoint.load(path)
+
+
+def test_truncated_checkpoint(tmp_path):
+    checkpoint.save(good_payload(), tmp_path / "full.pt")
+    data = (tmp_path / "full.pt").read_bytes()
+    for cut in (10, len(data) // 2, len(data) - 10):
+        (tmp_path / "cut.pt").write_bytes(data[:cut])
+        with pytest.raises(UserError, match="truncated or corrupt"):
+            checkpoint.load(tmp_path / "cut.pt")
+
+
+def test_failed_save_leaves_the_old_file(tmp_path, monkeypatch):
+    checkpoint.save(good_payload(), tmp_path / "last.pt")
+    before = (tmp_path / "last.pt").read_bytes()
+
+    def explode(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", explode)
+    with pytest.raises(OSError):
+        checkpoint.save(good_payload(), tmp_path / "last.pt")
+    assert (tmp_path / "last.pt").read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["last.pt"]
+
+
+def test_prune_keeps_the_newest(tmp_path):
+    for step in (5, 10, 15, 20):
+        (tmp_path / checkpoint.numbered_name(step)).write_bytes(b"x")
+    checkpoint.prune_numbered(tmp_path, keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["step-00000015.pt", "step-00000020.pt"]

@@ -1,0 +1,97 @@
+import json
+
+import pytest
+import torch
+
+from charrnn import checkpoint
+from charrnn.errors import UserError
+from charrnn.training import Trainer
+from conftest import tiny_config
+
+
+def metrics(run_dir):
+    lines = (run_dir / "metrics.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
+def test_loss_falls_to_near_zero_on_a_repetitive_corpus(tmp_path, kind):
+    corpus = tmp_path / "abc.txt"
+    corpus.write_text("abcdefgh" * 300, encoding="utf-8")
+    config = tiny_config(corpus, model=kind, max_steps=150, eval_every=50, lr=2e-2)
+    outcome = Trainer(config, tmp_path / "run", progress_bar=False).run()
+    scores = metrics(tmp_path / "run")
+    assert scores[0]["val_loss"] > 4 * scores[-1]["val_loss"]
+    assert outcome.last_eval["val_loss"] < 0.05 and outcome.last_eval["val_accuracy"] > 0.99
+
+
+def test_run_directory_contents(tmp_path, corpus_file):
+    Trainer(tiny_config(corpus_file), tmp_path / "run", progress_bar=False).run()
+    names = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert names == ["best.pt", "config.toml", "last.pt", "metrics.jsonl"]
+    record = metrics(tmp_path / "run")[0]
+    assert {"step", "train_loss", "val_loss", "val_bpc", "val_accuracy", "lr"} <= set(record)
+    assert record["val_bpc"] == pytest.approx(record["val_loss"] / 0.6931471805599453)
+
+
+@pytest.mark.parametrize("kind, dropout", [("lstm", 0.3), ("gru", 0.0)])
+def test_resume_is_exact(tmp_path, corpus_file, kind, dropout):
+    """N steps straight == N/2 steps, interrupt, resume for N/2: bitwise equal weights and
+    metrics (data order, carried state, dropout RNG, optimizer and schedule state)."""
+    def config():
+        return tiny_config(corpus_file, model=kind, layers=2, dropout=dropout, max_steps=40,
+                           eval_every=10, schedule="cosine", optimizer="adamw", warmup_steps=5)
+
+    Trainer(config(), tmp_path / "straight", progress_bar=False).run()
+    first = Trainer(config(), tmp_path / "halves", progress_bar=False)
+    advance = first.advance_position
+
+    def interrupt_at_15():  # as Ctrl-C would, mid-epoch and between evaluations
+        advance()
+        if first.progress.step == 15:
+            first.stop_signal = "SIGINT"
+
+    first.advance_position = interrupt_at_15
+    assert first.run().reason == "interrupted"
+    payload = checkpoint.load(tmp_path / "halves", prefer=checkpoint.LAST)
+    assert payload["progress"]["step"] == 15
+    Trainer(config(), tmp_path / "halves", resume=payload, progress_bar=False).run()
+
+    straight = checkpoint.load(tmp_path / "straight", prefer=checkpoint.LAST)
+    resumed = checkpoint.load(tmp_path / "halves", prefer=checkpoint.LAST)
+    for name, tensor in straight["model"].items():
+        assert torch.equal(tensor, resumed["model"][name]), name
+    scheduled = [m for m in metrics(tmp_path / "halves") if m["scheduled"]]
+    for a, b in zip(metrics(tmp_path / "straight"), scheduled, strict=True):
+        a.pop("elapsed"), b.pop("elapsed")
+        assert a == b
+
+
+def test_early_stopping(tmp_path, corpus_file):
+    config = tiny_config(corpus_file, max_steps=1000, eval_every=5, patience=2, lr=5.0,
+                         optimizer="sgd", clip=0.0)
+    outcome = Trainer(config, tmp_path / "run", progress_bar=False).run()
+    assert outcome.reason == "patience" and outcome.step < 1000
+
+
+def test_max_epochs(tmp_path, corpus_file):
+    config = tiny_config(corpus_file, max_steps=0, max_epochs=2)
+    outcome = Trainer(config, tmp_path / "run", progress_bar=False).run()
+    assert outcome.reason == "max_epochs" and outcome.epoch == 2
+
+
+def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, corpus_file, monkeypatch):
+    config = tiny_config(corpus_file, max_steps=40, eval_every=5)
+    trainer = Trainer(config, tmp_path / "run", progress_bar=False)
+    original = trainer.model.forward
+
+    def poisoned(tokens, state=None):
+        logits, state = original(tokens, state)
+        return (logits * float("nan") if trainer.progress.step >= 12 else logits), state
+
+    monkeypatch.setattr(trainer.model, "forward", poisoned)
+    with pytest.raises(UserError, match="NaN or infinite"):
+        trainer.run()
+    good = checkpoint.load(tmp_path / "run", prefer=checkpoint.LAST)
+    assert good["progress"]["step"] == 10
+    assert all(torch.isfinite(t).all() for t in good["model"].values())
