@@ -53,9 +53,9 @@ class TrainConfig:
     decay_rate: float = 0.5
     min_lr_ratio: float = 0.1  # cosine: final lr as a fraction of --lr
     clip: float = 5.0  # global gradient norm; 0 turns clipping off
-    max_steps: int = 0  # 0: no step limit
+    max_steps: int = 5000  # 0: no step limit
     max_epochs: int = 0  # 0: no epoch limit
-    max_time: str = ""  # wall-clock budget such as "90s", "3m", "1h"; empty: none
+    max_time: str = ""  # wall-clock budget such as "90s", "3m", "1h"; empty or 0: none
     eval_every: int = 200
     eval_batches: int = 0  # 0: the whole validation split
     patience: int = 0  # evaluations without improvement before stopping; 0: never
@@ -168,8 +168,8 @@ def toml_value(value):
 
 
 def parse_duration(text):
-    """'90', '90s', '3m', '1.5h' -> seconds; '' -> None."""
-    if not text:
+    """'90', '90s', '3m', '1.5h' -> seconds; '' or '0' -> None (no limit)."""
+    if not text or text.strip() in ("0", "0s", "0m", "0h"):
         return None
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
     if not match:
