@@ -14,6 +14,8 @@ from charrnn.errors import UserError
 COMMANDS = {
     "train": "charrnn.cli.train:train",
     "sample": "charrnn.cli.sample:sample",
+    "corpus": "charrnn.cli.music:corpus",
+    "abc-check": "charrnn.cli.music:abc_check",
 }
 
 
