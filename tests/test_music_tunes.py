@@ -151,3 +151,8 @@ def test_read_abc_file_decodes_utf8_or_latin1(tmp_path, data, text):
     path = tmp_path / "tunes.abc"
     path.write_bytes(data)
     assert read_abc_file(path) == text
+
+
+def test_normalise_drops_bibliographic_header_fields_only():
+    tune = "X:7\nT: A Reel\nB: O'Neill's 7\nZ:someone\nR:reel\nM:4/4\nL:1/8\nK:D\nN:not a header\n|:ABcd efga:|\n"
+    assert normalise_tune(tune) == "X:1\nT:A Reel\nR:reel\nM:4/4\nL:1/8\nK:D\nN:not a header\n|:ABcd efga:|\n"

@@ -41,12 +41,13 @@ def _check_name(name: str) -> None:
 
 def _dedupe(tunes: list[tuple[str, str]], by_number: bool) -> list[str]:
     """Normalised tunes without repeats, first kept: repeats are exact copies, or (with
-    by_number) tunes sharing a book number. `tunes` holds (raw, normalised) pairs."""
+    by_number) tunes sharing a book number. `tunes` holds (raw, normalised) pairs. A repeat
+    left in could sit in both the training and the validation split."""
     seen, kept = set(), []
     for raw, tune in tunes:
-        key = tune_field(raw, "X") if by_number else tune
-        if key not in seen:
-            seen.add(key)
+        keys = {tune, ("X", tune_field(raw, "X"))} if by_number else {tune}
+        if not keys & seen:
+            seen |= keys
             kept.append(tune)
     return kept
 

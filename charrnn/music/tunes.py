@@ -86,15 +86,37 @@ def split_tunes(text: str) -> list[str]:
     return tunes
 
 
+# Header fields about a tune's paper trail rather than its music: book, notes, transcriber,
+# source, discography, file, history, origin, area, group. A model trained on them spends
+# capacity inventing transcribers' names and prints them into every tune it writes.
+BIBLIOGRAPHIC_FIELDS = frozenset("BNZSDFHOAG")
+
+
 def normalise_tune(tune: str) -> str:
     """One tune in the form a model trains on: `\\n` line ends, no trailing spaces, no blank
     lines, header renumbered `X:1` (reference numbers are arbitrary and would waste the
-    model's capacity; sampling renumbers tunes anyway), ending in exactly one `\\n`."""
+    model's capacity; sampling renumbers tunes anyway), bibliographic header fields dropped
+    and `T: x` written `T:x`, ending in exactly one `\\n`."""
     lines = [line.rstrip() for line in re.split(r"\r\n|\r|\n", tune)]
     lines = [line for line in lines if line]
-    if lines and lines[0].startswith("X:"):
+    if not lines:
+        return ""
+    if lines[0].startswith("X:"):
         lines[0] = "X:1"
-    return "\n".join(lines) + "\n" if lines else ""
+    return "\n".join(tidy_header(lines)) + "\n"
+
+
+def tidy_header(lines: list[str]) -> list[str]:
+    """Drop bibliographic fields from the header (up to K:) and the space after a field's colon."""
+    out, in_header = [], True
+    for line in lines:
+        if in_header and _FIELD.match(line):
+            if line[0] in BIBLIOGRAPHIC_FIELDS:
+                continue
+            line = line[:2] + line[2:].lstrip()
+            in_header = line[0] != "K"
+        out.append(line)
+    return out
 
 
 def join_tunes(tunes) -> str:
