@@ -68,15 +68,11 @@ def option_for(field, default):
     if field.type is bool:
         return click.option(f"{flag}/--no-{flag[2:]}", field.name, default=None, help=help_text)
     if field.name in CHOICES:
-        kind = click.Choice(CHOICES[field.name])
-    else:
-        kind = {int: int, float: float, str: str}[field.type]
-    return click.option(flag, field.name, type=kind, default=None, help=help_text,
-                        metavar=metavar(field.type))
-
-
-def metavar(kind):
-    return {int: "N", float: "X", str: "TEXT"}.get(kind)
+        return click.option(flag, field.name, type=click.Choice(CHOICES[field.name]),
+                            default=None, help=help_text)
+    metavar = {int: "N", float: "X", str: "TEXT"}[field.type]
+    return click.option(flag, field.name, type=field.type, default=None, help=help_text,
+                        metavar=metavar)
 
 
 def given(flags):

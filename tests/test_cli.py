@@ -1,0 +1,95 @@
+"""End to end through the command line, as a user runs it."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from charrnn.cli import main
+
+TINY = ["--config", "tiny", "--hidden", "16", "--embedding", "8", "--batch-size", "4",
+        "--seq-len", "16", "--eval-every", "10", "--no-progress"]
+
+
+def run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return result
+
+
+@pytest.fixture
+def trained(tmp_path, corpus_file):
+    result = run("train", "--corpus", corpus_file, "--out", tmp_path / "run", "--max-steps", 20, *TINY)
+    assert result.exit_code == 0, result.output
+    return tmp_path / "run"
+
+
+def steps_logged(run_dir):
+    return [json.loads(line)["step"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_train_sample_twice_with_one_seed_and_resume(trained):
+    assert "Stopped at step 30" in run("train", "--resume", trained, "--max-steps", 30, "--no-progress").output
+    assert steps_logged(trained) == [10, 20, 30]
+    first = run("sample", trained, "--seed", 5, "--length", 80, "--prime", "the ")
+    second = run("sample", trained, "--seed", 5, "--length", 80, "--prime", "the ")
+    assert first.exit_code == 0 and first.output == second.output
+    assert first.output.startswith("the ") and len(first.output) == len("the ") + 80 + 1
+
+
+def test_sample_to_a_file_with_several_samples(trained, tmp_path):
+    out = tmp_path / "samples.txt"
+    result = run("sample", trained, "-n", 3, "--length", 30, "--seed", 1, "-o", out, "--top-k", 3)
+    assert result.exit_code == 0
+    assert len(out.read_text(encoding="utf-8").split("\n\n")) == 3
+
+
+def test_temperature_table(trained):
+    result = run("sample", trained, "--temperature", "0.5,1.0", "--greedy", "--seed", 2, "--length", 20)
+    labels = [line for line in result.output.splitlines() if line.startswith("--- temperature")]
+    assert labels == ["--- temperature 0.5 ---", "--- temperature 1 ---", "--- temperature 0 (greedy) ---"]
+
+
+def test_existing_run_is_not_clobbered(trained, corpus_file):
+    before = (trained / "last.pt").read_bytes()
+    result = run("train", "--corpus", corpus_file, "--out", trained, *TINY)
+    assert result.exit_code == 1 and "--resume" in result.output
+    assert (trained / "last.pt").read_bytes() == before
+
+
+def test_dry_run_prints_the_resolved_config(tmp_path, corpus_file):
+    result = run("train", "--corpus", corpus_file, "--hidden", 99, "--dry-run", "--out", tmp_path / "x")
+    assert "hidden = 99" in result.output and not (tmp_path / "x").exists()
+
+
+def test_no_corpus_means_the_default_folk_preset():
+    result = run("train", "--dry-run")
+    assert 'corpus = "music21:oneills1850"' in result.output
+
+
+def test_config_written_beside_the_run_is_reusable(trained, tmp_path, corpus_file):
+    result = run("train", "--config", trained / "config.toml", "--dry-run")
+    assert f'corpus = "{corpus_file}"' in result.output and "hidden = 16" in result.output
+
+
+def test_help_lists_the_commands_with_examples():
+    result = run("--help")
+    for command in ("train", "sample", "corpus", "abc-check"):
+        assert command in result.output
+    assert "Examples" in run("train", "--help").output and "Examples" in run("sample", "--help").output
+
+
+def test_abc_sampling_writes_numbered_tunes(tmp_path):
+    tunes = "".join(f"X:{i}\nT:Tune {i}\nM:2/4\nL:1/8\nK:D\n|:DEFG|ABcd:|\n\n" for i in range(60))
+    (tmp_path / "tunes.abc").write_text(tunes, encoding="utf-8")
+    trained = run("train", "--corpus", tmp_path / "tunes.abc", "--out", tmp_path / "run",
+                  "--max-steps", 150, "--lr", 0.02, "--val-fraction", 0.1, *TINY[:-3], "--no-progress")
+    assert trained.exit_code == 0, trained.output
+    result = run("sample", tmp_path / "run", "--abc", "-n", 3, "--seed", 1, "-t", 0.5,
+                 "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == ["tune-01.abc", "tune-02.abc", "tune-03.abc"]
+    for number, name in enumerate(written, 1):
+        tune = (tmp_path / "out" / name).read_text(encoding="utf-8")
+        assert tune.startswith(f"X:{number}\n") and "K:" in tune and "\n\n" not in tune
+    assert "3 tunes made" in result.output
