@@ -7,6 +7,7 @@ written atomically: a temporary file in the same directory, fsync, then rename.
 """
 
 import pickle
+import re
 from pathlib import Path
 
 import torch
@@ -19,6 +20,9 @@ from charrnn.vocab import Vocabulary
 FORMAT = "charrnn-checkpoint"
 VERSION = 1
 LAST, BEST = "last.pt", "best.pt"
+# What torch's weights-only unpickler says when a file asks for a class or a function, that
+# is, for code; every other unpickling error means a damaged file or not a checkpoint at all.
+CODE_REFUSED = re.compile(r"GLOBAL|Can only (create|build)|call reduce")
 
 
 def save(payload, path):
@@ -46,12 +50,12 @@ def load(path, prefer=BEST):
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        if "weights_only" in str(error) or "Unsupported global" in str(error):
+        if CODE_REFUSED.search(str(error)):
             raise UserError(f"refusing to load {path}: it holds pickled objects beyond plain "
                             "tensors, which could run code; it was not written by charrnn") from None
-        raise UserError(f"{path} is not a charrnn checkpoint (unreadable: {first_line(error)})") from None
+        raise UserError(f"{path} is not a readable checkpoint; it may be truncated or corrupt "
+                        "(not a pickle of plain tensors)") from None
     except Exception as error:  # torch raises many kinds on a damaged file; all mean the same
-
         raise UserError(f"{path} is not a readable checkpoint; it may be truncated or corrupt "
                         f"({first_line(error)})") from None
     check_format(payload, path)
@@ -87,6 +91,13 @@ def restore_model(payload, device="cpu"):
 
 def numbered_name(step):
     return f"step-{step:08d}.pt"
+
+
+def remove_partial_saves(run_dir):
+    """Delete the temporary files of saves that were killed midway (SIGKILL, power cut).
+    Nothing reads them; they only fill the disk, one checkpoint's size per kill."""
+    for temp in Path(run_dir).glob(".*.pt.*.tmp"):
+        temp.unlink(missing_ok=True)
 
 
 def prune_numbered(run_dir, keep):

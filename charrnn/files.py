@@ -12,7 +12,9 @@ def write_atomic(path, data):
     then rename it over path. A failure leaves whatever was at path untouched."""
     path = Path(path)
     if not path.parent.is_dir():
-        raise UserError(f"cannot write {path}: directory {path.parent} does not exist")
+        problem = (f"{path.parent} is a file, not a directory" if path.parent.exists()
+                   else f"directory {path.parent} does not exist")
+        raise UserError(f"cannot write {path}: {problem}")
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as error:
@@ -23,6 +25,9 @@ def write_atomic(path, data):
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, path)
+    except OSError as error:  # a full disk, a directory in the way: the old file stays
+        Path(temp).unlink(missing_ok=True)
+        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

@@ -86,7 +86,7 @@ def test_failed_save_leaves_the_old_file(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(torch, "save", explode)
-    with pytest.raises(OSError):
+    with pytest.raises(UserError, match="cannot write .*No space left on device"):
         checkpoint.save(good_payload(), tmp_path / "last.pt")
     assert (tmp_path / "last.pt").read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["last.pt"]

@@ -41,7 +41,7 @@ def test_bad_presets(tmp_path, text, message):
     ({"dropout": 1.0}, "dropout"),
     ({"model": "transformer"}, "model must be one of"),
     ({"optimizer": "lion"}, "optimizer must be one of"),
-    ({"schedule": "cosine"}, "cosine schedule needs"),
+    ({"schedule": "cosine", "max_steps": 0}, "cosine schedule needs"),
     ({"max_time": "soon"}, "cannot read time"),
     ({"tie_weights": True, "hidden": 32, "embedding": 16}, "tie_weights needs"),
 ])

@@ -37,6 +37,9 @@ class CommandGroup(click.Group):
             return super().invoke(ctx)
         except UserError as error:
             raise click.ClickException(str(error)) from None
+        except click.UsageError as error:
+            error.ctx = None  # one line, like every other error, without the usage block
+            raise
         except BrokenPipeError:
             # `charrnn sample ... | head` closes our stdout early; that is not an error.
             sys.stderr.close()
@@ -52,7 +55,7 @@ def main():
     \b
     Examples:
       charrnn train                                  # folk tunes, a few minutes on a CPU
-      charrnn sample runs/folk --abc -n 5 --out tunes --midi
+      charrnn sample runs/oneills1850 --abc -n 5 --out tunes --midi
       charrnn train --corpus my.txt --out runs/mine --max-time 10m
       charrnn sample runs/mine --prime "The " --temperature 0.8 --length 500
     """

@@ -47,7 +47,7 @@ HELP = {
     "keep": "Numbered checkpoints kept on disk.",
     "seed": "Random seed: the same seed gives the same run.",
     "device": "auto picks CUDA, then MPS, then the CPU.",
-    "precision": "Autocast precision on a GPU.",
+    "precision": "Autocast precision: bf16 on CPUs and GPUs, fp16 on CUDA only.",
     "sample_length": "Print a sample this long when training ends (0: none).",
 }
 

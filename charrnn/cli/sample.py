@@ -22,7 +22,9 @@ def temperatures(text):
     return values
 
 
-def check_ranges(length, top_k, top_p, num_samples):
+def check_ranges(length, top_k, top_p, num_samples, seed):
+    if seed is not None and not 0 <= seed < 2**63:
+        raise UserError(f"--seed must be a whole number from 0 to 2**63 - 1; got {seed}")
     if length < 1:
         raise UserError(f"--length must be at least 1; got {length}")
     if top_k is not None and top_k < 1:
@@ -56,7 +58,7 @@ def check_ranges(length, top_k, top_p, num_samples):
 @click.option("--checkpoint", "which", type=click.Choice(["best", "last"]), default="best",
               show_default=True, help="Which checkpoint of a run directory to use.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="cpu",
-              show_default=True, help="Where to run the model.")
+              show_default=True, help="Where to run the model (one stream is fastest on the CPU).")
 @click.option("--out", "-o", type=click.Path(), default=None, metavar="PATH",
               help="Write the text to this file (with --abc: a directory of .abc files).")
 @click.option("--abc", is_flag=True,
@@ -84,9 +86,11 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
     values = [0.0] if greedy and temperature == "1.0" else temperatures(temperature)
     if greedy and temperature != "1.0":
         values = values + [0.0]
-    check_ranges(length, top_k, top_p, num_samples)
+    check_ranges(length, top_k, top_p, num_samples, seed)
     if midi and not (abc and out):
         raise UserError("--midi goes with --abc and --out DIR")
+    if out and not abc and out.endswith(".pt"):
+        raise UserError(f"refusing to write samples over {out}: that is a checkpoint's name")
     model, vocab = load_model(run, which, device)
     from charrnn.sampling import SampleSettings, clean_prime
 

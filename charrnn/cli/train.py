@@ -46,20 +46,43 @@ def train(config_name, out, resume, overwrite, dry_run, progress, **flags):
 
     overrides = given(flags)
     if resume:
+        refuse_with_resume({"--config": config_name, "--out": out, "--overwrite": overwrite})
         config, payload, run_dir = resumed_config(resume, overrides), load_last(resume), Path(resume)
     else:
         config, payload = fresh_config(config_name, overrides), None
         run_dir = Path(out) if out else default_run_dir(config)
-        if not dry_run:
+        if not dry_run and distributed.world()[0] == 0:  # one process prepares the directory
             prepare_run_dir(run_dir, overwrite)
     if dry_run:
         from charrnn.config import to_toml
 
         click.echo(to_toml(config))
         return
-    outcome = distributed.train(config, run_dir, payload, progress)
+    try:
+        outcome = distributed.train(config, run_dir, payload, progress)
+    except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM (training.StopOnSignal), or one at startup
+        stopped_at_once(run_dir)
     if outcome is not None:
         report(outcome, config)
+
+
+def refuse_with_resume(options):
+    """--resume continues a run as it was configured, in its own directory."""
+    clashing = [flag for flag, value in options.items() if value]
+    if clashing:
+        raise UserError(f"--resume continues a run in its own directory with its own config; "
+                        f"it takes no {', '.join(clashing)}")
+
+
+def stopped_at_once(run_dir):
+    """One line for a run stopped mid-step: its last save is intact (saves are atomic)."""
+    from charrnn import checkpoint
+
+    last = Path(run_dir) / checkpoint.LAST
+    where = (f"continue from its last save with: charrnn train --resume {run_dir}"
+             if last.exists() else "no checkpoint had been saved yet")
+    click.echo(f"Interrupted at once; {where}", err=True)
+    sys.exit(130)
 
 
 def fresh_config(config_name, overrides):
@@ -73,6 +96,11 @@ def fresh_config(config_name, overrides):
 def load_last(run_dir):
     from charrnn import checkpoint
 
+    run_dir = Path(run_dir)
+    saved = [run_dir / name for name in (checkpoint.LAST, checkpoint.BEST)]
+    if (run_dir / "config.toml").exists() and not any(path.exists() for path in saved):
+        raise UserError(f"{run_dir} stopped before its first checkpoint, so there is nothing to "
+                        f"resume; start it again with --out {run_dir} --overwrite")
     return checkpoint.load(run_dir, prefer=checkpoint.LAST)
 
 
@@ -82,11 +110,15 @@ def resumed_config(run_dir, overrides):
     from charrnn.training import FROZEN_ON_RESUME
 
     config = RunConfig.from_dict(load_last(run_dir)["config"])
-    changed = sorted(key for key in overrides if key in FROZEN_ON_RESUME
+    # A cosine schedule's length was fixed when the run began; torch's cosine rises again
+    # past it, so a resumed cosine run keeps its length.
+    frozen = FROZEN_ON_RESUME + (("max_steps", "max_epochs") if config.train.schedule == "cosine" else ())
+    changed = sorted(key for key in overrides if key in frozen
                      and overrides[key] != getattr(getattr(config, section_of(key)), key))
     if changed:
         raise UserError(f"cannot change {', '.join(changed)} when resuming {run_dir}: the model "
-                        "shape and the data layout are fixed by the run; start a new run instead")
+                        "shape, the data layout, the optimizer and its schedule are fixed by "
+                        "the run; start a new run instead")
     apply_overrides(config, overrides)
     validate(config)
     return config
@@ -99,15 +131,15 @@ def default_run_dir(config):
 
 
 def prepare_run_dir(run_dir, overwrite):
-    """Refuse to clobber an earlier run unless asked; with --overwrite, clear its files."""
+    """Refuse to clobber an earlier run unless asked. With --overwrite the new run clears
+    the old files itself, once its data and model have loaded (charrnn.training), so a
+    mistake in the new run's options leaves the old run intact."""
     existing = [run_dir / f for f in RUN_FILES if (run_dir / f).exists()]
     if existing and not overwrite:
         raise UserError(f"{run_dir} already holds a run; continue it with --resume {run_dir}, "
                         "choose another --out, or pass --overwrite")
     if run_dir.exists() and not run_dir.is_dir():
         raise UserError(f"--out {run_dir} is a file, not a directory")
-    for path in existing + sorted(run_dir.glob("step-*.pt")):
-        path.unlink()
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         probe = run_dir / ".write-test"

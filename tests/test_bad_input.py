@@ -1,0 +1,212 @@
+"""Every bad input a user can give gets one clear line, `Error: ...`, a non-zero exit and no
+traceback, and never changes a run or an output file that was already there.
+
+The matrix runs the command group in-process with click's CliRunner (the same code path as
+the `charrnn` command, without paying for a new interpreter and torch per case);
+test_real_process_gives_the_same_one_line checks that equivalence on a few cases."""
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from charrnn import checkpoint
+from charrnn.cli import COMMANDS, main
+
+REPO = Path(__file__).resolve().parent.parent
+TINY = ["--layers", "1", "--hidden", "16", "--embedding", "8", "--batch-size", "4",
+        "--seq-len", "16", "--device", "cpu", "--no-progress"]
+TUNE = "X:1\nT:Test Reel\nM:4/4\nL:1/8\nK:D\nABcd efga|gfed cBAG|\n"
+
+
+def train(*args):
+    return ["train", "--corpus", "{corpus}", "--out", "{out}", *TINY, *args]
+
+
+def train_on(corpus, *args):
+    return ["train", "--corpus", corpus, "--out", "{out}", *TINY, *args]
+
+
+def sample(*args):
+    return ["sample", "{run}", *args]
+
+
+# (name, command line, what the error line must say[, a mark for a known failure])
+CASES = [
+    # train: the corpus
+    ("corpus-missing", train_on("{shared}/nope.txt"), "corpus not found"),
+    ("corpus-dir-without-text", train_on("{shared}/empty-dir"), "holds no text files"),
+    ("corpus-empty", train_on("{shared}/empty.txt"), "is empty"),
+    ("corpus-binary", train_on("{shared}/binary.txt"), "looks binary"),
+    ("corpus-invalid-utf8", train_on("{shared}/latin1.txt"), "--encoding-errors replace"),
+    ("corpus-smaller-than-a-batch", train_on("{shared}/short.txt"), "too short for one batch"),
+    ("corpus-empty-list", train_on(","), "no corpus given"),
+    ("corpus-abc-without-tunes", train_on("{shared}/prose.abc"), "no ABC tunes"),
+    # train: sizes and values
+    ("hidden-zero", train("--hidden", "0"), "hidden must be positive"),
+    ("batch-size-negative", train("--batch-size", "-1"), "batch_size must be positive"),
+    ("seq-len-zero", train("--seq-len", "0"), "seq_len must be positive"),
+    ("lr-nan", train("--lr", "nan"), "lr must be positive"),
+    ("dropout-one", train("--dropout", "1"), "dropout must be in"),
+    ("max-time-unreadable", train("--max-time", "soon"), "cannot read time"),
+    ("cosine-without-length", train("--schedule", "cosine", "--max-steps", "0"), "cosine schedule needs"),
+    ("tied-weights-of-two-sizes", train("--tie-weights"), "tie_weights needs embedding == hidden"),
+    ("fp16-on-cpu", train("--precision", "fp16"), "fp16"),
+    ("model-unknown", train("--model", "transformer"), "'transformer'"),
+    ("optimizer-unknown", train("--optimizer", "lion"), "'lion'"),
+    # train: config files
+    ("toml-unknown-key", train("--config", "{shared}/unknown-key.toml"), "unknown config key 'colour'"),
+    ("toml-malformed", train("--config", "{shared}/malformed.toml"), "not valid TOML"),
+    ("toml-wrong-type", train("--config", "{shared}/wrong-type.toml"), "must be int"),
+    ("toml-wrong-section", train("--config", "{shared}/wrong-section.toml"), "belongs in [train]"),
+    ("preset-missing", train("--config", "no-such-preset"), "no config file or preset"),
+    # train: run directories
+    ("run-exists-without-resume", ["train", "--corpus", "{corpus}", "--out", "{run}", *TINY],
+     "already holds a run"),
+    ("overwrite-with-a-missing-corpus",
+     ["train", "--corpus", "{shared}/nope.txt", "--out", "{run}", "--overwrite", *TINY], "corpus not found"),
+    ("out-under-a-regular-file", ["train", "--corpus", "{corpus}", "--out", "{shared}/file.txt/run", *TINY],
+     "cannot write to run directory"),
+    ("out-is-a-file", ["train", "--corpus", "{corpus}", "--out", "{shared}/file.txt", *TINY],
+     "is a file"),
+    ("resume-missing", ["train", "--resume", "{shared}/nope"], "no such checkpoint or run directory"),
+    ("resume-without-checkpoint", ["train", "--resume", "{shared}/empty-dir"], "holds no checkpoint"),
+    ("resume-other-shape", ["train", "--resume", "{run}", "--hidden", "32"], "cannot change hidden"),
+    ("resume-other-optimizer", ["train", "--resume", "{run}", "--optimizer", "sgd"],
+     "cannot change optimizer"),
+    ("resume-other-lr", ["train", "--resume", "{run}", "--lr", "0.5"], "cannot change lr"),
+    ("resume-cosine-run-to-other-length", ["train", "--resume", "{run}", "--max-steps", "8"],
+     "cannot change max_steps"),
+    ("resume-with-out-and-config", ["train", "--resume", "{run}", "--out", "{out}", "--config", "tiny"],
+     "it takes no --config, --out"),
+    # sample
+    ("temperature-nan", sample("--temperature", "nan"), "--temperature must be"),
+    ("temperature-negative", sample("--temperature", "-1"), "--temperature must be"),
+    ("temperature-not-a-number", sample("--temperature", "hot"), "--temperature takes numbers"),
+    ("top-k-zero", sample("--top-k", "0"), "--top-k must be at least 1"),
+    ("top-p-two", sample("--top-p", "2"), "--top-p must be in (0, 1]"),
+    ("length-negative", sample("--length", "-1"), "--length must be at least 1"),
+    ("num-samples-zero", sample("-n", "0"), "--num-samples must be at least 1"),
+    ("seed-beyond-64-bits", sample("--seed", str(2**70)), "--seed"),
+    ("samples-over-a-checkpoint", sample("-o", "{run}/last.pt"), "checkpoint"),
+    ("prime-unknown-characters", sample("--prime", "Zebra €"), "never saw"),
+    ("checkpoint-missing", ["sample", "{shared}/nope.pt"], "no such checkpoint"),
+    ("checkpoint-not-a-checkpoint", ["sample", "{shared}/text.pt"], "not a readable checkpoint"),
+    ("checkpoint-truncated", ["sample", "{shared}/truncated.pt"], "truncated or corrupt"),
+    ("checkpoint-other-format", ["sample", "{shared}/weights.pt"], "not a charrnn checkpoint"),
+    ("checkpoint-newer-version", ["sample", "{shared}/future.pt"], "newer than this charrnn"),
+    ("checkpoint-holding-code", ["sample", "{shared}/code.pt"], "refusing to load"),
+    ("sample-out-in-missing-dir", sample("-l", "5", "--out", "{shared}/nowhere/s.txt"), "does not exist"),
+    ("sample-out-is-a-directory", sample("-l", "5", "--out", "{shared}/empty-dir"), "Is a directory"),
+    ("sample-out-under-a-file", sample("-l", "5", "--out", "{shared}/file.txt/s.txt"),
+     "is a file, not a directory"),
+    # ABC music
+    ("abc-check-missing", ["abc-check", "{shared}/nope.abc"], "No such file"),
+    ("abc-check-no-tunes", ["abc-check", "{shared}/prose.abc"], "no tunes"),
+    ("abc2midi-missing", ["abc2midi", "{shared}/nope.abc"], "nope.abc"),
+    ("abc2midi-no-tunes", ["abc2midi", "{shared}/prose.abc"], "no tunes"),
+    ("abc2midi-no-such-tune", ["abc2midi", "{shared}/tune.abc", "--tune", "99", "-o", "{out}.mid"],
+     "no tune X:99"),
+    ("abc2midi-out-in-missing-dir", ["abc2midi", "{shared}/tune.abc", "-o", "{shared}/nowhere/t.mid"],
+     "does not exist"),
+]
+
+
+class Code:
+    """Unpickling this would run code: a checkpoint must never hold it."""
+
+    def __reduce__(self):
+        return (print, ("ran",))
+
+
+def write_bad_files(shared, run):
+    (shared / "empty-dir").mkdir()
+    (shared / "empty.txt").write_bytes(b"")
+    (shared / "binary.txt").write_bytes(b"\x00\x01\x02\x89PNG" * 50)
+    (shared / "latin1.txt").write_bytes("café au lait, s'il vous plaît. ".encode("latin-1") * 40)
+    (shared / "short.txt").write_text("too short", encoding="utf-8")
+    (shared / "prose.abc").write_text("Just some prose, no tunes.\n" * 20, encoding="utf-8")
+    (shared / "tune.abc").write_text(TUNE, encoding="utf-8")
+    (shared / "file.txt").write_text("a regular file", encoding="utf-8")
+    (shared / "unknown-key.toml").write_text("colour = 1\n", encoding="utf-8")
+    (shared / "malformed.toml").write_text("[model\nhidden = \n", encoding="utf-8")
+    (shared / "wrong-type.toml").write_text("[model]\nhidden = 'big'\n", encoding="utf-8")
+    (shared / "wrong-section.toml").write_text("[model]\nlr = 0.1\n", encoding="utf-8")
+    (shared / "text.pt").write_text("not a checkpoint", encoding="utf-8")
+    data = (run / checkpoint.LAST).read_bytes()
+    (shared / "truncated.pt").write_bytes(data[: len(data) // 2])
+    torch.save({"weights": torch.ones(3)}, shared / "weights.pt")
+    payload = torch.load(run / checkpoint.LAST, weights_only=True)
+    torch.save({**payload, "version": checkpoint.VERSION + 1}, shared / "future.pt")
+    torch.save({**payload, "code": Code()}, shared / "code.pt")
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One tiny trained run and a set of bad files, shared by every case."""
+    shared = tmp_path_factory.mktemp("shared")
+    corpus = shared / "corpus.txt"
+    corpus.write_text("the cat sat on the mat. " * 100, encoding="utf-8")
+    result = CliRunner().invoke(main, ["train", "--corpus", str(corpus), "--out", str(shared / "run"),
+                                       "--max-steps", "4", "--eval-every", "2", "--schedule", "cosine",
+                                       *TINY])
+    assert result.exit_code == 0, result.output
+    write_bad_files(shared, shared / "run")
+    return shared
+
+
+def fill(args, shared, out):
+    values = {"shared": shared, "corpus": shared / "corpus.txt", "run": shared / "run", "out": out}
+    return [arg.format(**values) for arg in args]
+
+
+def snapshot(directory):
+    """Every file below directory and a hash of its bytes."""
+    return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def assert_one_error_line(code, stderr, output, expected):
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert code not in (0, None), output
+    assert "Traceback" not in output
+    assert len(lines) == 1 and lines[0].startswith("Error: "), stderr
+    assert expected in lines[0]
+
+
+@pytest.mark.parametrize("args, expected", [
+    pytest.param(args, expected, id=name, marks=marks) for name, args, expected, *marks in CASES])
+def test_bad_input_gets_one_clear_line(shared, tmp_path, args, expected):
+    if args[0] not in COMMANDS:
+        pytest.skip(f"no `charrnn {args[0]}` command in this build")
+    before = snapshot(shared)
+    result = CliRunner().invoke(main, fill(args, shared, tmp_path / "out"))
+    assert not result.exception or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert_one_error_line(result.exit_code, result.stderr, result.output, expected)
+    assert snapshot(shared) == before
+
+
+def test_replace_makes_invalid_utf8_trainable(shared, tmp_path):
+    result = CliRunner().invoke(main, ["train", "--corpus", str(shared / "latin1.txt"), "--out",
+                                       str(tmp_path / "run"), "--encoding-errors", "replace",
+                                       "--max-steps", "2", "--eval-every", "2", *TINY])
+    assert result.exit_code == 0, result.output
+    assert "\ufffd" in checkpoint.load(tmp_path / "run")["vocab"]
+
+
+@pytest.mark.parametrize("name", ["top-p-two", "checkpoint-truncated"])
+def test_real_process_gives_the_same_one_line(shared, tmp_path, name):
+    """The installed entry point behaves as the in-process runner does."""
+    args, expected = next(case[1:3] for case in CASES if case[0] == name)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    before = snapshot(shared)
+    done = subprocess.run([sys.executable, "-m", "charrnn", *fill(args, shared, tmp_path / "out")],
+                          capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert_one_error_line(done.returncode, done.stderr, done.stdout + done.stderr, expected)
+    assert snapshot(shared) == before
