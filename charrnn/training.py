@@ -21,13 +21,18 @@ from charrnn.batches import BatchStream, validation_stream
 from charrnn.config import parse_duration, to_toml
 from charrnn.errors import UserError
 from charrnn.evaluation import evaluate
+from charrnn.files import write_atomic
 from charrnn.model import CharRNN, map_state
 from charrnn.optim import build_optimizer, build_schedule
 from charrnn.vocab import Vocabulary
 
-# Keys that fix the model's shape or the data layout: a resumed run cannot change them.
+# Keys that fix the model's shape, the data layout or the optimizer: a resumed run cannot
+# change them. (The optimizer's and the schedule's restored state_dicts carry their own lr,
+# momentum, decay and milestones, so a new value would be silently ignored.)
 FROZEN_ON_RESUME = ("model", "nonlinearity", "layers", "hidden", "embedding", "tie_weights",
-                    "corpus", "val_fraction", "batch_size", "seq_len")
+                    "corpus", "val_fraction", "batch_size", "seq_len",
+                    "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup_steps",
+                    "decay_every", "decay_rate", "min_lr_ratio")
 MAX_BAD_STEPS = 5  # consecutive non-finite losses before training gives up
 
 
@@ -69,11 +74,21 @@ def resolve_device(name):
     return torch.device(name)
 
 
+def check_precision(device, precision):
+    """Refuse autocast types the device cannot run, in one line rather than deep in torch."""
+    if precision == "fp16" and device.type != "cuda":
+        raise UserError(f"--precision fp16 needs a CUDA GPU (it relies on gradient scaling there); "
+                        f"on {device.type} use --precision bf16 or fp32")
+    if precision == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise UserError("this GPU has no bfloat16 support; use --precision fp16 or fp32")
+
+
 class Trainer:
     def __init__(self, config, run_dir, resume=None, progress_bar=True, rank=0, world=1):
         self.config, self.run_dir = config, Path(run_dir)
         self.rank, self.world, self.progress_bar = rank, world, progress_bar
         self.device = resolve_device(config.train.device)
+        check_precision(self.device, config.train.precision)
         torch.manual_seed(config.train.seed)
         vocab = Vocabulary(resume["vocab"]) if resume else None
         self.vocab, self.train_stream, self.val_stream = self.load_data(vocab)
@@ -83,8 +98,12 @@ class Trainer:
         self.scaler = torch.amp.GradScaler(enabled=config.train.precision == "fp16"
                                            and self.device.type == "cuda")
         self.progress, self.state, self.last_eval = Progress(), None, {}
+        self.resumed = resume is not None
         if resume:
             self.restore(resume)
+        # The step last.pt holds, for the message if the run diverges.
+        resumed_last = self.resumed and (self.run_dir / checkpoint.LAST).exists()
+        self.saved_step = self.progress.step if resumed_last else None
         self.stop_signal = None
 
     @property
@@ -132,7 +151,8 @@ class Trainer:
         self.unwrapped().load_state_dict(payload["model"])
         self.optimizer.load_state_dict(payload["optimizer"])
         self.schedule.load_state_dict(payload["schedule"])
-        self.scaler.load_state_dict(payload["scaler"])
+        if payload["scaler"]:  # empty when the run so far had no fp16 loss scaling
+            self.scaler.load_state_dict(payload["scaler"])
         self.progress = Progress(**payload["progress"])
         self.state = map_state(payload["hidden"], lambda s: s.to(self.device))
         torch.set_rng_state(payload["rng"]["torch"])
@@ -141,8 +161,15 @@ class Trainer:
         self.last_eval = payload.get("last_eval", {})
 
     def save(self, name):
-        if self.is_main:
+        """Write a checkpoint from rank 0. Called on every rank at the same points: under DDP
+        it first gathers every rank's share of the carried state. Weights that are no longer
+        finite are never saved over good ones, nor is anything during a run of bad steps."""
+        if not all(torch.isfinite(p).all() for p in self.model.parameters()):
+            raise self.diverged("the weights became NaN or infinite")
+        if self.is_main and not self.progress.skipped_steps:
             checkpoint.save(self.payload(), self.run_dir / name)
+            if name == checkpoint.LAST:
+                self.saved_step = self.progress.step
 
     def unwrapped(self):
         return getattr(self.model, "module", self.model)
@@ -151,8 +178,7 @@ class Trainer:
 
     def run(self):
         if self.is_main:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            (self.run_dir / "config.toml").write_text(to_toml(self.config), encoding="utf-8")
+            self.prepare_run_dir()
         budget = parse_duration(self.config.train.max_time)
         started, last_save = time.monotonic(), time.monotonic()
         base_elapsed = self.progress.elapsed
@@ -167,14 +193,40 @@ class Trainer:
                     self.save_numbered()
                     last_save = time.monotonic()
                 reason = self.stop_reason(time.monotonic() - started, budget)
-        return self.finish(reason)
+            # Still inside signals(): a first signal now changes nothing, a second stops at once.
+            return self.finish(reason)
+
+    def prepare_run_dir(self):
+        """Create the run directory, clear what killed saves left there and write the config."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        checkpoint.remove_partial_saves(self.run_dir)
+        if self.resumed:
+            self.trim_metrics()
+        else:
+            self.clear_previous_run()
+        write_atomic(self.run_dir / "config.toml", to_toml(self.config).encode("utf-8"))
+
+    def clear_previous_run(self):
+        """A fresh run in a used directory (--overwrite) drops the old run's files, only
+        now that its own data and model have loaded."""
+        old = [self.run_dir / name for name in (checkpoint.LAST, checkpoint.BEST, "metrics.jsonl")]
+        for path in old + sorted(self.run_dir.glob("step-*.pt")):
+            path.unlink(missing_ok=True)
+
+    def trim_metrics(self):
+        """Keep only the metrics up to the step being resumed. A run killed between logging
+        and saving logged steps that the resumed run will log again (and maybe half a line)."""
+        path = self.run_dir / "metrics.jsonl"
+        if path.exists():
+            lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+            kept = [line for line in lines if logged_step(line) <= self.progress.step]
+            write_atomic(path, "".join(kept).encode("utf-8"))
 
     def train_step(self):
         """One optimizer step on the next window; returns its loss, or None if it was skipped."""
         if self.progress.batch_index == 0:
             self.state = None  # a new epoch starts the streams afresh
-        inputs, targets = self.train_stream.batch(self.progress.batch_index)
-        inputs, targets = inputs.to(self.device, non_blocking=True), targets.to(self.device, non_blocking=True)
+        inputs, targets = self.to_device(*self.train_stream.batch(self.progress.batch_index))
         with self.autocast():
             logits, state = self.model(inputs, self.state)
             loss = F.cross_entropy(logits.float().flatten(0, 1), targets.flatten())
@@ -182,13 +234,27 @@ class Trainer:
         self.state = map_state(state, torch.Tensor.detach)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
+        loss = self.batch_loss(loss.detach())
         finite = self.clip_and_check(loss)
         if finite:
             self.scaler.step(self.optimizer)
-            self.scaler.update()
+        self.scaler.update()  # fp16: after an overflow, a lower loss scale for the next step
         self.schedule.step()
         self.advance_position()
         return loss.item() if finite else None
+
+    def to_device(self, *tensors):
+        """Copy a batch to the device. A window is a strided slice of the streams, which torch
+        would first copy into ordinary (pageable) memory and then copy synchronously; staged
+        through page-locked (pinned) memory, the copy to a GPU runs asynchronously."""
+        if self.device.type == "cuda":
+            tensors = [torch.empty(t.shape, dtype=t.dtype, pin_memory=True).copy_(t) for t in tensors]
+        return [t.to(self.device, non_blocking=True) for t in tensors]
+
+    def batch_loss(self, loss):
+        """The step's loss over the whole batch: this process's own here; under DDP, the mean
+        over ranks (charrnn.distributed), so every rank logs it and skips bad steps alike."""
+        return loss
 
     def clip_and_check(self, loss):
         """Clip the global gradient norm; False if the loss or the gradients are not finite."""
@@ -209,10 +275,7 @@ class Trainer:
         if loss is None:
             p.skipped_steps += 1
             if p.skipped_steps >= MAX_BAD_STEPS:
-                raise UserError(
-                    f"the loss became NaN or infinite {MAX_BAD_STEPS} steps in a row (step {p.step}); "
-                    f"{self.run_dir / checkpoint.LAST} still holds the last good state; "
-                    "try a lower --lr, a smaller --clip, or --precision fp32")
+                raise self.diverged(f"the loss became NaN or infinite {MAX_BAD_STEPS} steps in a row")
         else:
             p.skipped_steps = 0
             p.loss_sum, p.loss_count = p.loss_sum + loss, p.loss_count + 1
@@ -221,6 +284,17 @@ class Trainer:
         chars = self.train_stream.batch_size * self.train_stream.seq_len * self.world * p.step
         bar.update(1)
         bar.set_postfix(self.postfix(loss, chars), refresh=False)
+
+    def diverged(self, what):
+        """The one-line error for a run whose loss or weights stopped being finite."""
+        train = self.config.train
+        kept = (f"{self.run_dir / checkpoint.LAST} holds step {self.saved_step}, the last good state"
+                if self.saved_step is not None else "no checkpoint was saved before that")
+        advice = ["a lower --lr", "a smaller --clip" if train.clip else "--clip 1 (clipping is off)"]
+        if train.precision != "fp32":
+            advice.append("--precision fp32")
+        return UserError(f"{what} at step {self.progress.step}; {kept}; start again (--overwrite) "
+                         f"with {', '.join(advice[:-1])} or {advice[-1]}")
 
     def postfix(self, loss, chars):
         out = {"loss": f"{loss:.3f}" if loss is not None else "nan"}
@@ -236,7 +310,7 @@ class Trainer:
         if p.loss_count:
             record["train_loss"] = p.loss_sum / p.loss_count
         if self.val_stream is not None:
-            scores = evaluate(self.unwrapped(), self.val_stream, self.device, self.config.train.eval_batches)
+            scores = self.validation_scores()
             record.update({f"val_{k}": v for k, v in scores.items() if k != "chars"})
         record.update(lr=self.optimizer.param_groups[0]["lr"], elapsed=round(p.elapsed, 3),
                       scheduled=scheduled)
@@ -245,7 +319,12 @@ class Trainer:
             self.track_best(record)
         self.last_eval = record
         self.log(record)
+        if not math.isfinite(record.get("val_loss", 0.0)):
+            raise self.diverged("the validation loss became NaN or infinite")
         self.save(checkpoint.LAST)
+
+    def validation_scores(self):
+        return evaluate(self.unwrapped(), self.val_stream, self.device, self.config.train.eval_batches)
 
     def track_best(self, record):
         p, val = self.progress, record.get("val_loss")
@@ -269,9 +348,10 @@ class Trainer:
         return bool(by_steps or by_time)
 
     def save_numbered(self):
-        if self.is_main and self.config.train.save_every:
-            self.save(checkpoint.numbered_name(self.progress.step))
-            checkpoint.prune_numbered(self.run_dir, self.config.train.keep)
+        if self.config.train.save_every:
+            self.save(checkpoint.numbered_name(self.progress.step))  # every rank: see save()
+            if self.is_main:
+                checkpoint.prune_numbered(self.run_dir, self.config.train.keep)
 
     def stop_reason(self, seconds, budget):
         train, p = self.config.train, self.progress
@@ -314,6 +394,14 @@ class Trainer:
 
     def signals(self):
         return StopOnSignal(self)
+
+
+def logged_step(line):
+    """The step of a metrics line; infinity for a line that is not a whole JSON record."""
+    try:
+        return json.loads(line)["step"]
+    except (ValueError, TypeError, KeyError):
+        return math.inf
 
 
 class StopOnSignal:
