@@ -14,6 +14,11 @@ from charrnn.errors import UserError
 COMMANDS = {
     "train": "charrnn.cli.train:train",
     "sample": "charrnn.cli.sample:sample",
+    "plot": "charrnn.cli.inspect:plot",
+    "eval": "charrnn.cli.inspect:eval_command",
+    "info": "charrnn.cli.inspect:info",
+    "gradients": "charrnn.cli.inspect:gradients",
+    "experiment": "charrnn.cli.inspect:experiment",
     "corpus": "charrnn.cli.music:corpus",
     "abc-check": "charrnn.cli.music:abc_check",
 }
