@@ -9,7 +9,7 @@ from charrnn.errors import UserError
 
 def write_atomic(path, data):
     """Write bytes, or call data(handle) to write, into a temporary file beside path, fsync it,
-    then rename it over path. A failure leaves whatever was at path untouched."""
+    then rename it over path. A failure leaves whatever was at path untouched. Returns path."""
     path = Path(path)
     if not path.parent.is_dir():
         problem = (f"{path.parent} is a file, not a directory" if path.parent.exists()
@@ -32,6 +32,7 @@ def write_atomic(path, data):
         Path(temp).unlink(missing_ok=True)
         raise
     sync_directory(path.parent)
+    return path
 
 
 def sync_directory(directory):

@@ -12,6 +12,7 @@ from charrnn.errors import UserError
 # Commands register themselves here: name -> "module:function". Listed, not imported,
 # so a command's module is only loaded when that command (or the command list) is needed.
 COMMANDS = {
+    "abc2midi": "charrnn.cli.abc2midi:abc2midi",
     "train": "charrnn.cli.train:train",
     "sample": "charrnn.cli.sample:sample",
     "plot": "charrnn.cli.inspect:plot",

@@ -55,10 +55,10 @@ def write_tunes(tunes, out_dir, midi):
 def write_midi(tune, path):
     """A tune the model garbled may not render; say so and go on with the others."""
     from charrnn.files import write_atomic
-    from charrnn.music.midi import midi_bytes, tune_to_stream
+    from charrnn.music.midi import tune_to_midi
 
     try:
-        write_atomic(path, midi_bytes(tune_to_stream(tune)))
+        write_atomic(path, tune_to_midi(tune))
     except UserError as error:
         click.echo(f"no MIDI for {path.stem}: {error}", err=True)
 
