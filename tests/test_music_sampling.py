@@ -51,3 +51,12 @@ def test_key_meter_and_title_are_set_in_every_tune(tune_run):
 def test_report_counts_valid_tunes(tune_run):
     result = CliRunner().invoke(main, ["sample", str(tune_run), "--abc", "-n", "2", "--seed", "1", "-t", "0.2"])
     assert "2 tunes made, 2 valid" in result.output
+
+
+def test_a_garbled_tune_gets_no_midi_and_the_others_do(tmp_path, capsys):
+    from charrnn.cli.tunes import write_midi
+
+    write_midi("X:3\nT:Broken\nM:C/|\nL:1/8\nK:G\nDFGA FAF|DED F2 :||\n", tmp_path / "bad.mid")
+    write_midi("X:1\nT:Fine\nM:2/4\nL:1/8\nK:D\nDEFG|ABcd|\n", tmp_path / "good.mid")
+    assert "no MIDI for bad" in capsys.readouterr().err
+    assert not (tmp_path / "bad.mid").exists() and (tmp_path / "good.mid").read_bytes()[:4] == b"MThd"

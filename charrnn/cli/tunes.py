@@ -54,11 +54,10 @@ def write_tunes(tunes, out_dir, midi):
 
 def write_midi(tune, path):
     """A tune the model garbled may not render; say so and go on with the others."""
-    from charrnn.files import write_atomic
-    from charrnn.music.midi import tune_to_midi
+    from charrnn.music.midi import abc_to_midi
 
     try:
-        write_atomic(path, tune_to_midi(tune))
+        abc_to_midi(tune, path)
     except UserError as error:
         click.echo(f"no MIDI for {path.stem}: {error}", err=True)
 
