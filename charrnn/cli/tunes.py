@@ -43,23 +43,25 @@ def prepare_out_dir(out):
 def write_tunes(tunes, out_dir, midi):
     from charrnn.files import write_atomic
 
+    midis = 0
     for number, tune in enumerate(tunes, 1):
         stem = out_dir / f"tune-{number:02d}"
         write_atomic(stem.with_suffix(".abc"), tune.encode("utf-8"))
-        if midi:
-            write_midi(tune, stem.with_suffix(".mid"))
-    click.echo(f"wrote {len(tunes)} tunes to {out_dir}/" + (" (.abc and .mid)" if midi else ""),
-               err=True)
+        midis += midi and write_midi(tune, stem.with_suffix(".mid"))
+    made = f" (and {midis} .mid)" if midi else ""
+    click.echo(f"wrote {len(tunes)} tunes to {out_dir}/{made}", err=True)
 
 
 def write_midi(tune, path):
-    """A tune the model garbled may not render; say so and go on with the others."""
+    """A tune the model garbled may not render: say so, return False, and go on."""
     from charrnn.music.midi import abc_to_midi
 
     try:
         abc_to_midi(tune, path)
+        return True
     except UserError as error:
         click.echo(f"no MIDI for {path.stem}: {error}", err=True)
+        return False
 
 
 def report(tunes, checks, too_long, wanted):
