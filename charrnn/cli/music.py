@@ -95,10 +95,7 @@ def _read(path: str) -> str:
     if path == "-":
         text = click.get_text_stream("stdin").read()
     else:
-        try:
-            text = read_abc_file(path)
-        except OSError as error:
-            raise UserError(f"cannot read {path}: {error.strerror or error}") from None
+        text = read_abc_file(path)
     if not split_tunes(text):
         raise UserError(f"{path} holds no tunes (no line starts with X:)")
     return text

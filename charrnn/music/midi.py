@@ -785,18 +785,6 @@ class PartialConversion(UserError):
                          f"converted; first: {failures[0]}")
 
 
-def read_abc(path) -> str:
-    """Text of an ABC file: UTF-8, or Latin-1 as older collections are written."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
 def single_tune_text(tune_text: str) -> str:
     """A tune as both converters read it: blank lines inside it dropped (a blank line ends
     a tune in ABC, but `split_tunes` keeps music that follows one), `\\n` line ends."""

@@ -8,6 +8,8 @@ with an `X:` reference-number field and ends with an empty line or the end of th
 import re
 from pathlib import Path
 
+from charrnn.errors import UserError
+
 # Tunes in training text are joined with a blank line after each, the way ABC 2.1 itself
 # ends a tune, so the model learns where a tune stops and sampling can stop there too.
 TUNE_END = "\n\n"
@@ -61,8 +63,12 @@ def _tune_end(lines: list[tuple[int, str]]) -> int:
 
 def read_abc_file(path) -> str:
     """An ABC file's text. ABC predates UTF-8 and old files are often latin-1; latin-1
-    decodes any byte, so it is the fallback when the file is not valid UTF-8."""
-    data = Path(path).read_bytes()
+    decodes any byte, so it is the fallback when the file is not valid UTF-8. A file that
+    cannot be read is a UserError."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
