@@ -18,11 +18,12 @@ TEMPERATURES = (0.8, 1.0)
 
 
 def converts_cleanly(tune, folder):
-    """abc2midi exits 0 even on errors: a clean conversion is one with no Error line."""
+    """abc2midi exits 0 even on errors: a clean conversion is one with no Error line.
+    Its messages quote the tune's bytes, which need not be UTF-8."""
     path = Path(folder) / "tune.abc"
     path.write_text(tune, encoding="utf-8")
     result = subprocess.run(["abc2midi", str(path), "-o", str(Path(folder) / "tune.mid")],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, errors="replace")
     return "Error" not in result.stdout + result.stderr
 
 

@@ -241,3 +241,9 @@ def test_missing_tool_gives_a_hint_and_writes_nothing(tunes, tmp_path, monkeypat
     result = run(tunes, flag, "-o", tmp_path / "t.mid")
     assert result.exit_code == 1 and hint in result.stderr
     assert not (tmp_path / "t.mid").exists()
+
+
+def test_a_failing_tool_that_prints_bytes_not_utf8_gives_one_line(tmp_path):
+    """abcm2ps and abc2midi quote the tune's own bytes, which may be Latin-1."""
+    with pytest.raises(UserError, match=r"rendering x failed \(sh exit 3\): bad \ufffd"):
+        render._run(["sh", "-c", r"printf 'bad \235\n' >&2; exit 3"], "rendering x")

@@ -48,7 +48,8 @@ def check_tools(wav: bool = False, svg: bool = False) -> None:
 def _run(command: list[str], what: str) -> None:
     """Run an external tool; its failure becomes a UserError with its last words."""
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=_TIMEOUT_S)
+        done = subprocess.run(command, capture_output=True, text=True, errors="replace",
+                              timeout=_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as error:
         raise UserError(f"{what} failed: {error}") from None
     if done.returncode != 0:
