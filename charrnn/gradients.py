@@ -18,7 +18,9 @@ fine at the sizes this is used at.
 import torch
 import torch.nn.functional as F
 
+from charrnn import corpus as corpora
 from charrnn.batches import BatchStream
+from charrnn.vocab import Vocabulary
 
 
 def hidden_states(state):
@@ -57,6 +59,33 @@ def windows(ids, batch_size, seq_len, count):
     stream = BatchStream(ids, batch_size, seq_len)
     picks = torch.linspace(0, stream.batches_per_epoch - 1, count).round().long().unique()
     return [stream.batch(int(i)) for i in picks]
+
+
+class Windows(list):
+    """Windows of token ids, and the vocabulary that encoded them."""
+
+    def __init__(self, batches, vocab):
+        super().__init__(batches)
+        self.vocab = vocab
+
+
+class WindowCache:
+    """Real-text windows per (corpus, vocabulary), each corpus read once."""
+
+    def __init__(self, corpus, batch_size, seq_len, count):
+        self.corpus, self.shape, self.made, self.texts = corpus, (batch_size, seq_len, count), {}, {}
+
+    def __call__(self, spec, vocab):
+        spec = self.corpus or spec
+        if spec not in self.texts:
+            self.texts[spec] = corpora.load_text(spec)
+        text = self.texts[spec]
+        vocab = vocab or Vocabulary.from_text(text)
+        key = (spec, tuple(vocab.chars))
+        if key not in self.made:
+            ids = torch.tensor(vocab.encode(vocab.without_unknown(text)), dtype=torch.long)
+            self.made[key] = Windows(windows(ids, *self.shape), vocab)
+        return self.made[key]
 
 
 def mean_gradient_norms(model, batches):

@@ -1,5 +1,6 @@
-"""Tests for the commands that inspect runs (charrnn.cli.inspect): plot, eval, info,
-gradients and experiment palindromes, each run through click on a run trained here."""
+"""Tests for the commands that inspect runs: plot, eval, info, gradients and experiment
+palindromes (charrnn.cli.plot, .evaluate, .info, .gradients, .experiment), each run through
+click on a run trained here."""
 
 import json
 import math
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 from charrnn import checkpoint
 from charrnn.batches import validation_stream
 from charrnn.cli import main
-from charrnn.cli.inspect import layer_formula, one_bias_formula, readable
+from charrnn.cli.info import readable
 from charrnn.evaluation import evaluate
 from charrnn.training import Trainer
 from conftest import tiny_config
@@ -155,15 +156,6 @@ def test_info_parameter_counts(tmp_path, kind, layers):
     assert data["training"]["step"] == 2
 
 
-def test_lstm_formulas():
-    d, n = 16, 64
-    assert layer_formula("lstm", d, n) == ("4(nd + n^2 + 2n)", 4 * (n * d + n * n + 2 * n))
-    assert one_bias_formula("lstm", d, n) == ("4(nd + n^2 + n)", 4 * (n * d + n * n + n))
-    assert one_bias_formula("rnn", d, n)[0] == "(nd + n^2 + n)"
-    assert one_bias_formula("gru", d, n)[1] == 3 * (n * d + n * n + n) + n
-    assert one_bias_formula("peephole", d, n) is None
-
-
 def test_info_text_report(run_dir):
     result = invoke("info", run_dir)
     assert result.exit_code == 0
@@ -260,8 +252,9 @@ def test_min_char_rnn_preset_trains_a_vanilla_rnn_of_100_units(tmp_path):
     assert data["training"] | {"optimizer": "adagrad", "seq_len": 25, "batch_size": 1} == data["training"]
 
 
-def test_the_cli_module_imports_no_torch_or_matplotlib():
-    code = ("import sys, charrnn.cli.inspect; "
+def test_the_cli_modules_import_no_torch_or_matplotlib():
+    code = ("import sys, charrnn.cli.plot, charrnn.cli.evaluate, charrnn.cli.info, "
+            "charrnn.cli.gradients, charrnn.cli.experiment; "
             "print(sorted(m for m in ('torch', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -1,0 +1,76 @@
+"""What the commands that inspect runs share: option types, loading a run, reading
+comma-separated option values, and printing tables and JSON."""
+
+import json
+import math
+
+import click
+
+from charrnn.errors import UserError
+
+WIDE = {"max_content_width": 100}
+CHECKPOINT_CHOICE = click.Choice(["best", "last"])
+
+
+def load_run(run, which="best", device="cpu"):
+    """(payload, model, vocab, config) of a run directory or checkpoint file."""
+    from charrnn import checkpoint
+    from charrnn.training import resolve_device
+
+    payload = checkpoint.load(run, prefer=checkpoint.BEST if which == "best" else checkpoint.LAST)
+    model, vocab, config = checkpoint.restore_model(payload, resolve_device(device))
+    return payload, model, vocab, config
+
+
+def checkpoint_path(run, which):
+    from charrnn import checkpoint
+
+    return checkpoint.resolve_path(run, checkpoint.BEST if which == "best" else checkpoint.LAST)
+
+
+def split_list(text, name):
+    items = [part.strip() for part in text.split(",") if part.strip()]
+    if not items:
+        raise UserError(f"--{name} needs at least one value")
+    return items
+
+
+def model_kinds(text):
+    from charrnn.config import MODEL_KINDS
+
+    kinds = split_list(text, "models")
+    unknown = [k for k in kinds if k not in MODEL_KINDS]
+    if unknown:
+        raise UserError(f"unknown model kind {unknown[0]!r} in --models; kinds are: "
+                        f"{', '.join(MODEL_KINDS)}")
+    return list(dict.fromkeys(kinds))
+
+
+def forget_bias_value(text):
+    if text.strip().lower() == "torch":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise UserError(f"--forget-bias takes a number or `torch`; got {text!r}") from None
+    if not math.isfinite(value):
+        raise UserError(f"--forget-bias must be finite; got {text}")
+    return value
+
+
+def echo_json(data):
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def duration(seconds):
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return (f"{hours}h " if hours else "") + f"{rest // 60}m {rest % 60:02d}s"
+
+
+def table(header, rows):
+    """Left-aligned text columns, as wide as their widest cell."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+    lines = [header] + rows
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(line, widths)).rstrip()
+                     for line in lines)

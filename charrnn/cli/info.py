@@ -1,0 +1,97 @@
+"""`charrnn info`: describe a trained model, its parameters (counted and explained by
+charrnn.parameters), its vocabulary and its training state."""
+
+import math
+
+import click
+
+from charrnn.cli.common import (CHECKPOINT_CHOICE, WIDE, checkpoint_path, duration, echo_json,
+                                load_run, table)
+from charrnn.parameters import parameter_rows
+
+
+def readable(chars):
+    """Characters as one line a reader can see: newline as \\n, invisible marks as \\uXXXX."""
+    return "".join(repr(ch)[1:-1] for ch in chars)
+
+
+def run_info(payload, model, vocab, config, path):
+    progress = payload.get("progress", {})
+    best = progress.get("best_val", math.inf)
+    best = best if best is not None and math.isfinite(best) else None
+    return {
+        "checkpoint": str(path), "format": payload.get("format"), "version": payload.get("version"),
+        "model": {k: v for k, v in config.to_dict()["model"].items()
+                  if k != "nonlinearity" or config.model.model == "rnn"},
+        "parameters": parameter_rows(model),
+        "vocabulary": {"size": len(vocab), "chars": readable(vocab.chars)},
+        "training": {"step": progress.get("step"), "epoch": progress.get("epoch"),
+                     "elapsed": progress.get("elapsed"), "best_val_loss": best,
+                     "best_val_bpc": best / math.log(2) if best is not None else None,
+                     "corpus": config.data.corpus, "optimizer": config.train.optimizer,
+                     "lr": config.train.lr, "batch_size": config.data.batch_size,
+                     "seq_len": config.data.seq_len},
+        "last_eval": payload.get("last_eval", {}),
+    }
+
+
+@click.command("info", context_settings=WIDE, short_help="Describe a model and its run.")
+@click.argument("run", metavar="RUN_DIR_OR_CHECKPOINT", type=click.Path())
+@click.option("--checkpoint", "which", type=CHECKPOINT_CHOICE, default="best", show_default=True,
+              help="Which checkpoint of a run directory to describe.")
+@click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
+def info(run, which, as_json):
+    """Describe a trained model: sizes, parameters per layer, vocabulary, training state.
+
+    \b
+    Examples:
+      charrnn info runs/mine
+      charrnn info runs/mine/last.pt --json
+    """
+    payload, model, vocab, config = load_run(run, which)
+    data = run_info(payload, model, vocab, config, checkpoint_path(run, which))
+    if as_json:
+        echo_json(data)
+    else:
+        click.echo(info_report(data))
+
+
+def info_report(data):
+    model, training = data["model"], data["training"]
+    lines = [f"checkpoint  {data['checkpoint']} ({data['format']} version {data['version']})",
+             "model       " + ", ".join(f"{k} {v}" for k, v in model.items()), "",
+             parameters_report(data["parameters"]), ""]
+    lines += bias_note(data["parameters"], model["model"])
+    vocab = data["vocabulary"]
+    lines += [f"vocabulary  {vocab['size']} characters: \"{vocab['chars']}\"", ""]
+    best = training["best_val_loss"]
+    lines += [f"training    step {training['step']}, epoch {training['epoch']}, "
+              f"{duration(training['elapsed'] or 0)} of training",
+              "best val    " + (f"{best:.4f} nats/char ({training['best_val_bpc']:.3f} bits/char)"
+                                if best is not None else "none (no validation split)"),
+              f"data        {training['corpus']}, batch {training['batch_size']} x "
+              f"{training['seq_len']} chars, {training['optimizer']} lr {training['lr']:g}"]
+    return "\n".join(lines)
+
+
+def parameters_report(rows):
+    body = [[r["part"], f"{r['params']:,}", formula_text(r)] for r in rows]
+    return table(["part", "parameters", "formula"], body)
+
+
+def formula_text(row):
+    if "formula" not in row:
+        return ""
+    sizes = ", ".join(f"{k}={row[k]}" for k in ("V", "E", "d", "n") if k in row)
+    return f"{row['formula']} = {row['formula_value']:,}  ({sizes})"
+
+
+def bias_note(rows, kind):
+    layers = [r for r in rows if "one_bias" in r]
+    if not layers:
+        return []
+    lean = ", ".join(f"{r['one_bias']} = {r['one_bias_value']:,}" for r in layers)
+    why = ("only b_ih + b_hh ever appears" if kind != "gru" else
+           "only b_ih + b_hh appears, except b_hn, which is multiplied by the reset gate")
+    return [f"note: torch stores two bias vectors per layer (b_ih, b_hh), though {why};",
+            f"      with one bias per layer the counts would be {lean}.", ""]
