@@ -10,6 +10,7 @@ from charrnn.errors import UserError
 
 WIDE = {"max_content_width": 100}
 CHECKPOINT_CHOICE = click.Choice(["best", "last"])
+DEVICE_CHOICE = click.Choice(["auto", "cpu", "cuda", "mps"])
 
 
 def load_run(run, which="best", device="cpu"):

@@ -2,9 +2,7 @@
 
 import click
 
-from charrnn.cli.common import CHECKPOINT_CHOICE, WIDE, checkpoint_path, echo_json, load_run
-
-DEVICE_CHOICE = click.Choice(["auto", "cpu", "cuda", "mps"])
+from charrnn.cli.common import CHECKPOINT_CHOICE, DEVICE_CHOICE, WIDE, checkpoint_path, echo_json, load_run
 
 
 @click.command("eval", context_settings=WIDE, short_help="Score a model on any text.")

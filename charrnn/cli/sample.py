@@ -5,6 +5,7 @@ import sys
 
 import click
 
+from charrnn.cli.common import CHECKPOINT_CHOICE, DEVICE_CHOICE, load_run
 from charrnn.errors import UserError
 
 
@@ -55,9 +56,9 @@ def check_ranges(length, top_k, top_p, num_samples, seed):
               help="End a sample where this string appears (use \\n for a newline).")
 @click.option("--unknown", type=click.Choice(["error", "skip"]), default="error", show_default=True,
               help="Prime characters the model never saw: stop with an error, or skip them.")
-@click.option("--checkpoint", "which", type=click.Choice(["best", "last"]), default="best",
+@click.option("--checkpoint", "which", type=CHECKPOINT_CHOICE, default="best",
               show_default=True, help="Which checkpoint of a run directory to use.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="cpu",
+@click.option("--device", type=DEVICE_CHOICE, default="cpu",
               show_default=True, help="Where to run the model (one stream is fastest on the CPU).")
 @click.option("--out", "-o", type=click.Path(), default=None, metavar="PATH",
               help="Write the text to this file (with --abc: a directory of .abc files).")
@@ -91,7 +92,7 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         raise UserError("--midi goes with --abc and --out DIR")
     if out and not abc and out.endswith(".pt"):
         raise UserError(f"refusing to write samples over {out}: that is a checkpoint's name")
-    model, vocab = load_model(run, which, device)
+    _, model, vocab, _ = load_run(run, which, device)
     from charrnn.sampling import SampleSettings, clean_prime
 
     settings = SampleSettings(length=length, top_k=top_k or 0, top_p=top_p, seed=seed,
@@ -105,15 +106,6 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
              for t in values]
     if out:
         write_text(out, "\n\n".join(t for group in texts for t in group))
-
-
-def load_model(run, which, device):
-    from charrnn import checkpoint
-    from charrnn.training import resolve_device
-
-    payload = checkpoint.load(run, prefer=checkpoint.BEST if which == "best" else checkpoint.LAST)
-    model, vocab, _ = checkpoint.restore_model(payload, resolve_device(device))
-    return model, vocab
 
 
 def unescape(text):
