@@ -77,7 +77,7 @@ def tune_to_musicxml(tune_text: str, xml_path) -> Path:
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
     from charrnn.files import write_atomic
-    from charrnn.music.midi import tune_to_stream
+    from charrnn.music.playable import tune_to_stream
 
     try:
         data = GeneralObjectExporter(tune_to_stream(tune_text)).parse()

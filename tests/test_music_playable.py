@@ -1,0 +1,34 @@
+"""ABC rewritten for music21's reader: repeats in abc2midi's playing order, and note
+runs with broken rhythms, tuplets and decorations written as music21 reads them."""
+
+import re
+
+import pytest
+
+from charrnn.music import playable
+
+
+@pytest.mark.parametrize("body, played", [
+    ("CD:|EF:|", "CDCDEFEF"),  # AABB without |:
+    ("CD||EF:|", "CDEFCDEF"),  # the first :| goes back to the start, past ||
+    ("CD:|EF||GA:|", "CDCDEFGAGA"),  # later ones to the last || or :|
+    ("|:CD|1 EF:|2 GA|]", "CDEFCDGA"),
+    ("|:CD|[1,3 EF:|[2 GA:|[4 Bc|]", "CDEFCDGACDEFCDBc"),
+    ("CD::EF::GA:|", "CDCDEFEFGAGA"),
+    ("|:CD|1 EF|2 GA|]", "CDEF"),  # no :| so no second pass; the 2nd ending is skipped
+])
+def test_repeats_play_in_abc2midi_order(body, played):
+    text = playable.playable_abc(f"X:1\nT:t\nM:4/4\nL:1/4\nK:C\n{body}\n")
+    assert "".join(re.findall("[A-Gc]", text.split("K:C\n", 1)[1])) == played
+
+
+@pytest.mark.parametrize("music, written", [
+    ("d>-c", "vd3/2 c1/2"),  # music21 drops a broken rhythm beside a tie (v: see _broken_pair)
+    ("G-<G", "G-G"),  # the same note: a tie
+    ("G<B3", "G B3"),  # notes of different lengths: abc2midi plays them as written
+    ("B>.A", "B .A"),  # one staccato note: as written
+    ("(3cAG", "c2/3A2/3G2/3"),  # tuplets as lengths
+    ("~(dcd) HA", "(dcd) MA"),  # a roll before a slur is lost; a fermata carried as M
+])
+def test_music_rewritten_for_music21(music, written):
+    assert playable._carry_marks(music, playable.tune_header("X:1\nM:4/4\nL:1/8\nK:C\n")) == written
