@@ -8,6 +8,7 @@ written atomically: a temporary file in the same directory, fsync, then rename.
 
 import pickle
 import re
+import warnings
 from pathlib import Path
 
 import torch
@@ -48,7 +49,10 @@ def load(path, prefer=BEST):
     """Load and check a checkpoint; every way it can be wrong becomes one clear UserError."""
     path = resolve_path(path, prefer)
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            # torch warns about pickle protocols it does not write; the checks below judge the file.
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         if CODE_REFUSED.search(str(error)):
             raise UserError(f"refusing to load {path}: it holds pickled objects beyond plain "

@@ -7,6 +7,7 @@ test_real_process_gives_the_same_one_line checks that equivalence on a few cases
 
 import hashlib
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -98,6 +99,7 @@ CASES = [
     ("checkpoint-missing", ["sample", "{shared}/nope.pt"], "no such checkpoint"),
     ("checkpoint-not-a-checkpoint", ["sample", "{shared}/text.pt"], "not a readable checkpoint"),
     ("checkpoint-truncated", ["sample", "{shared}/truncated.pt"], "truncated or corrupt"),
+    ("checkpoint-plain-pickle", ["sample", "{shared}/pickle4.pt"], "not a readable checkpoint"),
     ("checkpoint-other-format", ["sample", "{shared}/weights.pt"], "not a charrnn checkpoint"),
     ("checkpoint-newer-version", ["sample", "{shared}/future.pt"], "newer than this charrnn"),
     ("checkpoint-holding-code", ["sample", "{shared}/code.pt"], "refusing to load"),
@@ -138,6 +140,8 @@ def write_bad_files(shared, run):
     (shared / "wrong-type.toml").write_text("[model]\nhidden = 'big'\n", encoding="utf-8")
     (shared / "wrong-section.toml").write_text("[model]\nlr = 0.1\n", encoding="utf-8")
     (shared / "text.pt").write_text("not a checkpoint", encoding="utf-8")
+    # torch warns on a pickle protocol it does not write itself; that is not a second line.
+    (shared / "pickle4.pt").write_bytes(pickle.dumps({"a": 1}, protocol=4))
     data = (run / checkpoint.LAST).read_bytes()
     (shared / "truncated.pt").write_bytes(data[: len(data) // 2])
     torch.save({"weights": torch.ones(3)}, shared / "weights.pt")
@@ -199,7 +203,7 @@ def test_replace_makes_invalid_utf8_trainable(shared, tmp_path):
     assert "\ufffd" in checkpoint.load(tmp_path / "run")["vocab"]
 
 
-@pytest.mark.parametrize("name", ["top-p-two", "checkpoint-truncated"])
+@pytest.mark.parametrize("name", ["top-p-two", "checkpoint-truncated", "checkpoint-plain-pickle"])
 def test_real_process_gives_the_same_one_line(shared, tmp_path, name):
     """The installed entry point behaves as the in-process runner does."""
     args, expected = next(case[1:3] for case in CASES if case[0] == name)
