@@ -16,6 +16,8 @@ from charrnn.music.check import (
     bar_problems,
     check_abc,
     check_tune,
+    is_key,
+    is_meter,
     music21_friendly,
 )
 from charrnn.music.tunes import read_abc_file
@@ -60,6 +62,37 @@ def test_invalid_fixtures_fail_for_their_reason(invalid_checks, index, problem):
 def test_missing_header_fields(missing, problem):
     tune = "".join(line + "\n" for line in HEAD.splitlines() if not line.startswith(missing))
     assert problem in check_tune(tune + "GAB cde|\n").problems
+
+
+@pytest.mark.parametrize("value, ok", [
+    ("D", True), ("Bbm", True), ("F#dor", True), ("Ador", True), ("G Mixolydian", True),
+    ("E minor", True), ("D ^f _b", True), ("C clef=bass", True), ("none", True), ("HP", True),
+    ("H", False), ("Dnn", False), ("Dm7", False), ("dmaj", False), ("X", False),
+])
+def test_is_key(value, ok):
+    assert is_key(value) is ok
+
+
+@pytest.mark.parametrize("value, ok", [
+    ("6/8", True), ("C", True), ("C|", True), ("none", True), ("2+3/8", True), ("(2+3)/8", True),
+    ("9/0", False), ("0/4", False), ("fast", False), ("FREI4/4", False),
+])
+def test_is_meter(value, ok):
+    assert is_meter(value) is ok
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("K:H", "K:H is not a key"), ("M:fast", "M:fast is not a meter"),
+])
+def test_header_values_that_are_not_abc(line, problem):
+    field = line[0]
+    head = "".join(f"{line}\n" if part.startswith(field) else part + "\n" for part in HEAD.splitlines())
+    assert problem in check_tune(head + "GAB cde|\n").problems
+
+
+def test_a_comment_after_a_field_is_not_its_value():
+    tune = HEAD.replace("M:6/8", "M:6/8 % barred in 3/4 elsewhere")
+    assert check_tune(tune + "GAB cde|GAB cde|\n").ok
 
 
 def test_default_note_length_comes_from_the_meter():

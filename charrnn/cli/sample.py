@@ -88,6 +88,7 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
     if greedy and temperature != "1.0":
         values = values + [0.0]
     check_ranges(length, top_k, top_p, num_samples, seed)
+    check_tune_fields(abc, key, meter, title)
     if midi and not (abc and out):
         raise UserError("--midi goes with --abc and --out DIR")
     if out and not abc and out.endswith(".pt"):
@@ -106,6 +107,20 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
              for t in values]
     if out:
         write_text(out, "\n\n".join(t for group in texts for t in group))
+
+
+def check_tune_fields(abc, key, meter, title):
+    """--key and --meter must be ABC, and like --title they only mean something with --abc."""
+    if not abc:
+        if key or meter or title:
+            raise UserError("--key, --meter and --title go with --abc")
+        return
+    from charrnn.music.check import is_key, is_meter
+
+    if key and not is_key(key):
+        raise UserError(f"--key {key!r} is not an ABC key; keys look like D, Ador, Bbm or F#mix")
+    if meter and not is_meter(meter):
+        raise UserError(f"--meter {meter!r} is not an ABC meter; meters look like 6/8, 3/4, C or C|")
 
 
 def unescape(text):

@@ -20,6 +20,9 @@ _HEADER_ONLY = set("ABCDFGHOSXZ")
 _FIELD = re.compile(r"([A-Za-z+]):")
 _INLINE_FIELD = re.compile(r"\[([A-Za-z]):(.*)\]")
 _METER = re.compile(r"\(?([\d+ ]+)\)?\s*/\s*(\d+)")
+# ABC 2.1 section 3.1.14: a tonic, then a mode of which only the first three letters count.
+_TONIC = re.compile(r"([A-G][#b]?)([A-Za-z]*)")
+_MODES = {"maj", "min", "ion", "dor", "phr", "lyd", "mix", "aeo", "loc"}
 _MAX_BAR_PROBLEMS = 5
 
 
@@ -64,7 +67,33 @@ def header_problems(tune: str) -> list[str]:
         late = [n for n in names[names.index("K") + 1:] if n in _HEADER_ONLY]
         if late:
             problems.append(f"K: is not the last header field ({late[0]}: follows it)")
+    values = dict(fields)
+    if "M" in values and not is_meter(values["M"]):
+        problems.append(f"M:{values['M']} is not a meter")
+    if "K" in values and not is_key(values["K"]):
+        problems.append(f"K:{values['K']} is not a key")
     return problems
+
+
+def is_meter(value: str) -> bool:
+    """An M: value: C, C|, none, or beats over a beat unit such as 6/8 or 2+3/8."""
+    return value.strip() == "none" or _meter_parts(value) is not None
+
+
+def is_key(value: str) -> bool:
+    """A K: value that starts with a key: a tonic and an optional mode (D, Bbm, F#dor,
+    G Mixolydian), or none, HP, Hp. What may follow it (accidentals, clef=) is not judged,
+    nor a K: line that only sets such parameters."""
+    words = value.split()
+    if not words or words[0] in ("none", "HP", "Hp") or "=" in words[0]:
+        return True
+    match = _TONIC.fullmatch(words[0])
+    if not match:
+        return False
+    mode = match.group(2).lower()
+    if not mode and len(words) > 1 and words[1][:3].lower() in _MODES:
+        mode = words[1].lower()
+    return mode in ("", "m") or (len(mode) >= 3 and mode[:3] in _MODES)
 
 
 def _leading_fields(lines: list[str]) -> list[tuple[str, str]]:
@@ -74,7 +103,7 @@ def _leading_fields(lines: list[str]) -> list[tuple[str, str]]:
         match = _FIELD.match(line)
         if not match:
             break
-        fields.append((match.group(1), line[match.end():].strip()))
+        fields.append((match.group(1), line[match.end():].split("%")[0].strip()))  # % starts a comment
     return fields
 
 
