@@ -338,8 +338,11 @@ class Trainer:
 
     def log(self, record):
         if self.is_main:
+            # NaN and infinity are not JSON: a diverged value is logged as null.
+            record = {k: None if isinstance(v, float) and not math.isfinite(v) else v
+                      for k, v in record.items()}
             with (self.run_dir / "metrics.jsonl").open("a", encoding="utf-8") as out:
-                out.write(json.dumps(record) + "\n")
+                out.write(json.dumps(record, allow_nan=False) + "\n")
 
     def periodic_save_due(self, last_save):
         train = self.config.train
