@@ -90,6 +90,16 @@ def test_header_values_that_are_not_abc(line, problem):
     assert problem in check_tune(head + "GAB cde|\n").problems
 
 
+@pytest.mark.parametrize("music, ok", [
+    ('"G"GAB "D"cde|GAB cde|', True),
+    ('GAB "D.D.~C2 cde|GAB cde|', False),  # abc2midi: "Guitar chord name not properly closed"
+    ('GAB cde|GAB cde| % a "quoted" comment', True),
+])
+def test_an_open_chord_symbol_quote_is_a_problem(music, ok):
+    problems = check_tune(HEAD + music + "\n").problems
+    assert any("no closing" in p for p in problems) is not ok, problems
+
+
 def test_a_comment_after_a_field_is_not_its_value():
     tune = HEAD.replace("M:6/8", "M:6/8 % barred in 3/4 elsewhere")
     assert check_tune(tune + "GAB cde|GAB cde|\n").ok

@@ -38,7 +38,7 @@ class TuneCheck:
 def check_tune(text: str) -> TuneCheck:
     """Check one tune: header fields, that music21 parses it into notes, bar lengths."""
     tune = normalise_tune(text)
-    problems = header_problems(tune) + parse_problems(tune) + bar_problems(tune)
+    problems = header_problems(tune) + quote_problems(tune) + parse_problems(tune) + bar_problems(tune)
     return TuneCheck(ok=not problems, problems=problems, title=tune_field(tune, "T"))
 
 
@@ -94,6 +94,18 @@ def is_key(value: str) -> bool:
     if not mode and len(words) > 1 and words[1][:3].lower() in _MODES:
         mode = words[1].lower()
     return mode in ("", "m") or (len(mode) >= 3 and mode[:3] in _MODES)
+
+
+def quote_problems(tune: str) -> list[str]:
+    """Lines of music with a chord symbol or annotation left open: ABC closes each on its
+    own line, and an open one hides the rest of the line from music21 and from the bar check."""
+    problems = []
+    for number, line in enumerate(tune.split("\n"), 1):
+        if _FIELD.match(line) or line.startswith("%"):
+            continue
+        if line.split("%")[0].count('"') % 2:
+            problems.append(f'line {number}: a chord symbol or annotation has no closing "')
+    return problems
 
 
 def _leading_fields(lines: list[str]) -> list[tuple[str, str]]:
