@@ -115,6 +115,8 @@ CASES = [
     ("abc-check-no-tunes", ["abc-check", "{shared}/prose.abc"], "no tunes"),
     ("abc2midi-missing", ["abc2midi", "{shared}/nope.abc"], "nope.abc"),
     ("abc2midi-no-tunes", ["abc2midi", "{shared}/prose.abc"], "no tunes"),
+    ("abc2midi-meter-not-a-meter", ["abc2midi", "{shared}/meter-zero.abc", "-o", "{out}.mid"],
+     "line 3: cannot convert (float division by zero): M:9/0"),
     ("abc2midi-no-such-tune", ["abc2midi", "{shared}/tune.abc", "--tune", "99", "-o", "{out}.mid"],
      "no tune X:99"),
     ("abc2midi-out-in-missing-dir", ["abc2midi", "{shared}/tune.abc", "-o", "{shared}/nowhere/t.mid"],
@@ -137,6 +139,7 @@ def write_bad_files(shared, run):
     (shared / "short.txt").write_text("too short", encoding="utf-8")
     (shared / "prose.abc").write_text("Just some prose, no tunes.\n" * 20, encoding="utf-8")
     (shared / "tune.abc").write_text(TUNE, encoding="utf-8")
+    (shared / "meter-zero.abc").write_text(TUNE.replace("M:4/4", "M:9/0"), encoding="utf-8")
     (shared / "file.txt").write_text("a regular file", encoding="utf-8")
     (shared / "unknown-key.toml").write_text("colour = 1\n", encoding="utf-8")
     (shared / "malformed.toml").write_text("[model\nhidden = \n", encoding="utf-8")

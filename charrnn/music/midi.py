@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from charrnn.errors import UserError
 from charrnn.files import write_atomic
+from charrnn.music.check import is_key, is_meter
 from charrnn.music.performance import performance
 from charrnn.music.playable import parse, split_header, tune_header
 from charrnn.music.tunes import split_tunes, tune_field
@@ -147,6 +148,17 @@ def _bad_line(lines: list[str], tempo: float | None) -> int:
     return max(high - 1, 0)
 
 
+def _bad_header_value(lines: list[str]) -> int | None:
+    """Index of a header M: or K: line whose value is not a meter or a key: music21 trips
+    over it only later (`M:9/0` fails as a division by zero at the first note)."""
+    for index, line in enumerate(lines[:split_header(lines)]):
+        name, _, value = line.partition(":")
+        value = value.split("%")[0]
+        if (name == "M" and not is_meter(value)) or (name == "K" and not is_key(value)):
+            return index
+    return None
+
+
 def _tune_midi(tune_text: str, first_line: int, tempo: float | None) -> bytes:
     """MIDI bytes of one tune; a malformed tune raises UserError naming it and the line."""
     try:
@@ -154,7 +166,9 @@ def _tune_midi(tune_text: str, first_line: int, tempo: float | None) -> bytes:
     except ValueError as error:
         own = [line.rstrip() for line in re.split(r"\r\n|\r|\n", tune_text)]
         kept = [i for i, line in enumerate(own) if line]  # single_tune_text drops blanks
-        bad = kept[_bad_line([own[i] for i in kept], tempo)]
+        bad = _bad_header_value(own)
+        if bad is None:
+            bad = kept[_bad_line([own[i] for i in kept], tempo)]
         raise UserError(f"tune {_label(tune_text)}, line {first_line + bad}: cannot convert "
                         f"({error}): {own[bad].strip()[:60]}") from None
 
