@@ -57,8 +57,9 @@ def _print_table(rows):
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
 def abc_check(files, quiet):
     """Check that every tune in ABC files is valid: X, T, M and K header fields with K
-    last, music21 reads it into notes, and every bar fits the meter (pickups and the
-    partial bars that complete them allowed). FILE may be - for standard input.
+    last, M: a meter and K: a key, every chord symbol closed on its line, music21 reads
+    it into notes, and every bar fits the meter (pickups and the partial bars that
+    complete them allowed). FILE may be - for standard input.
 
     Prints one line per tune (its number in the file, its title, OK or the problems),
     then a summary. Exits 0 when every tune is valid, 1 when some tune is not.
