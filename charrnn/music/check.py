@@ -67,12 +67,19 @@ def header_problems(tune: str) -> list[str]:
         late = [n for n in names[names.index("K") + 1:] if n in _HEADER_ONLY]
         if late:
             problems.append(f"K: is not the last header field ({late[0]}: follows it)")
-    values = dict(fields)
-    if "M" in values and not is_meter(values["M"]):
-        problems.append(f"M:{values['M']} is not a meter")
-    if "K" in values and not is_key(values["K"]):
-        problems.append(f"K:{values['K']} is not a key")
+    # dict: a field given twice is judged by its last value.
+    problems += [p for name, value in dict(fields).items() if (p := field_value_problem(name, value))]
     return problems
+
+
+def field_value_problem(name: str, value: str) -> str | None:
+    """Why an M: or K: value is not ABC (`M:9/0 is not a meter`); None when it is, or for
+    other fields."""
+    if name == "M" and not is_meter(value):
+        return f"M:{value} is not a meter"
+    if name == "K" and not is_key(value):
+        return f"K:{value} is not a key"
+    return None
 
 
 def is_meter(value: str) -> bool:
@@ -112,11 +119,18 @@ def _leading_fields(lines: list[str]) -> list[tuple[str, str]]:
     """(name, value) of the field lines before the first line of music."""
     fields = []
     for line in lines:
-        match = _FIELD.match(line)
-        if not match:
+        field = field_of(line)
+        if field is None:
             break
-        fields.append((match.group(1), line[match.end():].split("%")[0].strip()))  # % starts a comment
+        fields.append(field)
     return fields
+
+
+def field_of(line: str) -> tuple[str, str] | None:
+    """(name, value) of a field line such as `M:6/8 % barred in 3/4`, without its comment
+    (% starts one); None for a line that is not a field."""
+    match = _FIELD.match(line)
+    return (match.group(1), line[match.end():].split("%")[0].strip()) if match else None
 
 
 def parse_problems(tune: str) -> list[str]:

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from charrnn.errors import UserError
 from charrnn.files import write_atomic
-from charrnn.music.check import is_key, is_meter
+from charrnn.music.check import field_of, field_value_problem
 from charrnn.music.performance import performance
 from charrnn.music.playable import parse, split_header, tune_header
 from charrnn.music.tunes import split_tunes, tune_field
@@ -152,9 +152,8 @@ def _bad_header_value(lines: list[str]) -> int | None:
     """Index of a header M: or K: line whose value is not a meter or a key: music21 trips
     over it only later (`M:9/0` fails as a division by zero at the first note)."""
     for index, line in enumerate(lines[:split_header(lines)]):
-        name, _, value = line.partition(":")
-        value = value.split("%")[0]
-        if (name == "M" and not is_meter(value)) or (name == "K" and not is_key(value)):
+        field = field_of(line)
+        if field and field_value_problem(*field):
             return index
     return None
 
