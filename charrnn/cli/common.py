@@ -18,12 +18,13 @@ def load_run(run, which="best", device="cpu"):
     from charrnn import checkpoint
     from charrnn.training import resolve_device
 
-    payload = checkpoint.load(run, prefer=checkpoint.BEST if which == "best" else checkpoint.LAST)
+    payload = checkpoint.load(checkpoint_path(run, which))
     model, vocab, config = checkpoint.restore_model(payload, resolve_device(device))
     return payload, model, vocab, config
 
 
 def checkpoint_path(run, which):
+    """The checkpoint file `--checkpoint best|last` names in a run directory (or the file given)."""
     from charrnn import checkpoint
 
     return checkpoint.resolve_path(run, checkpoint.BEST if which == "best" else checkpoint.LAST)
