@@ -6,25 +6,12 @@ Needs the README's main job to have run first (`charrnn train` -> runs/oneills18
 Reference: about 90% of a well-known Irish training collection converts without errors.
 """
 
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "runs" / "oneills1850"
 TEMPERATURES = (0.8, 1.0)
-
-
-def converts_cleanly(tune, folder):
-    """abc2midi exits 0 even on errors: a clean conversion is one with no Error line.
-    Its messages quote the tune's bytes, which need not be UTF-8."""
-    path = Path(folder) / "tune.abc"
-    path.write_text(tune, encoding="utf-8")
-    result = subprocess.run(["abc2midi", str(path), "-o", str(Path(folder) / "tune.mid")],
-                            capture_output=True, text=True, errors="replace")
-    return "Error" not in result.stdout + result.stderr
 
 
 def measure(model, vocab, temperature, count, seed):
@@ -35,8 +22,9 @@ def measure(model, vocab, temperature, count, seed):
     settings = SampleSettings(length=2000, temperature=temperature, seed=seed)
     tunes, too_long = sample_tunes(model, vocab, count, TuneHeader(), settings)
     valid = sum(check_tune(tune).ok for tune in tunes)
-    with tempfile.TemporaryDirectory() as folder:
-        clean = sum(converts_cleanly(tune, folder) for tune in tunes) if shutil.which("abc2midi") else None
+    from charrnn.music import reference
+
+    clean = sum(reference.errors(tune) == [] for tune in tunes) if reference.installed() else None
     return len(tunes), valid, clean, too_long
 
 
