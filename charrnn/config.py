@@ -126,7 +126,8 @@ def apply_overrides(config, flat):
 
 
 def load_toml(path):
-    path = Path(path)
+    """A TOML file as a dict: a path, or a preset as `charrnn.presets` finds it."""
+    path = Path(path) if isinstance(path, str) else path
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -232,19 +233,3 @@ def in_range(name, value, low, high, low_open=False, high_open=False):
     if not (above and below):
         brackets = ("(" if low_open else "[") + f"{low}, {high}" + (")" if high_open else "]")
         raise UserError(f"{name} must be in {brackets}; got {value}")
-
-
-CONFIGS_DIR = Path(__file__).resolve().parent.parent / "configs"
-DEFAULT_PRESET = "default"
-
-
-def find_preset(name):
-    """A TOML path, or the name of a preset in the project's configs/ directory."""
-    path = Path(name)
-    if path.suffix == ".toml" or path.exists():
-        return path
-    candidate = CONFIGS_DIR / f"{name}.toml"
-    if candidate.exists():
-        return candidate
-    known = ", ".join(sorted(p.stem for p in CONFIGS_DIR.glob("*.toml"))) or "none found"
-    raise UserError(f"no config file or preset named {name!r} (presets: {known})")

@@ -53,12 +53,3 @@ def test_validation(overrides, message):
 @pytest.mark.parametrize("text, seconds", [("", None), ("90", 90), ("90s", 90), ("3m", 180), ("1.5h", 5400)])
 def test_durations(text, seconds):
     assert cfg.parse_duration(text) == seconds
-
-
-def test_presets_in_configs_directory_are_valid():
-    presets = sorted(cfg.CONFIGS_DIR.glob("*.toml"))
-    assert presets, "configs/ should ship presets"
-    for preset in presets:
-        cfg.resolve(preset)
-    with pytest.raises(UserError, match="no config file or preset"):
-        cfg.find_preset("no-such-preset")

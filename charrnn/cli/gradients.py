@@ -113,11 +113,12 @@ def line_style(model):
 
 
 def resolve_config(name):
-    from charrnn.config import find_preset, resolve
+    from charrnn import presets
+    from charrnn.config import resolve
 
     if Path(name).is_dir():
         raise UserError(f"{name} is neither a run (it holds no last.pt or best.pt) nor a config")
-    return resolve(find_preset(name))
+    return resolve(presets.find(name))
 
 
 def gradient_table(norms):
