@@ -44,9 +44,17 @@ def test_sample_to_a_file_with_several_samples(trained, tmp_path):
 
 
 def test_temperature_table(trained):
-    result = run("sample", trained, "--temperature", "0.5,1.0", "--greedy", "--seed", 2, "--length", 20)
+    result = run("sample", trained, "--temperature", "0.5,1.0,0", "--seed", 2, "--length", 20)
     labels = [line for line in result.output.splitlines() if line.startswith("--- temperature")]
     assert labels == ["--- temperature 0.5 ---", "--- temperature 1 ---", "--- temperature 0 (greedy) ---"]
+
+
+def test_greedy_is_temperature_zero(trained):
+    greedy = run("sample", trained, "--greedy", "--length", 40, "--prime", "the ")
+    assert greedy.exit_code == 0
+    assert greedy.stdout == run("sample", trained, "-t", 0, "--length", 40, "--prime", "the ").stdout
+    assert run("sample", trained, "-t", "1", "--greedy").stderr == \
+        run("sample", trained, "-t", "1.0", "--greedy").stderr != ""
 
 
 def test_existing_run_is_not_clobbered(trained, corpus_file):

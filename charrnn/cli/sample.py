@@ -1,57 +1,40 @@
 """`charrnn sample`: validate the options and stream what charrnn.sampling generates."""
 
-import math
 import sys
 
 import click
+from click.core import ParameterSource
 
 from charrnn.cli.common import CHECKPOINT_CHOICE, DEVICE_CHOICE, load_run
+from charrnn.cli.paramtypes import CommaList, FiniteFloatRange
+from charrnn.config import MAX_SEED
 from charrnn.errors import UserError
 
 
-def temperatures(text):
-    """'0.8' or '0.5,1.0,2.0' -> a list of non-negative, finite temperatures."""
-    try:
-        values = [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise UserError(f"--temperature takes numbers like 0.8 or 0.5,1.0,2.0; got {text!r}") from None
-    for value in values:
-        if math.isnan(value) or math.isinf(value) or value < 0:
-            raise UserError(f"--temperature must be a finite number >= 0 (0 is greedy); got {value}")
-    if not values:
-        raise UserError("--temperature needs a value")
-    return values
-
-
-def check_ranges(length, top_k, top_p, num_samples, seed):
-    if seed is not None and not 0 <= seed < 2**63:
-        raise UserError(f"--seed must be a whole number from 0 to 2**63 - 1; got {seed}")
-    if length < 1:
-        raise UserError(f"--length must be at least 1; got {length}")
-    if top_k is not None and top_k < 1:
-        raise UserError(f"--top-k must be at least 1 (leave it out to sample from all); got {top_k}")
-    if not (0 < top_p <= 1) or math.isnan(top_p):
-        raise UserError(f"--top-p must be in (0, 1]; got {top_p}")
-    if num_samples < 1:
-        raise UserError(f"--num-samples must be at least 1; got {num_samples}")
+TEMPERATURES = CommaList(FiniteFloatRange(min=0))
 
 
 @click.command(context_settings={"max_content_width": 100})
 @click.argument("run", metavar="RUN_DIR_OR_CHECKPOINT", type=click.Path())
-@click.option("--length", "-l", default=500, show_default=True, metavar="N",
-              help="Characters to generate per sample (the cap per tune with --abc).")
+@click.option("--length", "-l", type=click.IntRange(min=1), default=500, show_default=True,
+              metavar="N", help="Characters to generate per sample (the cap per tune with --abc).")
 @click.option("--prime", "-p", default="", metavar="TEXT", help="Text the samples start from.")
-@click.option("--temperature", "-t", default="1.0", show_default=True, metavar="T[,T...]",
+@click.option("--temperature", "-t", type=TEMPERATURES, default="1.0", show_default=True,
+              metavar="T[,T...]",
               help="Softmax temperature: low is safe and repetitive, high is varied and wild; "
                    "0 is greedy. Several, comma-separated, print a labelled sample for each.")
-@click.option("--greedy", is_flag=True, help="Always take the most likely character (temperature 0).")
-@click.option("--top-k", type=int, default=None, metavar="K",
+@click.option("--greedy", is_flag=True,
+              help="Always take the most likely character: temperature 0. Give it or "
+                   "--temperature, not both (a list may hold 0: -t 0,0.8).")
+@click.option("--top-k", type=click.IntRange(min=1), default=None, metavar="K",
               help="Sample only among the K most likely characters.")
-@click.option("--top-p", type=float, default=1.0, show_default=True, metavar="P",
+@click.option("--top-p", type=FiniteFloatRange(0, 1, min_open=True), default=1.0,
+              show_default=True, metavar="P",
               help="Sample only among the most likely characters whose probability adds up to P.")
-@click.option("--seed", type=int, default=None, metavar="S", help="Same seed, same text.")
-@click.option("--num-samples", "-n", type=int, default=1, show_default=True, metavar="K",
-              help="Samples to generate together as one batch (tunes, with --abc).")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=None, metavar="S",
+              help="Same seed, same text.")
+@click.option("--num-samples", "-n", type=click.IntRange(min=1), default=1, show_default=True,
+              metavar="K", help="Samples to generate together as one batch (tunes, with --abc).")
 @click.option("--stop", default="", metavar="STR",
               help="End a sample where this string appears (use \\n for a newline).")
 @click.option("--unknown", type=click.Choice(["error", "skip"]), default="error", show_default=True,
@@ -79,15 +62,13 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
     Examples:
       charrnn sample runs/mine
       charrnn sample runs/mine --prime "ROMEO:" --temperature 0.7 --length 1000
-      charrnn sample runs/mine --temperature 0.5,1.0,2.0 --greedy --seed 1
+      charrnn sample runs/mine --temperature 0,0.5,1.0,2.0 --seed 1
       charrnn sample runs/mine --top-p 0.9 -n 4 --stop "\\n\\n" -o samples.txt
       charrnn sample runs/oneills1850 --abc -n 10 --out tunes --midi
       charrnn sample runs/oneills1850 --abc -n 3 --key D --meter 6/8 -t 0.8
     """
-    values = [0.0] if greedy and temperature == "1.0" else temperatures(temperature)
-    if greedy and temperature != "1.0":
-        values = values + [0.0]
-    check_ranges(length, top_k, top_p, num_samples, seed)
+    ctx = click.get_current_context()
+    values = chosen_temperatures(ctx, temperature, greedy)
     check_tune_fields(abc, key, meter, title)
     if midi and not (abc and out):
         raise UserError("--midi goes with --abc and --out DIR")
@@ -107,6 +88,21 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
              for t in values]
     if out:
         write_text(out, "\n\n".join(t for group in texts for t in group))
+
+
+def was_given(ctx, name):
+    return ctx.get_parameter_source(name) is not ParameterSource.DEFAULT
+
+
+def chosen_temperatures(ctx, temperatures, greedy):
+    """--greedy is temperature 0, whatever --temperature's default; both given is refused
+    rather than one silently winning."""
+    if not greedy:
+        return temperatures
+    if was_given(ctx, "temperature"):
+        raise UserError("--greedy is temperature 0; give --greedy or --temperature, not both "
+                        "(a list may hold 0: -t 0,0.8)")
+    return [0.0]
 
 
 def check_tune_fields(abc, key, meter, title):

@@ -33,6 +33,9 @@ def train(config_name, out, resume, overwrite, dry_run, progress, **flags):
 
     With no --corpus and no --config, trains the `default` preset: an LSTM on
     O'Neill's 1850 Irish folk tunes (from music21's corpus), a few minutes on a CPU.
+    Its values are the defaults shown below; with --corpus and no --config, the keys the
+    preset sets take the built-in defaults shown after "with --corpus". A --config
+    preset sets its own keys; flags override everything.
 
     \b
     Examples:
