@@ -57,6 +57,23 @@ def test_greedy_is_temperature_zero(trained):
         run("sample", trained, "-t", "1.0", "--greedy").stderr != ""
 
 
+@pytest.mark.parametrize("args", [[], ["--prime", "the c"], ["--stop", "at", "--prime", "mat"]])
+def test_a_beam_of_one_prints_what_greedy_prints(trained, args):
+    greedy = run("sample", trained, "--greedy", "--length", 60, *args)
+    beam = run("sample", trained, "--beam", 1, "--length", 60, *args)
+    assert greedy.exit_code == beam.exit_code == 0
+    assert beam.stdout == greedy.stdout
+    assert beam.stderr.startswith("beam 1: mean log-probability -")
+
+
+def test_a_beam_writes_its_text_to_a_file(trained, tmp_path):
+    out = tmp_path / "beam.txt"
+    result = run("sample", trained, "--beam", 4, "--length", 30, "--prime", "the ", "-o", out)
+    assert result.exit_code == 0 and result.stdout == ""
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("the ") and len(text) == len("the ") + 30
+
+
 def test_existing_run_is_not_clobbered(trained, corpus_file):
     before = (trained / "last.pt").read_bytes()
     result = run("train", "--corpus", corpus_file, "--out", trained, *TINY)

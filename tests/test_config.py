@@ -53,7 +53,8 @@ def test_validation(overrides, message):
         cfg.resolve(None, overrides)
 
 
-@pytest.mark.parametrize("text, seconds", [("", None), ("none", None), ("0", None), ("90", 90), ("90s", 90), ("3m", 180), ("1.5h", 5400)])
+@pytest.mark.parametrize("text, seconds", [("", None), ("none", None), ("0", None), ("90", 90),
+                                           ("90s", 90), ("3m", 180), ("1.5h", 5400)])
 def test_durations(text, seconds):
     assert cfg.parse_duration(text) == seconds
 

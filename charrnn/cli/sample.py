@@ -1,4 +1,5 @@
-"""`charrnn sample`: validate the options and stream what charrnn.sampling generates."""
+"""`charrnn sample`: validate the options, then stream what charrnn.sampling generates or
+print the continuation charrnn.beam finds."""
 
 import sys
 
@@ -12,6 +13,9 @@ from charrnn.errors import UserError
 
 
 TEMPERATURES = CommaList(FiniteFloatRange(min=0))
+BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "--top-k",
+                "top_p": "--top-p", "seed": "--seed", "num_samples": "--num-samples",
+                "abc": "--abc"}
 
 
 @click.command(context_settings={"max_content_width": 100})
@@ -35,6 +39,12 @@ TEMPERATURES = CommaList(FiniteFloatRange(min=0))
               help="Same seed, same text.")
 @click.option("--num-samples", "-n", type=click.IntRange(min=1), default=1, show_default=True,
               metavar="K", help="Samples to generate together as one batch (tunes, with --abc).")
+@click.option("--beam", type=click.IntRange(min=1), default=None, metavar="W",
+              help="Beam search: print the most likely continuation a beam of W finds, scored "
+                   "by mean log-probability per character (--beam 1 is --greedy). It is "
+                   "deterministic and finds one text, so it takes no --temperature, --greedy, "
+                   "--top-k, --top-p, --seed, --num-samples or --abc; --length, --prime and "
+                   "--stop apply.")
 @click.option("--stop", default="", metavar="STR",
               help="End a sample where this string appears (use \\n for a newline).")
 @click.option("--unknown", type=click.Choice(["error", "skip"]), default="error", show_default=True,
@@ -52,9 +62,10 @@ TEMPERATURES = CommaList(FiniteFloatRange(min=0))
 @click.option("--meter", default="", metavar="M", help="--abc: the meter, like 6/8.")
 @click.option("--title", default="", metavar="TEXT", help="--abc: the title of every tune.")
 @click.option("--midi", is_flag=True, help="--abc: also write a .mid beside each .abc (needs --out).")
-def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samples, stop,
+def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samples, beam, stop,
            unknown, which, device, out, abc, key, meter, title, midi):
-    """Generate text from a trained model, streamed as it is written.
+    """Generate text from a trained model, streamed as it is written, or with --beam the
+    most likely continuation a beam search finds.
 
     RUN_DIR_OR_CHECKPOINT is a run directory (its best checkpoint is used) or a .pt file.
 
@@ -63,11 +74,14 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
       charrnn sample runs/mine
       charrnn sample runs/mine --prime "ROMEO:" --temperature 0.7 --length 1000
       charrnn sample runs/mine --temperature 0,0.5,1.0,2.0 --seed 1
+      charrnn sample runs/mine --beam 8 --prime "The " --length 200
       charrnn sample runs/mine --top-p 0.9 -n 4 --stop "\\n\\n" -o samples.txt
       charrnn sample runs/oneills1850 --abc -n 10 --out tunes --midi
       charrnn sample runs/oneills1850 --abc -n 3 --key D --meter 6/8 -t 0.8
     """
     ctx = click.get_current_context()
+    if beam:
+        refuse_beside_beam(ctx)
     values = chosen_temperatures(ctx, temperature, greedy)
     check_tune_fields(abc, key, meter, title)
     if midi and not (abc and out):
@@ -84,6 +98,8 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         from charrnn.cli.tunes import sample_abc
 
         return sample_abc(model, vocab, settings, values[0], (title, meter, key), out, midi)
+    if beam:
+        return print_beam(model, vocab, settings, beam, out)
     texts = [run_one(model, vocab, settings, t, labelled=len(values) > 1, to_stdout=out is None)
              for t in values]
     if out:
@@ -92,6 +108,14 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
 
 def was_given(ctx, name):
     return ctx.get_parameter_source(name) is not ParameterSource.DEFAULT
+
+
+def refuse_beside_beam(ctx):
+    """Beam search is deterministic and finds one text: the sampling options mean nothing."""
+    clashing = [flag for name, flag in BEAM_CLASHES.items() if was_given(ctx, name)]
+    if clashing:
+        raise UserError("--beam searches for the one most likely continuation, so it takes no "
+                        + ", ".join(clashing))
 
 
 def chosen_temperatures(ctx, temperatures, greedy):
@@ -149,6 +173,20 @@ def run_one(model, vocab, settings, temperature, labelled, to_stdout):
 def echo_piece(_, piece):
     sys.stdout.write(piece)
     sys.stdout.flush()
+
+
+def print_beam(model, vocab, settings, width, out):
+    """The continuation a beam of `width` finds, after the prime, and its score on stderr."""
+    from charrnn.beam import search
+
+    found = search(model, vocab, width, settings.length, settings.prime, settings.stop)
+    if out:
+        write_text(out, settings.prime + found.text)
+    else:
+        click.echo(settings.prime + found.text)
+    ending = ", ended by --stop" if found.stopped else ""
+    click.echo(f"beam {width}: mean log-probability {found.score:.4f} nats per character over "
+               f"{found.length} characters{ending}", err=True)
 
 
 def write_text(path, text):
