@@ -19,53 +19,112 @@ SCHEDULES = ("constant", "step", "cosine")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "bf16", "fp16")
 DEFAULT_CORPUS = "music21:oneills1850"
+MAX_SEED = 2**64 - 1  # torch.manual_seed takes an unsigned 64-bit integer
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a config key accepts, declared once beside its default: the flag's help, its
+    choices or its bounds. `charrnn train`'s options and `validate` both read it."""
+
+    help: str
+    choices: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False  # (low, ... rather than [low, ...
+    high_open: bool = False
+
+    def problem(self, value):
+        """Why value is not allowed, or None."""
+        if self.choices and value not in self.choices:
+            return f"must be one of {', '.join(self.choices)}; got {value!r}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"must be a finite number; got {value}"
+        if not self.within(value):
+            return f"must be {self.describe()}; got {value}"
+        return None
+
+    def within(self, value):
+        if isinstance(value, (str, bool)):
+            return True
+        above = self.low is None or (value > self.low if self.low_open else value >= self.low)
+        below = self.high is None or (value < self.high if self.high_open else value <= self.high)
+        return above and below
+
+    def describe(self):
+        """The bounds in words: 'at least 1', 'more than 0', 'in [0, 1)'."""
+        low, high = (f"{x:g}" if isinstance(x, float) else str(x) for x in (self.low, self.high))
+        if self.low is not None and self.high is not None:
+            return f"in {'(' if self.low_open else '['}{low}, {high}{')' if self.high_open else ']'}"
+        if self.low is not None:
+            return f"{'more than' if self.low_open else 'at least'} {low}"
+        return f"{'less than' if self.high_open else 'at most'} {high}"
+
+
+def setting(default, help, **accepts):
+    """A config field with its Spec (see Spec for what `accepts` may say)."""
+    return field(default=default, metadata={"spec": Spec(help, **accepts)})
+
+
+POSITIVE = {"low": 0, "low_open": True}  # for floats; an int that must be positive has low=1
+FRACTION = {"low": 0, "high": 1, "high_open": True}
 
 
 @dataclass
 class ModelConfig:
-    model: str = "lstm"
-    nonlinearity: str = "tanh"  # vanilla rnn only
-    layers: int = 2
-    hidden: int = 256
-    embedding: int = 64
-    dropout: float = 0.0
-    tie_weights: bool = False  # share embedding and output weights (needs embedding == hidden)
+    model: str = setting("lstm", "Recurrent cell: torch's fused lstm, gru, rnn, or the "
+                         "peephole / phased LSTM.", choices=MODEL_KINDS)
+    nonlinearity: str = setting("tanh", "Activation of the vanilla rnn.", choices=("tanh", "relu"))
+    layers: int = setting(2, "Stacked recurrent layers.", low=1)
+    hidden: int = setting(256, "Units per recurrent layer.", low=1)
+    embedding: int = setting(64, "Size of the character embedding.", low=1)
+    dropout: float = setting(0.0, "Dropout between layers and before the output.", **FRACTION)
+    tie_weights: bool = setting(False, "Share the embedding and output matrices "
+                                "(needs embedding == hidden).")
 
 
 @dataclass
 class DataConfig:
-    corpus: str = DEFAULT_CORPUS
-    val_fraction: float = 0.1
-    batch_size: int = 32
-    seq_len: int = 64
-    encoding_errors: str = "strict"  # or "replace": bad UTF-8 bytes become U+FFFD
+    corpus: str = setting(DEFAULT_CORPUS, "Text file, directory, comma-separated list, .abc "
+                          "file, or music21:NAME (see `charrnn corpus`).")
+    val_fraction: float = setting(0.1, "Last fraction of the corpus held out for validation.",
+                                  **FRACTION)
+    batch_size: int = setting(32, "Parallel streams per batch.", low=1)
+    seq_len: int = setting(64, "Characters per stream per step (truncated BPTT length).", low=1)
+    encoding_errors: str = setting("strict", "Invalid UTF-8 in the corpus: stop (strict) or "
+                                   "replace it with U+FFFD.", choices=("strict", "replace"))
 
 
 @dataclass
 class TrainConfig:
-    optimizer: str = "adam"
-    lr: float = 2e-3
-    momentum: float = 0.9
-    weight_decay: float = 0.0
-    schedule: str = "constant"
-    warmup_steps: int = 0
-    decay_every: int = 1000  # step schedule: multiply lr by decay_rate every N steps
-    decay_rate: float = 0.5
-    min_lr_ratio: float = 0.1  # cosine: final lr as a fraction of --lr
-    clip: float = 5.0  # global gradient norm; 0 turns clipping off
-    max_steps: int = 5000  # 0: no step limit
-    max_epochs: int = 0  # 0: no epoch limit
-    max_time: str = ""  # wall-clock budget such as "90s", "3m", "1h"; empty or 0: none
-    eval_every: int = 200
-    eval_batches: int = 0  # 0: the whole validation split
-    patience: int = 0  # evaluations without improvement before stopping; 0: never
-    save_every: int = 0  # also keep a numbered checkpoint every N steps; 0: never
-    save_minutes: float = 0.0  # and/or every M minutes; 0: never
-    keep: int = 3  # numbered checkpoints kept on disk
-    seed: int = 1337
-    device: str = "auto"
-    precision: str = "fp32"
-    sample_length: int = 0  # print a sample of this many characters when training ends
+    optimizer: str = setting("adam", "torch optimizer.", choices=OPTIMIZERS)
+    lr: float = setting(2e-3, "Peak learning rate.", **POSITIVE)
+    momentum: float = setting(0.9, "SGD momentum.", **FRACTION)
+    weight_decay: float = setting(0.0, "Weight decay.", low=0)
+    schedule: str = setting("constant", "Learning-rate schedule.", choices=SCHEDULES)
+    warmup_steps: int = setting(0, "Linear warm-up steps before the schedule.", low=0)
+    decay_every: int = setting(1000, "step schedule: decay the learning rate every N steps.", low=1)
+    decay_rate: float = setting(0.5, "step schedule: multiply the learning rate by this.",
+                                low=0, high=1, low_open=True)
+    min_lr_ratio: float = setting(0.1, "cosine schedule: final learning rate as a fraction of "
+                                  "--lr.", low=0, high=1)
+    clip: float = setting(5.0, "Clip the global gradient norm to this (0: off).", low=0)
+    max_steps: int = setting(5000, "Stop after N optimizer steps (0: no limit).", low=0)
+    max_epochs: int = setting(0, "Stop after N passes over the corpus (0: no limit).", low=0)
+    max_time: str = setting("", "Stop after this much training time, like 90s, 3m or 1h "
+                            "(none or 0: no limit).")
+    eval_every: int = setting(200, "Validate (and save last/best) every N steps.", low=1)
+    eval_batches: int = setting(0, "Validation batches per evaluation (0: the whole split).", low=0)
+    patience: int = setting(0, "Stop after N evaluations without improvement (0: never).", low=0)
+    save_every: int = setting(0, "Also keep a numbered checkpoint every N steps (0: never).", low=0)
+    save_minutes: float = setting(0.0, "Also save the last checkpoint every M minutes (0: never).",
+                                  low=0)
+    keep: int = setting(3, "Numbered checkpoints kept on disk.", low=1)
+    seed: int = setting(1337, "Random seed: the same seed gives the same run.", low=0, high=MAX_SEED)
+    device: str = setting("auto", "auto picks CUDA, then MPS, then the CPU.", choices=DEVICES)
+    precision: str = setting("fp32", "Autocast precision: bf16 on CPUs and GPUs, fp16 on CUDA "
+                             "only.", choices=PRECISIONS)
+    sample_length: int = setting(0, "Print a sample this long when training ends (0: none).", low=0)
 
 
 @dataclass
@@ -86,14 +145,14 @@ class RunConfig:
 
 def section_of(key):
     """The section ("model", "data" or "train") holding a key, or a UserError."""
-    for section in dataclasses.fields(RunConfig):
-        if key in {f.name for f in dataclasses.fields(section.type)}:
-            return section.name
+    for section, f in config_fields():
+        if f.name == key:
+            return section
     raise UserError(f"unknown config key {key!r}; keys are: {', '.join(all_keys())}")
 
 
 def all_keys():
-    return [f.name for s in dataclasses.fields(RunConfig) for f in dataclasses.fields(s.type)]
+    return [f.name for _, f in config_fields()]
 
 
 def flatten(raw):
@@ -126,7 +185,8 @@ def apply_overrides(config, flat):
 
 
 def load_toml(path):
-    path = Path(path)
+    """A TOML file as a dict: a path, or a preset as `charrnn.presets` finds it."""
+    path = Path(path) if isinstance(path, str) else path
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -168,8 +228,8 @@ def toml_value(value):
 
 
 def parse_duration(text):
-    """'90', '90s', '3m', '1.5h' -> seconds; '' or '0' -> None (no limit)."""
-    if not text or text.strip() in ("0", "0s", "0m", "0h"):
+    """'90', '90s', '3m', '1.5h' -> seconds; '', 'none' or '0' -> None (no limit)."""
+    if not text or text.strip().lower() in ("none", "0", "0s", "0m", "0h"):
         return None
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
     if not match:
@@ -178,73 +238,27 @@ def parse_duration(text):
     return float(match.group(1)) * scale
 
 
+def config_fields():
+    """(section name, dataclass field) for every config key, in declaration order."""
+    return [(section.name, f) for section in dataclasses.fields(RunConfig)
+            for f in dataclasses.fields(section.type)]
+
+
+def spec_of(key):
+    """The Spec declared with a config key."""
+    return next(f.metadata["spec"] for _, f in config_fields() if f.name == key)
+
+
 def validate(config):
-    m, d, t = config.model, config.data, config.train
-    choose("model", m.model, MODEL_KINDS)
-    choose("nonlinearity", m.nonlinearity, ("tanh", "relu"))
-    choose("optimizer", t.optimizer, OPTIMIZERS)
-    choose("schedule", t.schedule, SCHEDULES)
-    choose("device", t.device, DEVICES)
-    choose("precision", t.precision, PRECISIONS)
-    choose("encoding_errors", d.encoding_errors, ("strict", "replace"))
-    for name in ("layers", "hidden", "embedding", "batch_size", "seq_len", "eval_every", "keep"):
-        section = m if hasattr(m, name) else d if hasattr(d, name) else t
-        positive(name, getattr(section, name))
-    for name in ("max_steps", "max_epochs", "eval_batches", "patience", "save_every",
-                 "warmup_steps", "sample_length"):
-        non_negative(name, getattr(t, name))
-    positive("lr", t.lr)
-    positive("decay_every", t.decay_every)
-    non_negative("clip", t.clip)
-    non_negative("save_minutes", t.save_minutes)
-    non_negative("weight_decay", t.weight_decay)
-    in_range("dropout", m.dropout, 0.0, 1.0, high_open=True)
-    in_range("val_fraction", d.val_fraction, 0.0, 1.0, high_open=True)
-    in_range("decay_rate", t.decay_rate, 0.0, 1.0, low_open=True)
-    in_range("min_lr_ratio", t.min_lr_ratio, 0.0, 1.0)
-    in_range("momentum", t.momentum, 0.0, 1.0, high_open=True)
+    """Every key against its Spec, then the rules that tie keys together."""
+    for section, f in config_fields():
+        problem = f.metadata["spec"].problem(getattr(getattr(config, section), f.name))
+        if problem:
+            raise UserError(f"{f.name} {problem}")
+    m, t = config.model, config.train
     parse_duration(t.max_time)
     if m.tie_weights and m.embedding != m.hidden:
         raise UserError("tie_weights needs embedding == hidden "
                         f"(got embedding {m.embedding}, hidden {m.hidden})")
     if t.schedule == "cosine" and not (t.max_steps or t.max_epochs):
         raise UserError("the cosine schedule needs --max-steps or --max-epochs to know its length")
-
-
-def choose(name, value, choices):
-    if value not in choices:
-        raise UserError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
-
-
-def positive(name, value):
-    if not (value > 0) or math.isinf(value):
-        raise UserError(f"{name} must be positive; got {value}")
-
-
-def non_negative(name, value):
-    if not (value >= 0) or math.isinf(value):
-        raise UserError(f"{name} must be zero or more; got {value}")
-
-
-def in_range(name, value, low, high, low_open=False, high_open=False):
-    above = value > low if low_open else value >= low
-    below = value < high if high_open else value <= high
-    if not (above and below):
-        brackets = ("(" if low_open else "[") + f"{low}, {high}" + (")" if high_open else "]")
-        raise UserError(f"{name} must be in {brackets}; got {value}")
-
-
-CONFIGS_DIR = Path(__file__).resolve().parent.parent / "configs"
-DEFAULT_PRESET = "default"
-
-
-def find_preset(name):
-    """A TOML path, or the name of a preset in the project's configs/ directory."""
-    path = Path(name)
-    if path.suffix == ".toml" or path.exists():
-        return path
-    candidate = CONFIGS_DIR / f"{name}.toml"
-    if candidate.exists():
-        return candidate
-    known = ", ".join(sorted(p.stem for p in CONFIGS_DIR.glob("*.toml"))) or "none found"
-    raise UserError(f"no config file or preset named {name!r} (presets: {known})")

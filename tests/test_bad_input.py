@@ -49,23 +49,27 @@ CASES = [
     ("corpus-empty-list", train_on(","), "no corpus given"),
     ("corpus-abc-without-tunes", train_on("{shared}/prose.abc"), "no ABC tunes"),
     # train: sizes and values
-    ("hidden-zero", train("--hidden", "0"), "hidden must be positive"),
-    ("batch-size-negative", train("--batch-size", "-1"), "batch_size must be positive"),
-    ("seq-len-zero", train("--seq-len", "0"), "seq_len must be positive"),
-    ("lr-nan", train("--lr", "nan"), "lr must be positive"),
-    ("dropout-one", train("--dropout", "1"), "dropout must be in"),
+    ("hidden-zero", train("--hidden", "0"), "'--hidden': 0 is not in the range x>=1"),
+    ("batch-size-negative", train("--batch-size", "-1"), "'--batch-size': -1 is not in the range x>=1"),
+    ("seq-len-zero", train("--seq-len", "0"), "'--seq-len': 0 is not in the range x>=1"),
+    ("lr-nan", train("--lr", "nan"), "'--lr': nan is not a finite number"),
+    ("lr-zero", train("--lr", "0"), "'--lr': 0.0 is not in the range x>0"),
+    ("seed-beyond-64-bits-train", train("--seed", str(2**64)), "'--seed'"),
+    ("dropout-one", train("--dropout", "1"), "'--dropout': 1.0 is not in the range 0<=x<1"),
     ("max-time-unreadable", train("--max-time", "soon"), "cannot read time"),
     ("cosine-without-length", train("--schedule", "cosine", "--max-steps", "0"), "cosine schedule needs"),
     ("tied-weights-of-two-sizes", train("--tie-weights"), "tie_weights needs embedding == hidden"),
     ("fp16-on-cpu", train("--precision", "fp16"), "fp16"),
-    ("model-unknown", train("--model", "transformer"), "'transformer'"),
-    ("optimizer-unknown", train("--optimizer", "lion"), "'lion'"),
+    ("model-unknown", train("--model", "transformer"), "'transformer' is not one of"),
+    ("optimizer-unknown", train("--optimizer", "lion"), "'lion' is not one of"),
     # train: config files
     ("toml-unknown-key", train("--config", "{shared}/unknown-key.toml"), "unknown config key 'colour'"),
     ("toml-malformed", train("--config", "{shared}/malformed.toml"), "not valid TOML"),
     ("toml-wrong-type", train("--config", "{shared}/wrong-type.toml"), "must be int"),
     ("toml-wrong-section", train("--config", "{shared}/wrong-section.toml"), "belongs in [train]"),
-    ("preset-missing", train("--config", "no-such-preset"), "no config file or preset"),
+    ("toml-out-of-range", train("--config", "{shared}/out-of-range.toml"), "dropout must be in [0, 1); got 1.5"),
+    ("toml-nan", train("--config", "{shared}/nan.toml"), "lr must be a finite number; got nan"),
+    ("preset-missing", train("--config", "no-such-preset"), "(presets: default, min-char-rnn, "),
     # train: run directories
     ("run-exists-without-resume", ["train", "--corpus", "{corpus}", "--out", "{run}", *TINY],
      "already holds a run"),
@@ -86,14 +90,23 @@ CASES = [
     ("resume-with-out-and-config", ["train", "--resume", "{run}", "--out", "{out}", "--config", "tiny"],
      "it takes no --config, --out"),
     # sample
-    ("temperature-nan", sample("--temperature", "nan"), "--temperature must be"),
-    ("temperature-negative", sample("--temperature", "-1"), "--temperature must be"),
-    ("temperature-not-a-number", sample("--temperature", "hot"), "--temperature takes numbers"),
-    ("top-k-zero", sample("--top-k", "0"), "--top-k must be at least 1"),
-    ("top-p-two", sample("--top-p", "2"), "--top-p must be in (0, 1]"),
-    ("length-negative", sample("--length", "-1"), "--length must be at least 1"),
-    ("num-samples-zero", sample("-n", "0"), "--num-samples must be at least 1"),
-    ("seed-beyond-64-bits", sample("--seed", str(2**70)), "--seed"),
+    ("temperature-nan", sample("--temperature", "nan"), "'--temperature' / '-t': nan is not a finite number"),
+    ("temperature-negative", sample("--temperature", "-1"), "-1.0 is not in the range x>=0"),
+    ("temperature-not-a-number", sample("--temperature", "hot"), "'hot' is not a valid float"),
+    ("temperature-empty", sample("--temperature", ","), "'--temperature' / '-t': needs at least one value"),
+    ("greedy-with-a-temperature", sample("--greedy", "-t", "1"), "give --greedy or --temperature, not both"),
+    ("top-k-zero", sample("--top-k", "0"), "'--top-k': 0 is not in the range x>=1"),
+    ("top-p-two", sample("--top-p", "2"), "'--top-p': 2.0 is not in the range 0<x<=1"),
+    ("length-negative", sample("--length", "-1"), "-1 is not in the range x>=1"),
+    ("num-samples-zero", sample("-n", "0"), "'--num-samples' / '-n': 0 is not in the range x>=1"),
+    ("seed-beyond-64-bits", sample("--seed", str(2**70)), "'--seed'"),
+    ("beam-zero", sample("--beam", "0"), "'--beam': 0 is not in the range x>=1"),
+    ("beam-with-a-temperature", sample("--beam", "3", "-t", "0.5"), "so it takes no --temperature"),
+    ("beam-with-greedy", sample("--beam", "3", "--greedy"), "so it takes no --greedy"),
+    ("beam-with-top-k-top-p-seed", sample("--beam", "3", "--top-k", "2", "--top-p", "0.9", "--seed", "1"),
+     "so it takes no --top-k, --top-p, --seed"),
+    ("beam-with-num-samples", sample("--beam", "2", "-n", "3"), "so it takes no --num-samples"),
+    ("beam-with-abc", sample("--beam", "2", "--abc"), "so it takes no --abc"),
     ("samples-over-a-checkpoint", sample("-o", "{run}/last.pt"), "checkpoint"),
     ("prime-unknown-characters", sample("--prime", "Zebra €"), "never saw"),
     ("checkpoint-missing", ["sample", "{shared}/nope.pt"], "no such checkpoint"),
@@ -145,6 +158,8 @@ def write_bad_files(shared, run):
     (shared / "malformed.toml").write_text("[model\nhidden = \n", encoding="utf-8")
     (shared / "wrong-type.toml").write_text("[model]\nhidden = 'big'\n", encoding="utf-8")
     (shared / "wrong-section.toml").write_text("[model]\nlr = 0.1\n", encoding="utf-8")
+    (shared / "out-of-range.toml").write_text("[model]\ndropout = 1.5\n", encoding="utf-8")
+    (shared / "nan.toml").write_text("[train]\nlr = nan\n", encoding="utf-8")
     (shared / "text.pt").write_text("not a checkpoint", encoding="utf-8")
     # torch warns on a pickle protocol it does not write itself; that is not a second line.
     (shared / "pickle4.pt").write_bytes(pickle.dumps({"a": 1}, protocol=4))

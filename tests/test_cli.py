@@ -44,9 +44,34 @@ def test_sample_to_a_file_with_several_samples(trained, tmp_path):
 
 
 def test_temperature_table(trained):
-    result = run("sample", trained, "--temperature", "0.5,1.0", "--greedy", "--seed", 2, "--length", 20)
+    result = run("sample", trained, "--temperature", "0.5,1.0,0", "--seed", 2, "--length", 20)
     labels = [line for line in result.output.splitlines() if line.startswith("--- temperature")]
     assert labels == ["--- temperature 0.5 ---", "--- temperature 1 ---", "--- temperature 0 (greedy) ---"]
+
+
+def test_greedy_is_temperature_zero(trained):
+    greedy = run("sample", trained, "--greedy", "--length", 40, "--prime", "the ")
+    assert greedy.exit_code == 0
+    assert greedy.stdout == run("sample", trained, "-t", 0, "--length", 40, "--prime", "the ").stdout
+    assert run("sample", trained, "-t", "1", "--greedy").stderr == \
+        run("sample", trained, "-t", "1.0", "--greedy").stderr != ""
+
+
+@pytest.mark.parametrize("args", [[], ["--prime", "the c"], ["--stop", "at", "--prime", "mat"]])
+def test_a_beam_of_one_prints_what_greedy_prints(trained, args):
+    greedy = run("sample", trained, "--greedy", "--length", 60, *args)
+    beam = run("sample", trained, "--beam", 1, "--length", 60, *args)
+    assert greedy.exit_code == beam.exit_code == 0
+    assert beam.stdout == greedy.stdout
+    assert beam.stderr.startswith("beam 1: mean log-probability -")
+
+
+def test_a_beam_writes_its_text_to_a_file(trained, tmp_path):
+    out = tmp_path / "beam.txt"
+    result = run("sample", trained, "--beam", 4, "--length", 30, "--prime", "the ", "-o", out)
+    assert result.exit_code == 0 and result.stdout == ""
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("the ") and len(text) == len("the ") + 30
 
 
 def test_existing_run_is_not_clobbered(trained, corpus_file):

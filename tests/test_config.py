@@ -34,10 +34,13 @@ def test_bad_presets(tmp_path, text, message):
 
 
 @pytest.mark.parametrize("overrides, message", [
-    ({"hidden": 0}, "hidden must be positive"),
-    ({"layers": -1}, "layers must be positive"),
+    ({"hidden": 0}, "hidden must be at least 1; got 0"),
+    ({"layers": -1}, "layers must be at least 1; got -1"),
     ({"batch_size": 0}, "batch_size"),
-    ({"lr": -0.1}, "lr must be positive"),
+    ({"lr": -0.1}, "lr must be more than 0; got -0.1"),
+    ({"lr": float("inf")}, "lr must be a finite number"),
+    ({"momentum": 1.0}, "momentum must be in \\[0, 1\\); got 1.0"),
+    ({"seed": -1}, "seed must be in \\[0, 18446744073709551615\\]"),
     ({"dropout": 1.0}, "dropout"),
     ({"model": "transformer"}, "model must be one of"),
     ({"optimizer": "lion"}, "optimizer must be one of"),
@@ -50,15 +53,55 @@ def test_validation(overrides, message):
         cfg.resolve(None, overrides)
 
 
-@pytest.mark.parametrize("text, seconds", [("", None), ("90", 90), ("90s", 90), ("3m", 180), ("1.5h", 5400)])
+@pytest.mark.parametrize("text, seconds", [("", None), ("none", None), ("0", None), ("90", 90),
+                                           ("90s", 90), ("3m", 180), ("1.5h", 5400)])
 def test_durations(text, seconds):
     assert cfg.parse_duration(text) == seconds
 
 
-def test_presets_in_configs_directory_are_valid():
-    presets = sorted(cfg.CONFIGS_DIR.glob("*.toml"))
-    assert presets, "configs/ should ship presets"
-    for preset in presets:
+def test_nan_in_a_preset_is_refused(tmp_path):
+    preset = tmp_path / "nan.toml"
+    preset.write_text("[train]\nlr = nan\n", encoding="utf-8")
+    with pytest.raises(UserError, match="lr must be a finite number; got nan"):
         cfg.resolve(preset)
-    with pytest.raises(UserError, match="no config file or preset"):
-        cfg.find_preset("no-such-preset")
+
+
+def test_every_key_is_declared_with_help():
+    for _, field in cfg.config_fields():
+        spec = field.metadata["spec"]
+        assert spec.help.strip(), field.name
+        assert spec.problem(field.default) is None, field.name
+
+
+def probes(spec):
+    """Values at and just beyond each bound, and the non-finite ones."""
+    values = [float("nan"), float("inf"), -float("inf")]
+    for bound in (spec.low, spec.high):
+        if bound is not None:
+            values += [bound - 1, bound, bound + 1, bound - 1e-9, bound + 1e-9]
+    return values
+
+
+NUMERIC = [(section, field) for section, field in cfg.config_fields()
+           if field.type in (int, float) and field.metadata["spec"].low is not None]
+
+
+@pytest.mark.parametrize("section, field", NUMERIC, ids=[f.name for _, f in NUMERIC])
+def test_flag_and_validation_refuse_the_same_values(section, field):
+    """`charrnn train --KEY V` and `KEY = V` in a preset are refused for the same V."""
+    import click
+
+    from charrnn.cli.options import click_type
+
+    spec = field.metadata["spec"]
+    flag_type = click_type(field.type, spec)
+    for value in probes(spec):
+        if field.type is int and not float(value).is_integer():
+            continue
+        value = field.type(value) if field.type is int else value
+        try:
+            flag_type.convert(str(value), None, None)
+            flag_ok = True
+        except click.BadParameter:
+            flag_ok = False
+        assert flag_ok == (spec.problem(value) is None), (field.name, value)

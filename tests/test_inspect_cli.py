@@ -231,9 +231,10 @@ def test_palindrome_experiment_prints_a_table_and_plots(tmp_path):
     assert_png(out)
 
 
-@pytest.mark.parametrize("args, message", [(["--models", "rnn,cnn"], "unknown model kind"),
-                                           (["--lengths", "1,5"], "at least 2"),
-                                           (["--lengths", "five"], "whole numbers")])
+@pytest.mark.parametrize("args, message", [(["--models", "rnn,cnn"], "'cnn' is not one of 'lstm'"),
+                                           (["--lengths", "1,5"], "1 is not in the range x>=2"),
+                                           (["--lengths", "five"], "'five' is not a valid integer"),
+                                           (["--lengths", ","], "needs at least one value")])
 def test_palindrome_experiment_rejects_bad_options(tmp_path, args, message):
     result = invoke("experiment", "palindromes", *args, "-o", tmp_path / "p.png")
     assert result.exit_code != 0 and message in result.output

@@ -1,16 +1,19 @@
-"""What the commands that inspect runs share: option types, loading a run, reading
-comma-separated option values, and printing tables and JSON."""
+"""What the commands that inspect runs share: option types, loading a run, and printing
+tables and JSON."""
 
 import json
 import math
 
 import click
 
+from charrnn.cli.paramtypes import CommaList
+from charrnn.config import DEVICES, MODEL_KINDS
 from charrnn.errors import UserError
 
 WIDE = {"max_content_width": 100}
 CHECKPOINT_CHOICE = click.Choice(["best", "last"])
-DEVICE_CHOICE = click.Choice(["auto", "cpu", "cuda", "mps"])
+DEVICE_CHOICE = click.Choice(DEVICES)
+MODEL_KIND_LIST = CommaList(click.Choice(MODEL_KINDS), unique=True)  # rnn,lstm,gru
 
 
 def load_run(run, which="best", device="cpu"):
@@ -28,24 +31,6 @@ def checkpoint_path(run, which):
     from charrnn import checkpoint
 
     return checkpoint.resolve_path(run, checkpoint.BEST if which == "best" else checkpoint.LAST)
-
-
-def split_list(text, name):
-    items = [part.strip() for part in text.split(",") if part.strip()]
-    if not items:
-        raise UserError(f"--{name} needs at least one value")
-    return items
-
-
-def model_kinds(text):
-    from charrnn.config import MODEL_KINDS
-
-    kinds = split_list(text, "models")
-    unknown = [k for k in kinds if k not in MODEL_KINDS]
-    if unknown:
-        raise UserError(f"unknown model kind {unknown[0]!r} in --models; kinds are: "
-                        f"{', '.join(MODEL_KINDS)}")
-    return list(dict.fromkeys(kinds))
 
 
 def forget_bias_value(text):

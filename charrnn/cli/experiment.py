@@ -3,18 +3,8 @@ palindrome task itself lives in charrnn.palindromes."""
 
 import click
 
-from charrnn.cli.common import WIDE, echo_json, forget_bias_value, model_kinds, split_list, table
-from charrnn.errors import UserError
-
-
-def positive_ints(text, name, low=1):
-    try:
-        values = [int(part) for part in split_list(text, name)]
-    except ValueError:
-        raise UserError(f"--{name} takes whole numbers like 5,10,15; got {text!r}") from None
-    if min(values) < low:
-        raise UserError(f"--{name} values must be at least {low}; got {min(values)}")
-    return values
+from charrnn.cli.common import MODEL_KIND_LIST, WIDE, echo_json, forget_bias_value, table
+from charrnn.cli.paramtypes import CommaList, FiniteFloatRange
 
 
 @click.group(context_settings=WIDE, short_help="Experiments on what RNNs remember.")
@@ -23,23 +13,23 @@ def experiment():
 
 
 @experiment.command(context_settings=WIDE, short_help="Remember one digit for L - 1 steps.")
-@click.option("--models", default="rnn,lstm,gru", show_default=True, metavar="KINDS",
-              help="Kinds to compare (rnn, lstm, gru, peephole, phased).")
-@click.option("--lengths", default=None, metavar="L,L,...",
+@click.option("--models", type=MODEL_KIND_LIST, default="rnn,lstm,gru", show_default=True,
+              metavar="KINDS", help="Kinds to compare (rnn, lstm, gru, peephole, phased).")
+@click.option("--lengths", type=CommaList(click.IntRange(min=2)), default=None, metavar="L,L,...",
               help="Palindrome lengths; the answer lies L - 1 steps back. "
                    "[default: 5,10,20,30,40,50; --quick 5,10,20,30]")
 @click.option("--quick", is_flag=True, help="Fewer lengths and steps: about a minute on a CPU.")
-@click.option("--steps", type=int, default=None, metavar="N",
+@click.option("--steps", type=click.IntRange(min=1), default=None, metavar="N",
               help="Most training steps per model and length. [default: 1500; --quick 600]")
-@click.option("--hidden", type=int, default=None, metavar="N", help="Hidden units. [default: 64]")
-@click.option("--batch-size", type=int, default=None, metavar="N",
+@click.option("--hidden", type=click.IntRange(min=1), default=None, metavar="N", help="Hidden units. [default: 64]")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None, metavar="N",
               help="Palindromes per step. [default: 128]")
-@click.option("--lr", type=float, default=None, metavar="X", help="Adam learning rate. [default: 0.005]")
+@click.option("--lr", type=FiniteFloatRange(min=0, min_open=True), default=None, metavar="X", help="Adam learning rate. [default: 0.005]")
 @click.option("--forget-bias", default="2", show_default=True, metavar="B|torch",
               help="Starting bias of the LSTM forget and GRU update gates; `torch` keeps "
                    "torch's init, which starts them near 1/2.")
 @click.option("--seed", default=0, show_default=True, help="Same seed, same table.")
-@click.option("--threads", default=0, show_default=True, metavar="N",
+@click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
               help="torch CPU threads (0: torch's default).")
 @click.option("--out", "-o", default="palindromes.png", show_default=True, metavar="PNG",
               type=click.Path(dir_okay=False), help="Accuracy plot to write.")
@@ -67,12 +57,11 @@ def palindromes(models, lengths, quick, steps, hidden, batch_size, lr, forget_bi
 
     if threads:
         torch.set_num_threads(threads)
-    kinds = model_kinds(models)
     default = task.QUICK_LENGTHS if quick else task.DEFAULT_LENGTHS
-    sizes = positive_ints(lengths, "lengths", low=2) if lengths else list(default)
+    sizes = lengths or list(default)
     settings = palindrome_settings(quick, steps, hidden, batch_size, lr, seed,
                                    forget_bias_value(forget_bias))
-    results = task.run(kinds, sizes, settings, on_result=report_result)
+    results = task.run(models, sizes, settings, on_result=report_result)
     accuracies = {k: [r.accuracy for r in rs] for k, rs in results.items()}
     bias = "torch's init" if settings.forget_bias is None else f"{settings.forget_bias:g}"
     title = (f"palindromes: hidden {settings.hidden}, at most {settings.steps} steps of "
@@ -93,10 +82,7 @@ def palindrome_settings(quick, steps, hidden, batch_size, lr, seed, forget_bias)
     settings = replace(task.Settings(seed=seed, forget_bias=forget_bias),
                        **(task.QUICK if quick else {}))
     given = {"steps": steps, "hidden": hidden, "batch_size": batch_size, "lr": lr}
-    given = {k: v for k, v in given.items() if v is not None}
-    if any(v <= 0 for v in given.values()):
-        raise UserError("--steps, --hidden, --batch-size and --lr must be positive")
-    return replace(settings, **given)
+    return replace(settings, **{k: v for k, v in given.items() if v is not None})
 
 
 def report_result(result):

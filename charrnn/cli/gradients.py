@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from charrnn.cli.common import WIDE, echo_json, forget_bias_value, load_run, model_kinds, table
+from charrnn.cli.common import MODEL_KIND_LIST, WIDE, echo_json, forget_bias_value, load_run, table
 from charrnn.errors import UserError
 
 
@@ -18,7 +18,7 @@ def is_run(path):
 
 @click.command(context_settings=WIDE, short_help="See gradients vanish through time.")
 @click.argument("sources", nargs=-1, required=True, metavar="RUN_OR_CONFIG...")
-@click.option("--models", default=None, metavar="KINDS",
+@click.option("--models", type=MODEL_KIND_LIST, default=None, metavar="KINDS",
               help="Freshly initialised kinds to compare, sized like the config or the first "
                    "run. [default: rnn,lstm,gru for a config; none beside runs]")
 @click.option("--corpus", default=None, metavar="SPEC",
@@ -90,7 +90,7 @@ def gradient_entries(sources, models, corpus, seq_len, batch_size, count, forget
     if configs:
         config = resolve_config(configs[0])
         fresh_from = (config.model, windows_of(config.data.corpus, None))
-    for kind in model_kinds(models) if models else (["rnn", "lstm", "gru"] if configs else []):
+    for kind in models or (["rnn", "lstm", "gru"] if configs else []):
         model_config, batches = fresh_from
         model = flow.fresh_model(kind, len(batches.vocab), model_config, seed, forget_bias)
         model.fresh = True
@@ -113,11 +113,12 @@ def line_style(model):
 
 
 def resolve_config(name):
-    from charrnn.config import find_preset, resolve
+    from charrnn import presets
+    from charrnn.config import resolve
 
     if Path(name).is_dir():
         raise UserError(f"{name} is neither a run (it holds no last.pt or best.pt) nor a config")
-    return resolve(find_preset(name))
+    return resolve(presets.find(name))
 
 
 def gradient_table(norms):

@@ -1,78 +1,80 @@
-"""Click options made from the config dataclasses, so every config key is also a flag."""
-
-import dataclasses
+"""One click option per config key, made from the key's declaration in charrnn.config: its
+help, and its choices or bounds as click's own types, so `--help` shows the ranges and a
+bad value is refused before anything runs."""
 
 import click
 
 from charrnn import config as cfg
+from charrnn import presets
+from charrnn.cli.paramtypes import FiniteFloatRange
 
-CHOICES = {
-    "model": cfg.MODEL_KINDS, "nonlinearity": ("tanh", "relu"), "optimizer": cfg.OPTIMIZERS,
-    "schedule": cfg.SCHEDULES, "device": cfg.DEVICES, "precision": cfg.PRECISIONS,
-    "encoding_errors": ("strict", "replace"),
-}
+METAVARS = {int: "N", float: "X", str: "TEXT"}
 
-HELP = {
-    "model": "Recurrent cell: torch's fused lstm, gru, rnn, or the peephole / phased LSTM.",
-    "nonlinearity": "Activation of the vanilla rnn.",
-    "layers": "Stacked recurrent layers.",
-    "hidden": "Units per recurrent layer.",
-    "embedding": "Size of the character embedding.",
-    "dropout": "Dropout between layers and before the output.",
-    "tie_weights": "Share the embedding and output matrices (needs embedding == hidden).",
-    "corpus": "Text file, directory, comma-separated list, .abc file, or music21:NAME "
-              "(see `charrnn corpus`).",
-    "val_fraction": "Last fraction of the corpus held out for validation.",
-    "batch_size": "Parallel streams per batch.",
-    "seq_len": "Characters per stream per step (truncated BPTT length).",
-    "encoding_errors": "Invalid UTF-8 in the corpus: stop (strict) or replace with U+FFFD.",
-    "optimizer": "torch optimizer.",
-    "lr": "Peak learning rate.",
-    "momentum": "SGD momentum.",
-    "weight_decay": "Weight decay.",
-    "schedule": "Learning-rate schedule.",
-    "warmup_steps": "Linear warm-up steps before the schedule.",
-    "decay_every": "step schedule: decay the learning rate every N steps.",
-    "decay_rate": "step schedule: multiply the learning rate by this.",
-    "min_lr_ratio": "cosine schedule: final learning rate as a fraction of --lr.",
-    "clip": "Clip the global gradient norm to this (0: off).",
-    "max_steps": "Stop after N optimizer steps (0: no limit).",
-    "max_epochs": "Stop after N passes over the corpus (0: no limit).",
-    "max_time": "Stop after this much training time, like 90s, 3m or 1h.",
-    "eval_every": "Validate (and save last/best) every N steps.",
-    "eval_batches": "Validation batches per evaluation (0: the whole split).",
-    "patience": "Stop after N evaluations without improvement (0: never).",
-    "save_every": "Also keep a numbered checkpoint every N steps (0: never).",
-    "save_minutes": "Also save the last checkpoint every M minutes (0: never).",
-    "keep": "Numbered checkpoints kept on disk.",
-    "seed": "Random seed: the same seed gives the same run.",
-    "device": "auto picks CUDA, then MPS, then the CPU.",
-    "precision": "Autocast precision: bf16 on CPUs and GPUs, fp16 on CUDA only.",
-    "sample_length": "Print a sample this long when training ends (0: none).",
-}
+
+class ConfigOption(click.Option):
+    """A config key's flag. It defaults to None (not given), so the preset and the built-in
+    defaults below it apply; `shown` is the default that applies, for --help."""
+
+    def __init__(self, *args, shown, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shown = shown
+
+    def get_help_extra(self, ctx):
+        return {**super().get_help_extra(ctx), "default": self.shown}
 
 
 def config_options(command):
     """Decorate a command with one option per config key (default None: not given)."""
-    defaults = cfg.RunConfig().to_dict()
-    for section in reversed(dataclasses.fields(cfg.RunConfig)):
-        for field in reversed(dataclasses.fields(section.type)):
-            command = option_for(field, defaults[section.name][field.name])(command)
+    shown = shown_defaults()
+    for _, field in reversed(cfg.config_fields()):
+        command = option_for(field, shown[field.name])(command)
     return command
 
 
-def option_for(field, default):
+def option_for(field, shown):
     flag = "--" + field.name.replace("_", "-")
-    shown = f" [default: {default}]" if default not in ("", None) else ""
-    help_text = HELP[field.name] + shown
+    spec = field.metadata["spec"]
     if field.type is bool:
-        return click.option(f"{flag}/--no-{flag[2:]}", field.name, default=None, help=help_text)
-    if field.name in CHOICES:
-        return click.option(flag, field.name, type=click.Choice(CHOICES[field.name]),
-                            default=None, help=help_text)
-    metavar = {int: "N", float: "X", str: "TEXT"}[field.type]
-    return click.option(flag, field.name, type=field.type, default=None, help=help_text,
-                        metavar=metavar)
+        return click.option(f"{flag}/--no-{flag[2:]}", field.name, cls=ConfigOption,
+                            default=None, help=spec.help, shown=shown)
+    return click.option(flag, field.name, cls=ConfigOption, type=click_type(field.type, spec),
+                        default=None, help=spec.help, shown=shown,
+                        metavar=None if spec.choices else METAVARS[field.type])
+
+
+def click_type(kind, spec):
+    """click's type for a config key: Choice, IntRange, a finite FloatRange, or str."""
+    if spec.choices:
+        return click.Choice(spec.choices)
+    bounds = {"min": spec.low, "max": spec.high, "min_open": spec.low_open,
+              "max_open": spec.high_open}
+    if kind is int:
+        return click.IntRange(**bounds)
+    if kind is float:
+        return FiniteFloatRange(**bounds)
+    return kind
+
+
+def shown_defaults():
+    """key -> the default --help shows. With no --corpus and no --config, `charrnn train`
+    runs the default preset; with --corpus alone, the built-in defaults: where the two
+    differ, both are shown."""
+    preset = cfg.resolve(presets.find(presets.DEFAULT)).to_dict()
+    builtin = cfg.RunConfig().to_dict()
+    shown = {}
+    for section, field in cfg.config_fields():
+        ours, plain = preset[section][field.name], builtin[section][field.name]
+        shown[field.name] = display(ours) + ("" if ours == plain else
+                                             f"; with --corpus: {display(plain)}")
+    return shown
+
+
+def display(value):
+    """A config value as --help shows it: as TOML writes it, unquoted; an empty time limit
+    is `none`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "none" if value == "" else str(value)
 
 
 def given(flags):

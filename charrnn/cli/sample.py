@@ -1,57 +1,50 @@
-"""`charrnn sample`: validate the options and stream what charrnn.sampling generates."""
+"""`charrnn sample`: validate the options, then stream what charrnn.sampling generates or
+print the continuation charrnn.beam finds."""
 
-import math
 import sys
 
 import click
+from click.core import ParameterSource
 
 from charrnn.cli.common import CHECKPOINT_CHOICE, DEVICE_CHOICE, load_run
+from charrnn.cli.paramtypes import CommaList, FiniteFloatRange
+from charrnn.config import MAX_SEED
 from charrnn.errors import UserError
 
 
-def temperatures(text):
-    """'0.8' or '0.5,1.0,2.0' -> a list of non-negative, finite temperatures."""
-    try:
-        values = [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise UserError(f"--temperature takes numbers like 0.8 or 0.5,1.0,2.0; got {text!r}") from None
-    for value in values:
-        if math.isnan(value) or math.isinf(value) or value < 0:
-            raise UserError(f"--temperature must be a finite number >= 0 (0 is greedy); got {value}")
-    if not values:
-        raise UserError("--temperature needs a value")
-    return values
-
-
-def check_ranges(length, top_k, top_p, num_samples, seed):
-    if seed is not None and not 0 <= seed < 2**63:
-        raise UserError(f"--seed must be a whole number from 0 to 2**63 - 1; got {seed}")
-    if length < 1:
-        raise UserError(f"--length must be at least 1; got {length}")
-    if top_k is not None and top_k < 1:
-        raise UserError(f"--top-k must be at least 1 (leave it out to sample from all); got {top_k}")
-    if not (0 < top_p <= 1) or math.isnan(top_p):
-        raise UserError(f"--top-p must be in (0, 1]; got {top_p}")
-    if num_samples < 1:
-        raise UserError(f"--num-samples must be at least 1; got {num_samples}")
+TEMPERATURES = CommaList(FiniteFloatRange(min=0))
+BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "--top-k",
+                "top_p": "--top-p", "seed": "--seed", "num_samples": "--num-samples",
+                "abc": "--abc"}
 
 
 @click.command(context_settings={"max_content_width": 100})
 @click.argument("run", metavar="RUN_DIR_OR_CHECKPOINT", type=click.Path())
-@click.option("--length", "-l", default=500, show_default=True, metavar="N",
-              help="Characters to generate per sample (the cap per tune with --abc).")
+@click.option("--length", "-l", type=click.IntRange(min=1), default=500, show_default=True,
+              metavar="N", help="Characters to generate per sample (the cap per tune with --abc).")
 @click.option("--prime", "-p", default="", metavar="TEXT", help="Text the samples start from.")
-@click.option("--temperature", "-t", default="1.0", show_default=True, metavar="T[,T...]",
+@click.option("--temperature", "-t", type=TEMPERATURES, default="1.0", show_default=True,
+              metavar="T[,T...]",
               help="Softmax temperature: low is safe and repetitive, high is varied and wild; "
                    "0 is greedy. Several, comma-separated, print a labelled sample for each.")
-@click.option("--greedy", is_flag=True, help="Always take the most likely character (temperature 0).")
-@click.option("--top-k", type=int, default=None, metavar="K",
+@click.option("--greedy", is_flag=True,
+              help="Always take the most likely character: temperature 0. Give it or "
+                   "--temperature, not both (a list may hold 0: -t 0,0.8).")
+@click.option("--top-k", type=click.IntRange(min=1), default=None, metavar="K",
               help="Sample only among the K most likely characters.")
-@click.option("--top-p", type=float, default=1.0, show_default=True, metavar="P",
+@click.option("--top-p", type=FiniteFloatRange(0, 1, min_open=True), default=1.0,
+              show_default=True, metavar="P",
               help="Sample only among the most likely characters whose probability adds up to P.")
-@click.option("--seed", type=int, default=None, metavar="S", help="Same seed, same text.")
-@click.option("--num-samples", "-n", type=int, default=1, show_default=True, metavar="K",
-              help="Samples to generate together as one batch (tunes, with --abc).")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=None, metavar="S",
+              help="Same seed, same text.")
+@click.option("--num-samples", "-n", type=click.IntRange(min=1), default=1, show_default=True,
+              metavar="K", help="Samples to generate together as one batch (tunes, with --abc).")
+@click.option("--beam", type=click.IntRange(min=1), default=None, metavar="W",
+              help="Beam search: print the most likely continuation a beam of W finds, scored "
+                   "by mean log-probability per character (--beam 1 is --greedy). It is "
+                   "deterministic and finds one text, so it takes no --temperature, --greedy, "
+                   "--top-k, --top-p, --seed, --num-samples or --abc; --length, --prime and "
+                   "--stop apply.")
 @click.option("--stop", default="", metavar="STR",
               help="End a sample where this string appears (use \\n for a newline).")
 @click.option("--unknown", type=click.Choice(["error", "skip"]), default="error", show_default=True,
@@ -69,9 +62,10 @@ def check_ranges(length, top_k, top_p, num_samples, seed):
 @click.option("--meter", default="", metavar="M", help="--abc: the meter, like 6/8.")
 @click.option("--title", default="", metavar="TEXT", help="--abc: the title of every tune.")
 @click.option("--midi", is_flag=True, help="--abc: also write a .mid beside each .abc (needs --out).")
-def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samples, stop,
+def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samples, beam, stop,
            unknown, which, device, out, abc, key, meter, title, midi):
-    """Generate text from a trained model, streamed as it is written.
+    """Generate text from a trained model, streamed as it is written, or with --beam the
+    most likely continuation a beam search finds.
 
     RUN_DIR_OR_CHECKPOINT is a run directory (its best checkpoint is used) or a .pt file.
 
@@ -79,15 +73,16 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
     Examples:
       charrnn sample runs/mine
       charrnn sample runs/mine --prime "ROMEO:" --temperature 0.7 --length 1000
-      charrnn sample runs/mine --temperature 0.5,1.0,2.0 --greedy --seed 1
+      charrnn sample runs/mine --temperature 0,0.5,1.0,2.0 --seed 1
+      charrnn sample runs/mine --beam 8 --prime "The " --length 200
       charrnn sample runs/mine --top-p 0.9 -n 4 --stop "\\n\\n" -o samples.txt
       charrnn sample runs/oneills1850 --abc -n 10 --out tunes --midi
       charrnn sample runs/oneills1850 --abc -n 3 --key D --meter 6/8 -t 0.8
     """
-    values = [0.0] if greedy and temperature == "1.0" else temperatures(temperature)
-    if greedy and temperature != "1.0":
-        values = values + [0.0]
-    check_ranges(length, top_k, top_p, num_samples, seed)
+    ctx = click.get_current_context()
+    if beam:
+        refuse_beside_beam(ctx)
+    values = chosen_temperatures(ctx, temperature, greedy)
     check_tune_fields(abc, key, meter, title)
     if midi and not (abc and out):
         raise UserError("--midi goes with --abc and --out DIR")
@@ -103,10 +98,35 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         from charrnn.cli.tunes import sample_abc
 
         return sample_abc(model, vocab, settings, values[0], (title, meter, key), out, midi)
+    if beam:
+        return print_beam(model, vocab, settings, beam, out)
     texts = [run_one(model, vocab, settings, t, labelled=len(values) > 1, to_stdout=out is None)
              for t in values]
     if out:
         write_text(out, "\n\n".join(t for group in texts for t in group))
+
+
+def was_given(ctx, name):
+    return ctx.get_parameter_source(name) is not ParameterSource.DEFAULT
+
+
+def refuse_beside_beam(ctx):
+    """Beam search is deterministic and finds one text: the sampling options mean nothing."""
+    clashing = [flag for name, flag in BEAM_CLASHES.items() if was_given(ctx, name)]
+    if clashing:
+        raise UserError("--beam searches for the one most likely continuation, so it takes no "
+                        + ", ".join(clashing))
+
+
+def chosen_temperatures(ctx, temperatures, greedy):
+    """--greedy is temperature 0, whatever --temperature's default; both given is refused
+    rather than one silently winning."""
+    if not greedy:
+        return temperatures
+    if was_given(ctx, "temperature"):
+        raise UserError("--greedy is temperature 0; give --greedy or --temperature, not both "
+                        "(a list may hold 0: -t 0,0.8)")
+    return [0.0]
 
 
 def check_tune_fields(abc, key, meter, title):
@@ -153,6 +173,20 @@ def run_one(model, vocab, settings, temperature, labelled, to_stdout):
 def echo_piece(_, piece):
     sys.stdout.write(piece)
     sys.stdout.flush()
+
+
+def print_beam(model, vocab, settings, width, out):
+    """The continuation a beam of `width` finds, after the prime, and its score on stderr."""
+    from charrnn.beam import search
+
+    found = search(model, vocab, width, settings.length, settings.prime, settings.stop)
+    if out:
+        write_text(out, settings.prime + found.text)
+    else:
+        click.echo(settings.prime + found.text)
+    ending = ", ended by --stop" if found.stopped else ""
+    click.echo(f"beam {width}: mean log-probability {found.score:.4f} nats per character over "
+               f"{found.length} characters{ending}", err=True)
 
 
 def write_text(path, text):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from charrnn import presets
 from charrnn.cli.options import config_options, given
 from charrnn.errors import UserError
 
@@ -14,8 +15,8 @@ RUN_FILES = ("last.pt", "best.pt", "metrics.jsonl", "config.toml")
 
 @click.command(context_settings={"max_content_width": 100})
 @click.option("--config", "config_name", metavar="PRESET",
-              help="TOML preset: a path, or a name from configs/ (default, shakespeare-3min, "
-                   "min-char-rnn, ...). Flags override its keys.")
+              help=f"TOML preset: a path, or the name of one installed with charrnn "
+                   f"({', '.join(presets.available())}). Flags override its keys.")
 @click.option("--out", "-o", "out", type=click.Path(file_okay=False), metavar="RUN_DIR",
               help="Run directory for the config, metrics and checkpoints. "
                    "[default: runs/<corpus name>]")
@@ -32,6 +33,9 @@ def train(config_name, out, resume, overwrite, dry_run, progress, **flags):
 
     With no --corpus and no --config, trains the `default` preset: an LSTM on
     O'Neill's 1850 Irish folk tunes (from music21's corpus), a few minutes on a CPU.
+    Its values are the defaults shown below; with --corpus and no --config, the keys the
+    preset sets take the built-in defaults shown after "with --corpus". A --config
+    preset sets its own keys; flags override everything.
 
     \b
     Examples:
@@ -86,11 +90,11 @@ def stopped_at_once(run_dir):
 
 
 def fresh_config(config_name, overrides):
-    from charrnn.config import DEFAULT_PRESET, find_preset, resolve
+    from charrnn.config import resolve
 
     if config_name is None and "corpus" not in overrides:
-        config_name = DEFAULT_PRESET
-    return resolve(find_preset(config_name) if config_name else None, overrides)
+        config_name = presets.DEFAULT
+    return resolve(presets.find(config_name) if config_name else None, overrides)
 
 
 def load_last(run_dir):

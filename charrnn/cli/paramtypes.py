@@ -1,0 +1,37 @@
+"""click parameter types charrnn's options share: finite float ranges and comma lists."""
+
+import math
+
+import click
+
+
+class FiniteFloatRange(click.FloatRange):
+    """click.FloatRange that also refuses nan and inf (nan passes FloatRange's comparisons)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{number} is not a finite number.", param, ctx)
+        return number
+
+
+class CommaList(click.ParamType):
+    """'a,b,c' -> a list, each item converted by `item` (any click type); with unique=True
+    repeats are dropped, keeping the first."""
+
+    name = "list"
+
+    def __init__(self, item, unique=False):
+        self.item, self.unique = item, unique
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, list):  # already converted (a default given as a list)
+            return value
+        parts = [part.strip() for part in str(value).split(",") if part.strip()]
+        if not parts:
+            self.fail("needs at least one value", param, ctx)
+        items = [self.item.convert(part, param, ctx) for part in parts]
+        return list(dict.fromkeys(items)) if self.unique else items
+
+    def get_metavar(self, param, ctx=None):
+        return f"{self.item.name.upper()}[,...]"

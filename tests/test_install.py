@@ -1,0 +1,85 @@
+"""A plain (non-editable) install, as from a wheel or a package index, runs `charrnn train`
+and finds every preset by name: the presets travel inside the package."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCES = ["setup.py", "setup.cfg", "pyproject.toml", "README.md", "charrnn", "configs"]
+
+
+def copy_sources(target):
+    """The files a build reads, copied so the build leaves nothing in the checkout."""
+    target.mkdir()
+    for name in SOURCES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / name)
+    return target
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A virtual environment holding charrnn installed from a copy of this checkout, seeing
+    torch and the rest from the system (no network, no build isolation)."""
+    root = tmp_path_factory.mktemp("install")
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
+                    str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    done = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                           "--no-build-isolation", str(copy_sources(root / "src"))],
+                          capture_output=True, text=True, env=clean_env(), timeout=300)
+    assert done.returncode == 0, done.stderr
+    return venv
+
+
+def clean_env():
+    """No PYTHONPATH, so the checkout is not what runs."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
+def run(venv, *args, cwd):
+    return subprocess.run([str(venv / "bin" / "charrnn"), *map(str, args)], capture_output=True,
+                          text=True, env=clean_env(), cwd=cwd, timeout=300)
+
+
+def test_the_installed_package_holds_every_preset(installed, tmp_path):
+    code = ("import charrnn, charrnn.presets as p; print(charrnn.__file__); "
+            "print('\\n'.join(f'{n} {f}' for n, f in p.available().items()))")
+    done = subprocess.run([str(installed / "bin" / "python"), "-c", code], capture_output=True,
+                          text=True, env=clean_env(), cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    location, *lines = done.stdout.splitlines()
+    assert Path(location).is_relative_to(installed)
+    found = dict(line.split(" ", 1) for line in lines)
+    assert sorted(found) == sorted(p.stem for p in (REPO / "configs").glob("*.toml"))
+    for name, path in found.items():
+        assert Path(path).is_relative_to(installed)
+        assert Path(path).read_bytes() == (REPO / "configs" / f"{name}.toml").read_bytes()
+
+
+def test_installed_train_runs_the_default_and_named_presets(installed, tmp_path):
+    assert 'corpus = "music21:oneills1850"' in run(installed, "train", "--dry-run", cwd=tmp_path).stdout
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the cat sat on the mat. " * 100, encoding="utf-8")
+    done = run(installed, "train", "--config", "tiny", "--corpus", corpus, "--max-steps", 2,
+               "--eval-every", 2, "--batch-size", 4, "--seq-len", 16, "--out", tmp_path / "run",
+               "--device", "cpu", "--no-progress", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Stopped at step 2" in done.stderr and (tmp_path / "run" / "best.pt").exists()
+
+
+def test_installed_train_lists_the_presets_for_a_wrong_name(installed, tmp_path):
+    done = run(installed, "train", "--config", "defualt", "--dry-run", cwd=tmp_path)
+    assert done.returncode == 1
+    names = ", ".join(sorted(p.stem for p in (REPO / "configs").glob("*.toml")))
+    assert done.stderr.strip() == (f"Error: no config file or preset named 'defualt' (presets: "
+                                   f"{names}); did you mean 'default'?")
