@@ -28,3 +28,9 @@ def tiny_config(corpus, **overrides):
                 setattr(section, key, value)
     validate(config)
     return config
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path_factory, monkeypatch):
+    """No test reads or writes the user's cache (charrnn.cache): each gets an empty one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
