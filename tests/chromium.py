@@ -26,7 +26,7 @@ class Chromium:
 
     def __init__(self, timeout: float = 30):
         self.timeout, self.events, self.buffer, self.next_id = timeout, [], b"", 0
-        self.profile = tempfile.TemporaryDirectory()
+        self.profile = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)
         to_browser, self.writer = os.pipe()
         self.reader, from_browser = os.pipe()
 
@@ -50,8 +50,13 @@ class Chromium:
         return self
 
     def __exit__(self, *_):
-        self.process.kill()
-        self.process.wait()
+        # Browser.close lets Chromium end its own helper processes; kill it if it hangs
+        os.write(self.writer, json.dumps({"id": 0, "method": "Browser.close"}).encode() + b"\0")
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         os.close(self.writer)
         os.close(self.reader)
         self.profile.cleanup()

@@ -90,7 +90,7 @@ def test_abc_sampling_writes_numbered_tunes(tmp_path):
     written = sorted(p.name for p in (tmp_path / "out").iterdir() if p.suffix == ".abc")
     assert written == ["tune-01.abc", "tune-02.abc", "tune-03.abc"]
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
-    assert page.count('<article class="tune"') == 3 and f"against {tmp_path / 'tunes.abc'}" in page
+    assert page.count('<article class="tune"') == 3 and f"against <code>{tmp_path / 'tunes.abc'}</code>" in page
     for number, name in enumerate(written, 1):
         tune = (tmp_path / "out" / name).read_text(encoding="utf-8")
         assert tune.startswith(f"X:{number}\n") and "K:" in tune and "\n\n" not in tune

@@ -44,7 +44,7 @@ def test_what_a_tune_contributes(name, tune, shares):
 
 @pytest.mark.parametrize("name, key, label", [
     ("bars", 9, "9-16"), ("bars", 65, "65+"), ("degrees", 3, "b3"), ("intervals", 2, "+2"),
-    ("intervals", -5, "-5"), ("meter", "6/8", "6/8"),
+    ("intervals", -5, "-5"), ("intervals", 0, "0"), ("meter", "6/8", "6/8"),
 ])
 def test_category_labels(name, key, label):
     assert BY_NAME[name].label(key) == label

@@ -62,7 +62,7 @@ class Feature:
         if self.name == "degrees":
             return _DEGREES[key]
         if self.name == "intervals":
-            return f"{key:+d}"
+            return f"{key:+d}" if key else "0"
         return str(key)
 
     def order(self, keys, corpus: dict) -> list:

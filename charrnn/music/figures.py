@@ -9,7 +9,9 @@ from charrnn.music.distributions import Comparison
 from charrnn.plots import new_figure
 
 DPI = 100
-_MOST_CATEGORIES = 10  # a panel shows the commonest; the rest are summed as "other"
+# A panel shows the commonest categories, the rest summed as "other": more of them where
+# they read in order (intervals, pitch classes, lengths) than for names (keys, forms).
+_MOST_CATEGORIES = {"category": 10, "number": 16, "notes": 16}
 _SMALLEST_SHARE = 0.01  # note lengths and the like rarer than this in both sets, too
 TUNES_COLOUR, CORPUS_COLOUR = "C0", "0.6"
 
@@ -47,7 +49,8 @@ def _shown(comparison: Comparison) -> list:
     both = [comparison.tunes, comparison.corpus or {}]
     keys = {key for shares in both for key in shares if shares[key] >= _SMALLEST_SHARE}
     commonest = sorted(keys, key=lambda k: -max(shares.get(k, 0) for shares in both))
-    return comparison.feature.order(commonest[:_MOST_CATEGORIES], comparison.corpus or comparison.tunes)
+    most = _MOST_CATEGORIES[comparison.feature.kind]
+    return comparison.feature.order(commonest[:most], comparison.corpus or comparison.tunes)
 
 
 def _distribution_figure(comparison: Comparison):

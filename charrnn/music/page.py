@@ -55,10 +55,10 @@ def page_html(report: Report) -> str:
 
 def _header(report: Report) -> str:
     e = html.escape
-    against = f" against {e(report.corpus.spec)}" if report.corpus else ""
+    against = f" against <code>{e(report.corpus.spec)}</code>" if report.corpus else ""
     lines = "".join(f"<p class=\"note\">{e(line)}</p>" for line in summary.notes(report))
     return (f"<header><h1>Are they good tunes?</h1><p class=\"lede\">{len(report.tunes)} tunes "
-            f"from {e(report.source)}{against}</p>{lines}</header>")
+            f"from <code>{e(report.source)}</code>{against}</p>{lines}</header>")
 
 
 def _table(header: list[str], rows: list[list[str]], css: str) -> str:

@@ -126,8 +126,8 @@ def notes(report: Report) -> list[str]:
     else:
         corpus = report.corpus
         lines.append(
-            f"Corpus {corpus.spec}: {len(corpus.features):,} tunes; validity and own copying from "
-            f"{corpus.checked} of them (a fixed random sample), the rest from all it has.")
+            f"Corpus {corpus.spec}: {len(corpus.features):,} tunes; validity and its own copying "
+            f"from {corpus.checked} of them (a fixed random sample), every other figure from all.")
         lines.append(
             "distance: total variation between the tunes' distribution and the corpus's "
             "(0 the same, 1 nothing in common). corpus vs itself: the median distance between "
