@@ -12,7 +12,7 @@ CORPUS_CHECKS = 100
 
 
 @click.command("tune-report", context_settings=WIDE,
-               short_help="Tunes against their corpus: validity, form, melody, copying; a page.")
+               short_help="Tunes against their corpus: validity, form, melody, copying.")
 @click.argument("tunes", type=click.Path(), metavar="TUNES")
 @click.option("--corpus", "-c", "corpus_spec", required=True, metavar="SPEC",
               help="The corpus to compare with, as `train --corpus` takes it: music21:NAME, "
