@@ -10,5 +10,6 @@ from setuptools import find_packages, setup
 setup(
     packages=find_packages(include=["charrnn", "charrnn.*"]) + ["charrnn.configs"],
     package_dir={"charrnn.configs": "configs"},
-    package_data={"charrnn.configs": ["*.toml"]},
+    # The tune report's page: abcjs (vendored from npm, with its MIT licence), style, script.
+    package_data={"charrnn.configs": ["*.toml"], "charrnn.music": ["web/*"]},
 )

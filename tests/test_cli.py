@@ -112,8 +112,10 @@ def test_abc_sampling_writes_numbered_tunes(tmp_path):
     result = run("sample", tmp_path / "run", "--abc", "-n", 3, "--seed", 1, "-t", 0.5,
                  "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
-    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    written = sorted(p.name for p in (tmp_path / "out").iterdir() if p.suffix == ".abc")
     assert written == ["tune-01.abc", "tune-02.abc", "tune-03.abc"]
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert page.count('<article class="tune"') == 3 and f"against <code>{tmp_path / 'tunes.abc'}</code>" in page
     for number, name in enumerate(written, 1):
         tune = (tmp_path / "out" / name).read_text(encoding="utf-8")
         assert tune.startswith(f"X:{number}\n") and "K:" in tune and "\n\n" not in tune

@@ -202,7 +202,7 @@ def test_svg(tunes, tmp_path):
     assert "<svg" in (tmp_path / "t.svg").read_text()
 
 
-@pytest.mark.skipif(render.wav_tool() is None, reason="neither fluidsynth nor timidity installed")
+@pytest.mark.skipif(render.audio_tool() is None, reason="neither fluidsynth nor timidity installed")
 def test_wav(tunes, tmp_path):
     assert run(tunes, "--wav", "-o", tmp_path / "t.mid").exit_code == 0
     assert (tmp_path / "t.wav").read_bytes()[:4] == b"RIFF"
@@ -221,3 +221,24 @@ def test_a_failing_tool_that_prints_bytes_not_utf8_gives_one_line(tmp_path):
     """abcm2ps and abc2midi quote the tune's own bytes, which may be Latin-1."""
     with pytest.raises(UserError, match=r"rendering x failed \(sh exit 3\): bad \ufffd"):
         render._run(["sh", "-c", r"printf 'bad \235\n' >&2; exit 3"], "rendering x")
+
+
+@pytest.mark.skipif(render.audio_tool(".oga") is None, reason="neither fluidsynth nor timidity installed")
+def test_page_audio_is_ogg_vorbis_or_else_mono_wav(monkeypatch):
+    import io
+    import wave
+
+    data = midi.tune_to_midi("X:1\nT:t\nM:2/4\nL:1/8\nK:D\nDEFG|ABcd|\n")
+    ogg, mime = render.page_audio(data)
+    assert ogg[:4] == b"OggS" and mime == "audio/ogg"
+    real = render.midi_to_audio
+
+    def no_ogg(midi_path, audio_path, rate=44100, small=False):
+        if str(audio_path).endswith(".oga"):
+            raise UserError("this renderer writes no Ogg")
+        return real(midi_path, audio_path, rate, small)
+
+    monkeypatch.setattr(render, "midi_to_audio", no_ogg)
+    wav, mime = render.page_audio(data)
+    with wave.open(io.BytesIO(wav)) as audio:
+        assert (audio.getnchannels(), audio.getframerate(), mime) == (1, render.PAGE_AUDIO_RATE, "audio/wav")

@@ -32,3 +32,24 @@ def test_repeats_play_in_abc2midi_order(body, played):
 ])
 def test_music_rewritten_for_music21(music, written):
     assert playable._carry_marks(music, playable.tune_header("X:1\nM:4/4\nL:1/8\nK:C\n")) == written
+
+
+@pytest.mark.parametrize("body, marks", [
+    ("CD:|EF:|", ["P:1", "P:1 again", "P:2", "P:2 again"]),
+    ("CD||EF||", ["P:1", "P:2"]),
+    ("|:CD|1 EF:|2 GA|]", ["P:1", "P:1 again", "P:1"]),  # the second ending: new music, same part
+    ("|:CD|[1,2 EF:|[3 GA|]", ["P:1", "P:1 again", "P:1 again", "P:1"]),  # each pass is marked
+    ("G|:CD|EF:|c|:de|fg:|", ["P:1", "P:1 again", "P:2", "P:2 again"]),  # pickups join their part
+    ('"Am"CD|EF|]', ["P:1"]),  # a chord symbol is no music of its own
+])
+def test_part_marks_say_which_part_plays_and_whether_again(body, marks):
+    text = playable.playable_abc(f"X:1\nT:t\nM:4/4\nL:1/4\nK:C\n{body}\n", parts=True)
+    assert re.findall(r"^P:.*$", text, re.MULTILINE) == marks
+    unmarked = playable.playable_abc(f"X:1\nT:t\nM:4/4\nL:1/4\nK:C\n{body}\n")
+    # the marks go on lines of their own and change nothing else
+    assert re.sub(r"^P:.*\n", "", text, flags=re.MULTILINE).replace("\n", "") == unmarked.replace("\n", "")
+
+
+@pytest.mark.parametrize("part, again", [(1, False), (12, True)])
+def test_a_part_mark_reads_back(part, again):
+    assert playable.read_part_mark(playable.part_mark(part, again)[2:]) == (part, again)

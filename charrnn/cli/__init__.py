@@ -22,6 +22,7 @@ COMMANDS = {
     "experiment": "charrnn.cli.experiment:experiment",
     "corpus": "charrnn.cli.music:corpus",
     "abc-check": "charrnn.cli.music:abc_check",
+    "tune-report": "charrnn.cli.report:tune_report",
 }
 
 

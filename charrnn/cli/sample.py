@@ -88,7 +88,7 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         raise UserError("--midi goes with --abc and --out DIR")
     if out and not abc and out.endswith(".pt"):
         raise UserError(f"refusing to write samples over {out}: that is a checkpoint's name")
-    _, model, vocab, _ = load_run(run, which, device)
+    _, model, vocab, config = load_run(run, which, device)
     from charrnn.sampling import SampleSettings, clean_prime
 
     settings = SampleSettings(length=length, top_k=top_k or 0, top_p=top_p, seed=seed,
@@ -97,7 +97,8 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
     if abc:
         from charrnn.cli.tunes import sample_abc
 
-        return sample_abc(model, vocab, settings, values[0], (title, meter, key), out, midi)
+        return sample_abc(model, vocab, settings, values[0], (title, meter, key), out, midi,
+                          corpus=config.data.corpus)
     if beam:
         return print_beam(model, vocab, settings, beam, out)
     texts = [run_one(model, vocab, settings, t, labelled=len(values) > 1, to_stdout=out is None)

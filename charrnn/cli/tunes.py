@@ -9,8 +9,9 @@ from charrnn.errors import UserError
 DEFAULT_TUNE_CAP = 2000  # characters per tune when --length was left at its text default
 
 
-def sample_abc(model, vocab, settings, temperature, fields, out, midi):
-    """Print or write `settings.num_samples` tunes and a short validity report."""
+def sample_abc(model, vocab, settings, temperature, fields, out, midi, corpus=None):
+    """Print or write `settings.num_samples` tunes and a short validity report; with `out`,
+    also the page of them against `corpus`, the corpus spec the model learned from."""
     from dataclasses import replace
 
     from charrnn.music.check import check_tune
@@ -24,9 +25,12 @@ def sample_abc(model, vocab, settings, temperature, fields, out, midi):
     show = None if out_dir else (lambda tune: click.echo(tune))
     tunes, too_long = sample_tunes(model, vocab, settings.num_samples, header, settings, show)
     checks = [check_tune(tune) for tune in tunes]
-    if out_dir:
-        write_tunes(tunes, out_dir, midi)
+    named = write_tunes(tunes, out_dir, midi) if out_dir else []
     report(tunes, checks, too_long, settings.num_samples)
+    if out_dir:
+        from charrnn.cli.report import write_sample_page
+
+        write_sample_page(named, out_dir, corpus)
 
 
 def prepare_out_dir(out):
@@ -43,13 +47,15 @@ def prepare_out_dir(out):
 def write_tunes(tunes, out_dir, midi):
     from charrnn.files import write_atomic
 
-    midis = 0
+    midis, named = 0, []
     for number, tune in enumerate(tunes, 1):
         stem = out_dir / f"tune-{number:02d}"
         write_atomic(stem.with_suffix(".abc"), tune.encode("utf-8"))
         midis += midi and write_midi(tune, stem.with_suffix(".mid"))
+        named.append((stem.name, tune))
     made = f" (and {midis} .mid)" if midi else ""
     click.echo(f"wrote {len(tunes)} tunes to {out_dir}/{made}", err=True)
+    return named
 
 
 def write_midi(tune, path):

@@ -138,7 +138,7 @@ def parse_problems(tune: str) -> list[str]:
     from music21 import converter
 
     try:
-        with _quietly():
+        with quietly():
             score = converter.parse(music21_friendly(tune), format="abc")
     except Exception as error:  # music21's ABC reader raises many kinds; all mean "bad"
         message = f"{type(error).__name__}: {error}".splitlines()[0][:100]
@@ -149,7 +149,7 @@ def parse_problems(tune: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def _quietly():
+def quietly():
     """Silence music21's reader: it writes a warning to stderr for every odd token, which
     would bury the check's own report."""
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
@@ -199,7 +199,7 @@ def bar_problems(tune: str) -> list[str]:
     from music21 import abcFormat
 
     try:
-        with _quietly():
+        with quietly():
             handler = abcFormat.ABCHandler()
             handler.process(music21_friendly(tune))
     except Exception:  # parse_problems already reports a tune music21 cannot read

@@ -123,7 +123,7 @@ def _label(tune_text: str) -> str:
     return f"X:{tune_field(tune_text, 'X') or '?'}" + (f' "{title}"' if title else "")
 
 
-def _checked_midi(tune_text: str, tempo: float | None) -> bytes:
+def checked_midi(tune_text: str, tempo: float | None = None) -> bytes:
     """MIDI bytes of a tune; a tune that cannot be played raises ValueError saying why."""
     try:
         return tune_to_midi(tune_text, tempo)
@@ -141,7 +141,7 @@ def _bad_line(lines: list[str], tempo: float | None) -> int:
     while low < high:
         middle = (low + high) // 2
         try:
-            _checked_midi("\n".join(lines[:middle]) + "\n", tempo)
+            checked_midi("\n".join(lines[:middle]) + "\n", tempo)
             low = middle + 1
         except ValueError:
             high = middle
@@ -161,7 +161,7 @@ def _bad_header_value(lines: list[str]) -> int | None:
 def _tune_midi(tune_text: str, first_line: int, tempo: float | None) -> bytes:
     """MIDI bytes of one tune; a malformed tune raises UserError naming it and the line."""
     try:
-        return _checked_midi(tune_text, tempo)
+        return checked_midi(tune_text, tempo)
     except ValueError as error:
         own = [line.rstrip() for line in re.split(r"\r\n|\r|\n", tune_text)]
         kept = [i for i, line in enumerate(own) if line]  # single_tune_text drops blanks

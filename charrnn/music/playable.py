@@ -334,16 +334,66 @@ def _play_order(tokens: list) -> list[int]:
     return [j for j in order if j < len(tokens)]
 
 
-def _render(tokens: list, order: list[int]) -> str:
-    """ABC text of the tokens in play order, every bar line a plain `|`."""
-    parts = []
+def _render(tokens: list, order: list[int], parts: list[int] | None = None) -> str:
+    """ABC text of the tokens in play order, every bar line a plain `|`. With `parts` (the
+    part of each token, see _parts), a `P:` line (see part_mark) starts each stretch of one
+    part played for the first time or again, and each pass of a repeat."""
+    out, mark, last, furthest = [], None, -1, -1
     for j in order:
         kind, value = tokens[j]
+        if parts is not None and kind == TEXT and _has_music(value):
+            here = (parts[j], j <= furthest)  # at or before music already played: a repeat
+            if here != mark or j < last:
+                fresh_line = not out or out[-1].endswith("\n")
+                out.append(("" if fresh_line else "\n") + part_mark(*here) + "\n")
+                mark = here
+            last, furthest = j, max(furthest, j)
         if kind in (TEXT, LINE):
-            parts.append(value)
+            out.append(value)
         elif kind != VARIANT and value:  # bar lines put in for missing repeats have no text
-            parts.append("|")
-    return "".join(parts)
+            out.append("|")
+    return "".join(out)
+
+
+# --- parts: the sections of a tune as written ------------------------------------------
+_NOT_NOTES = re.compile(r'"[^"]*"|%.*|\n[A-Za-z]:[^\n]*')
+
+
+def _has_music(text: str) -> bool:
+    """Whether a TEXT token holds a note or rest, not just a chord symbol, comment or field."""
+    return re.search(r"[A-Ga-gz]", _NOT_NOTES.sub("", text)) is not None
+
+
+def _parts(tokens: list) -> list[int]:
+    """The part (section) each token belongs to, numbered from 1 in written order. A part
+    ends at a section bar line (`:|`, `::`, `||`, `|]`, `|:`), unless a variant ending
+    follows (`:| [2`: the ending is the same part's), and the next part starts with the next
+    music. A `|:` straight after a part's first notes ends nothing: those notes are a
+    pickup into the repeat (`D|:GAB...`)."""
+    parts, part, ended, barred = [], 0, True, False
+    for kind, value in tokens:
+        if kind == TEXT and _has_music(value) and ended:
+            part, ended, barred = part + 1, False, False
+        elif kind == VARIANT:
+            ended = False
+        elif kind in (REP_BAR, DOUBLE, DOUBLE_REP) or (kind == BAR_REP and barred):
+            ended = True
+        elif kind == BAR:
+            barred = True
+        parts.append(max(part, 1))
+    return parts
+
+
+def part_mark(part: int, again: bool) -> str:
+    """The `P:` line that playable_abc(parts=True) puts where part `part` starts to play,
+    for the first time or `again` (a repeat)."""
+    return f"P:{part}" + (" again" if again else "")
+
+
+def read_part_mark(value: str) -> tuple[int, bool]:
+    """(part, again) of a part_mark's value ("2 again")."""
+    number, _, again = value.strip().partition(" ")
+    return int(number), again == "again"
 
 
 def split_header(lines: list[str]) -> int:
@@ -358,12 +408,14 @@ def split_header(lines: list[str]) -> int:
     return i
 
 
-def playable_abc(tune_text: str) -> str:
+def playable_abc(tune_text: str, parts: bool = False) -> str:
     """One tune as ABC that music21 reads as abc2midi plays it: repeats and variant endings
     written out in playing order, broken rhythms and tuplets as note lengths, decorations
     as marks music21 keeps (see _CARRIERS), annotations and blank lines dropped; headed by
     `%abc-2.1` (else music21 does not carry accidentals through a bar), `X:1` (music21
-    fails on a non-number) and an L: field (music21 fails without one)."""
+    fails on a non-number) and an L: field (music21 fails without one). With `parts`, `P:`
+    lines say which written part plays, and whether again (part_mark): music21's score
+    ignores them, its tokens keep them."""
     lines = [line.rstrip() for line in re.split(r"\r\n|\r|\n", tune_text) if line.strip()]
     start = split_header(lines)
     head = [line for line in lines[:start] if not line.startswith("X:")]
@@ -372,7 +424,8 @@ def playable_abc(tune_text: str) -> str:
         unit = header.unit / 4
         head.insert(max(len(head) - 1, 0), f"L:{unit.numerator}/{unit.denominator}")
     tokens = _add_missing_starts(_body_tokens(lines[start:], header))
-    return "\n".join(["%abc-2.1", "X:1", *head, _render(tokens, _play_order(tokens))])
+    music = _render(tokens, _play_order(tokens), _parts(tokens) if parts else None)
+    return "\n".join(["%abc-2.1", "X:1", *head, music])
 
 
 # --- music21 reads it -----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Tunes for listening and reading: MIDI to WAV (fluidsynth or timidity), ABC to MusicXML
+"""Tunes for listening and reading: MIDI to audio (fluidsynth or timidity), ABC to MusicXML
 (music21) and to SVG sheet music (abcm2ps). Each external tool is optional; a missing one
 is a UserError that says what to install."""
 
@@ -14,31 +14,43 @@ from charrnn.errors import UserError
 SOUNDFONT_DIRS = (Path("/usr/share/sounds/sf2"), Path("/usr/share/soundfonts"))
 SOUNDFONTS = ("FluidR3_GM.sf2", "default-GM.sf2", "TimGM6mb.sf2")
 _TIMEOUT_S = 300
+# Audio embedded in a report page: 22,050 Hz keeps a fiddle's or whistle's upper partials
+# (to 11 kHz); a 48-second jig is then about 220 KB of Ogg Vorbis (44,100 Hz: 420 KB).
+PAGE_AUDIO_RATE = 22050
 
 
-def soundfont() -> Path | None:
-    """The General MIDI soundfont fluidsynth will play with, or None."""
+def soundfont(small: bool = False) -> Path | None:
+    """The General MIDI soundfont fluidsynth will play with, or None: the first of
+    SOUNDFONTS found, or with `small` the last (TimGM6mb: 6 MB, loads faster, and its
+    audio compresses to less)."""
     for folder in SOUNDFONT_DIRS:
-        for name in SOUNDFONTS:
+        for name in reversed(SOUNDFONTS) if small else SOUNDFONTS:
             if (folder / name).is_file():
                 return folder / name
     return None
 
 
-def wav_tool() -> list[str] | None:
-    """Command prefix that renders a MIDI file to WAV: fluidsynth with a soundfont, else
-    timidity (its own patches), else None."""
-    font = soundfont()
+# Audio file types by suffix: fluidsynth's -T name and timidity's -O flag for each.
+AUDIO_TYPES = {".wav": ("wav", "-Ow"), ".oga": ("oga", "-Ov"), ".ogg": ("oga", "-Ov")}
+
+
+def audio_tool(suffix: str = ".wav", rate: int = 44100, small: bool = False) -> list[str] | None:
+    """Command prefix that renders a MIDI file to audio at `rate` Hz, WAV or Ogg Vorbis by
+    `suffix`: fluidsynth with a soundfont (see soundfont for `small`), else timidity (its
+    own patches), else None."""
+    file_type, timidity_flag = AUDIO_TYPES[suffix]
+    font = soundfont(small)
     if shutil.which("fluidsynth") and font:
-        return ["fluidsynth", "-ni", "-q", "-r", "44100", "-F", "{out}", str(font), "{midi}"]
+        return ["fluidsynth", "-ni", "-q", "-r", str(rate), "-T", file_type, "-F", "{out}",
+                str(font), "{midi}"]
     if shutil.which("timidity"):
-        return ["timidity", "-Ow", "-o", "{out}", "{midi}"]
+        return ["timidity", timidity_flag, "-s", str(rate), "-o", "{out}", "{midi}"]
     return None
 
 
 def check_tools(wav: bool = False, svg: bool = False) -> None:
     """Raise UserError, before any work is done, if a requested output needs a missing tool."""
-    if wav and wav_tool() is None:
+    if wav and audio_tool() is None:
         raise UserError("--wav needs fluidsynth and a soundfont, or timidity: "
                         "apt-get install fluidsynth fluid-soundfont-gm (or timidity)")
     if svg and shutil.which("abcm2ps") is None:
@@ -57,19 +69,56 @@ def _run(command: list[str], what: str) -> None:
         raise UserError(f"{what} failed ({command[0]} exit {done.returncode}): {last[0]}")
 
 
-def midi_to_wav(midi_path, wav_path) -> Path:
-    """Render a MIDI file to a WAV file (44.1 kHz) with fluidsynth or timidity."""
+def midi_to_audio(midi_path, audio_path, rate: int = 44100, small: bool = False) -> Path:
+    """Render a MIDI file to audio with fluidsynth or timidity: WAV, or Ogg Vorbis when
+    `audio_path` ends in .oga or .ogg; `small` picks the small soundfont (see soundfont)."""
     from charrnn.files import write_atomic
 
-    tool = wav_tool()
+    audio_path = Path(audio_path)
+    tool = audio_tool(audio_path.suffix.lower(), rate, small)
     if tool is None:
         check_tools(wav=True)
     with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "out.wav"
-        _run([part.format(out=out, midi=midi_path) for part in tool], f"rendering {wav_path}")
+        out = Path(folder) / f"out{audio_path.suffix}"
+        _run([part.format(out=out, midi=midi_path) for part in tool], f"rendering {audio_path}")
         if not out.is_file() or out.stat().st_size == 0:
-            raise UserError(f"rendering {wav_path} failed: {tool[0]} wrote no audio")
-        return write_atomic(wav_path, out.read_bytes())
+            raise UserError(f"rendering {audio_path} failed: {tool[0]} wrote no audio")
+        return write_atomic(audio_path, out.read_bytes())
+
+
+def page_audio(midi_bytes: bytes, rate: int = PAGE_AUDIO_RATE) -> tuple[bytes, str]:
+    """A tune's audio to embed in a page, and its MIME type: Ogg Vorbis with the small
+    soundfont, or mono WAV where the renderer cannot write Ogg (ten times the size).
+    Raises UserError if neither renders."""
+    with tempfile.TemporaryDirectory() as folder:
+        midi = Path(folder) / "tune.mid"
+        midi.write_bytes(midi_bytes)
+        try:
+            ogg = midi_to_audio(midi, Path(folder) / "tune.oga", rate, small=True)
+            return ogg.read_bytes(), "audio/ogg"
+        except UserError:
+            wav = midi_to_audio(midi, Path(folder) / "tune.wav", rate, small=True).read_bytes()
+            return _mono(wav), "audio/wav"
+
+
+def _mono(wav_bytes: bytes) -> bytes:
+    """A 16-bit WAV file mixed down to one channel: half the size, and a tune is one line."""
+    import io
+    import wave
+
+    import numpy as np
+
+    with wave.open(io.BytesIO(wav_bytes)) as source:
+        channels, rate = source.getnchannels(), source.getframerate()
+        frames = np.frombuffer(source.readframes(source.getnframes()), "<i2")
+    mixed = frames.reshape(-1, channels).mean(axis=1).astype("<i2")
+    out = io.BytesIO()
+    with wave.open(out, "wb") as target:
+        target.setnchannels(1)
+        target.setsampwidth(2)
+        target.setframerate(rate)
+        target.writeframes(mixed.tobytes())
+    return out.getvalue()
 
 
 def tune_to_musicxml(tune_text: str, xml_path) -> Path:
@@ -113,7 +162,7 @@ def render_extras(midi_path, tune_text: str, wav: bool = False, musicxml: bool =
     """The extra files asked for beside a MIDI file (same name, other suffixes)."""
     midi_path, written = Path(midi_path), []
     if wav:
-        written.append(midi_to_wav(midi_path, midi_path.with_suffix(".wav")))
+        written.append(midi_to_audio(midi_path, midi_path.with_suffix(".wav")))
     if musicxml:
         written.append(tune_to_musicxml(tune_text, midi_path.with_suffix(".musicxml")))
     if svg:

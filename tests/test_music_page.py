@@ -1,0 +1,116 @@
+"""The tune report's page: one file, no network, every tune drawn and playable. Opened in a
+real headless Chromium where one is installed (Debian's `chromium`)."""
+
+import base64
+import hashlib
+import re
+from importlib import resources
+
+import pytest
+from click.testing import CliRunner
+
+from charrnn.cli import main
+from charrnn.music import midi, page, render
+from chromium import CHROMIUM, Chromium
+from report_tunes import write_corpus, write_tunes
+
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+MIDI_LINK = re.compile(r'download="([^"]+)\.mid" href="data:audio/midi;base64,([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """(folder, page path, page text) of a report on three tunes, one with no notes."""
+    folder = tmp_path_factory.mktemp("page")
+    out = folder / "report.html"
+    result = CliRunner().invoke(main, ["tune-report", str(write_tunes(folder / "tunes")),
+                                       "--corpus", str(write_corpus(folder / "corpus.abc")),
+                                       "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return folder, out, out.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def browser(made):
+    with Chromium() as chromium:
+        chromium.open(made[1].as_uri(), "document.body.dataset.ready")
+        yield chromium
+
+
+def test_the_page_is_one_file(made):
+    text = made[2]
+    assert not re.search(r'<(script|img|audio|link)[^>]+(src|href)="(?!data:)', text)
+    assert "@import" not in text and "abcjs_basic v" in text
+    assert text.count('<article class="tune"') == 3
+
+
+def test_the_embedded_midi_is_what_charrnn_abc2midi_writes(made, tmp_path):
+    folder, _, text = made
+    links = MIDI_LINK.findall(text)
+    assert [name for name, _ in links] == ["tune-01", "tune-02"]  # tune-03 has no notes
+    for name, data in links:
+        ours = tmp_path / f"{name}-page.mid"
+        ours.write_bytes(base64.b64decode(data))
+        command = CliRunner().invoke(main, ["abc2midi", str(folder / "tunes" / f"{name}.abc"),
+                                            "-o", str(tmp_path / f"{name}.mid")])
+        assert command.exit_code == 0, command.output
+        assert midi.note_sequence(ours) == midi.note_sequence(tmp_path / f"{name}.mid")
+
+
+@pytest.mark.skipif(render.audio_tool(".oga") is None, reason="no fluidsynth or timidity")
+def test_each_playable_tune_has_its_audio(made):
+    assert made[2].count('<audio controls preload="none" src="data:audio/') == 2
+    assert "No audio: music21 cannot play it: no notes" in made[2]
+
+
+def test_without_a_renderer_the_page_says_so(monkeypatch):
+    monkeypatch.setattr(render, "audio_tool", lambda *args, **kwargs: None)
+    from charrnn.music.report import audio_note
+
+    assert audio_note().startswith("No audio: playing the tunes here needs fluidsynth")
+
+
+@needs_chromium
+def test_every_tune_with_notes_is_drawn_with_staves_and_note_heads(browser):
+    scores = browser.evaluate(
+        "Array.from(document.querySelectorAll('.score')).map(s => [s.querySelectorAll('svg').length,"
+        " s.querySelectorAll('svg .abcjs-staff').length, s.querySelectorAll('svg .abcjs-notehead').length])")
+    assert len(scores) == 3
+    for svgs, staff_lines, note_heads in scores[:2]:
+        assert svgs == 1 and staff_lines > 0 and note_heads > 20
+    assert scores[2] == [0, 0, 0]
+    assert browser.evaluate("document.body.dataset.drawn") == "2"
+
+
+@needs_chromium
+def test_a_tune_that_cannot_be_drawn_says_why(browser):
+    said = browser.evaluate("Array.from(document.querySelectorAll('.score-problem'))"
+                            ".filter(p => !p.hidden).map(p => p.textContent)")
+    assert said == ["The sheet music cannot be drawn: abcjs found no notes to draw"]
+
+
+@needs_chromium
+def test_the_page_logs_no_error_and_fetches_nothing(browser, made):
+    assert browser.errors() == []
+    assert [url for url in browser.requests()
+            if not url.startswith("data:") and url != made[1].as_uri()] == []
+
+
+@needs_chromium
+def test_the_browser_check_sees_a_fetch_and_an_error(tmp_path):
+    probe = tmp_path / "probe.html"
+    probe.write_text('<script>fetch("http://192.0.2.1/x.png").catch(() => {});'
+                     ' console.error("seen")</script>', encoding="utf-8")
+    with Chromium() as chromium:
+        chromium.open(probe.as_uri(), "true")
+        assert "http://192.0.2.1/x.png" in chromium.requests()
+        assert "seen" in chromium.errors()
+
+
+def test_the_vendored_abcjs_is_the_recorded_file():
+    web = resources.files("charrnn.music") / "web"
+    notes = (web / "README.md").read_text(encoding="utf-8")
+    digest = hashlib.sha256((web / page.ABCJS).read_bytes()).hexdigest()
+    assert f"sha256 of the file: `{digest}`" in notes
+    assert f"abcjs](https://abcjs.net) {page.abcjs_version()}," in notes
+    assert "Permission is hereby granted" in (web / "abcjs-LICENSE.md").read_text(encoding="utf-8")
