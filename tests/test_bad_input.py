@@ -107,7 +107,7 @@ CASES = [
     ("sample-meter-not-abc", sample("--abc", "--meter", "9/0"), "not an ABC meter"),
     ("sample-key-without-abc", sample("--key", "D"), "go with --abc"),
     ("sample-out-in-missing-dir", sample("-l", "5", "--out", "{shared}/nowhere/s.txt"), "does not exist"),
-    ("sample-out-is-a-directory", sample("-l", "5", "--out", "{shared}/empty-dir"), "Is a directory"),
+    ("sample-out-is-a-directory", sample("-l", "5", "--out", "{shared}/empty-dir"), "it is a directory"),
     ("sample-out-under-a-file", sample("-l", "5", "--out", "{shared}/file.txt/s.txt"),
      "is a file, not a directory"),
     # ABC music

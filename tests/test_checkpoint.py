@@ -6,7 +6,7 @@ import torch
 
 from charrnn import checkpoint
 from charrnn.config import RunConfig
-from charrnn.errors import UserError
+from charrnn.errors import UserError, WriteError
 from charrnn.model import CharRNN
 
 
@@ -86,7 +86,7 @@ def test_failed_save_leaves_the_old_file(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(torch, "save", explode)
-    with pytest.raises(UserError, match="cannot write .*No space left on device"):
+    with pytest.raises(WriteError, match="cannot write .*last.pt: No space left on device"):
         checkpoint.save(good_payload(), tmp_path / "last.pt")
     assert (tmp_path / "last.pt").read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["last.pt"]
