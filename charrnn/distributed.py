@@ -21,9 +21,10 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
+from charrnn.device import resolve_device
 from charrnn.errors import UserError
 from charrnn.model import map_state
-from charrnn.training import Trainer, resolve_device
+from charrnn.training import Trainer
 
 # Ranks other than 0 wait in a broadcast while rank 0 validates alone: a long validation
 # must not trip the collective timeout (NCCL's default is 10 minutes).

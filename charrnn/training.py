@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from charrnn import checkpoint, corpus
 from charrnn.batches import BatchStream, validation_stream
 from charrnn.config import parse_duration, to_toml
+from charrnn.device import autocast, check_precision, loss_scaling, resolve_device
 from charrnn.errors import UserError
 from charrnn.evaluation import evaluate
 from charrnn.files import write_atomic
@@ -60,29 +61,6 @@ class Outcome:
     last_eval: dict
 
 
-def resolve_device(name):
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise UserError("--device cuda asked for, but torch sees no CUDA GPU here")
-    if name == "mps" and not torch.backends.mps.is_available():
-        raise UserError("--device mps asked for, but this torch build or machine has no MPS")
-    return torch.device(name)
-
-
-def check_precision(device, precision):
-    """Refuse autocast types the device cannot run, in one line rather than deep in torch."""
-    if precision == "fp16" and device.type != "cuda":
-        raise UserError(f"--precision fp16 needs a CUDA GPU (it relies on gradient scaling there); "
-                        f"on {device.type} use --precision bf16 or fp32")
-    if precision == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
-        raise UserError("this GPU has no bfloat16 support; use --precision fp16 or fp32")
-
-
 class Trainer:
     def __init__(self, config, run_dir, resume=None, progress_bar=True, rank=0, world=1):
         self.config, self.run_dir = config, Path(run_dir)
@@ -95,8 +73,7 @@ class Trainer:
         self.model = CharRNN(len(self.vocab), config.model).to(self.device)
         self.optimizer = build_optimizer(self.model.parameters(), config.train)
         self.schedule = build_schedule(self.optimizer, config.train, self.total_steps())
-        self.scaler = torch.amp.GradScaler(enabled=config.train.precision == "fp16"
-                                           and self.device.type == "cuda")
+        self.scaler = loss_scaling(self.device, config.train.precision)
         self.progress, self.state, self.last_eval = Progress(), None, {}
         self.resumed = resume is not None
         if resume:
@@ -227,7 +204,7 @@ class Trainer:
         if self.progress.batch_index == 0:
             self.state = None  # a new epoch starts the streams afresh
         inputs, targets = self.to_device(*self.train_stream.batch(self.progress.batch_index))
-        with self.autocast():
+        with autocast(self.device, self.config.train.precision):
             logits, state = self.model(inputs, self.state)
             loss = F.cross_entropy(logits.float().flatten(0, 1), targets.flatten())
         # Truncated BPTT: the state flows into the next window, its gradient does not.
@@ -380,13 +357,6 @@ class Trainer:
         return Outcome(self.run_dir, p.step, p.epoch, reason, p.best_val, self.last_eval)
 
     # ---- context ------------------------------------------------------------------------
-
-    def autocast(self):
-        precision = self.config.train.precision
-        if precision == "fp32":
-            return torch.autocast(self.device.type, enabled=False)
-        dtype = torch.bfloat16 if precision == "bf16" else torch.float16
-        return torch.autocast(self.device.type, dtype=dtype)
 
     def progress_display(self):
         from tqdm.auto import tqdm

@@ -16,7 +16,7 @@ DEVICE_CHOICE = click.Choice(["auto", "cpu", "cuda", "mps"])
 def load_run(run, which="best", device="cpu"):
     """(payload, model, vocab, config) of a run directory or checkpoint file."""
     from charrnn import checkpoint
-    from charrnn.training import resolve_device
+    from charrnn.device import resolve_device
 
     payload = checkpoint.load(checkpoint_path(run, which))
     model, vocab, config = checkpoint.restore_model(payload, resolve_device(device))
