@@ -3,7 +3,6 @@ accuracy against dependency length. Headless: figures are drawn on matplotlib's 
 with no pyplot and no display, so they work on a server or in a test.
 """
 
-import json
 import math
 from pathlib import Path
 
@@ -14,24 +13,6 @@ from charrnn.errors import UserError
 CURVE_ROWS = (("val_loss", "loss (nats/char)"), ("val_accuracy", "next-char accuracy"))
 X_AXES = {"step": ("step", "optimizer step"), "time": ("elapsed", "training time")}
 DPI = 90
-
-
-def read_metrics(run_dir):
-    """The evaluation records of a run (its metrics.jsonl), in the order they were logged."""
-    path = Path(run_dir)
-    path = path / "metrics.jsonl" if path.is_dir() else path
-    if not path.is_file():
-        raise UserError(f"no metrics.jsonl in {run_dir}; is it a run directory?")
-    records = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                raise UserError(f"{path} line {number} is not JSON; the file is damaged") from None
-    if not records:
-        raise UserError(f"{path} holds no evaluations yet; train longer than --eval-every steps")
-    return records
 
 
 def run_labels(run_dirs):

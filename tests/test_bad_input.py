@@ -16,7 +16,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from charrnn import checkpoint
+from charrnn import checkpoint, rundir
 from charrnn.cli import COMMANDS, main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -75,7 +75,7 @@ CASES = [
      "cannot write to run directory"),
     ("out-is-a-file", ["train", "--corpus", "{corpus}", "--out", "{shared}/file.txt", *TINY],
      "is a file"),
-    ("resume-missing", ["train", "--resume", "{shared}/nope"], "no such checkpoint or run directory"),
+    ("resume-missing", ["train", "--resume", "{shared}/nope"], "no such run directory"),
     ("resume-without-checkpoint", ["train", "--resume", "{shared}/empty-dir"], "holds no checkpoint"),
     ("resume-other-shape", ["train", "--resume", "{run}", "--hidden", "32"], "cannot change hidden"),
     ("resume-other-optimizer", ["train", "--resume", "{run}", "--optimizer", "sgd"],
@@ -148,10 +148,10 @@ def write_bad_files(shared, run):
     (shared / "text.pt").write_text("not a checkpoint", encoding="utf-8")
     # torch warns on a pickle protocol it does not write itself; that is not a second line.
     (shared / "pickle4.pt").write_bytes(pickle.dumps({"a": 1}, protocol=4))
-    data = (run / checkpoint.LAST).read_bytes()
+    data = (run / rundir.LAST).read_bytes()
     (shared / "truncated.pt").write_bytes(data[: len(data) // 2])
     torch.save({"weights": torch.ones(3)}, shared / "weights.pt")
-    payload = torch.load(run / checkpoint.LAST, weights_only=True)
+    payload = torch.load(run / rundir.LAST, weights_only=True)
     torch.save({**payload, "version": checkpoint.VERSION + 1}, shared / "future.pt")
     torch.save({**payload, "code": Code()}, shared / "code.pt")
 
@@ -206,7 +206,7 @@ def test_replace_makes_invalid_utf8_trainable(shared, tmp_path):
                                        str(tmp_path / "run"), "--encoding-errors", "replace",
                                        "--max-steps", "2", "--eval-every", "2", *TINY])
     assert result.exit_code == 0, result.output
-    assert "\ufffd" in checkpoint.load(tmp_path / "run")["vocab"]
+    assert "\ufffd" in rundir.load(tmp_path / "run")["vocab"]
 
 
 @pytest.mark.parametrize("name", ["top-p-two", "checkpoint-truncated", "checkpoint-plain-pickle"])

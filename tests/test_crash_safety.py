@@ -26,7 +26,7 @@ import torch
 from click.testing import CliRunner
 from tqdm import tqdm
 
-from charrnn import checkpoint
+from charrnn import checkpoint, rundir
 from charrnn.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -139,7 +139,7 @@ def last_logged_step(run_dir):
 
 
 def saved_step(run_dir):
-    return checkpoint.load(run_dir / checkpoint.LAST)["progress"]["step"]
+    return checkpoint.load(run_dir / rundir.LAST)["progress"]["step"]
 
 
 def temporaries(run_dir):
@@ -147,8 +147,8 @@ def temporaries(run_dir):
 
 
 def assert_same_weights(a, b):
-    a = torch.load(a / checkpoint.LAST, weights_only=True)["model"]
-    b = torch.load(b / checkpoint.LAST, weights_only=True)["model"]
+    a = torch.load(a / rundir.LAST, weights_only=True)["model"]
+    b = torch.load(b / rundir.LAST, weights_only=True)["model"]
     assert a.keys() == b.keys()
     for name in a:
         assert torch.equal(a[name], b[name]), name
@@ -224,7 +224,7 @@ def test_second_interrupt_stops_at_once_and_leaves_a_loadable_checkpoint(tmp_pat
     child = Child(tmp_path / "train.log", "train", *TINY, "--corpus", corpus, "--out", run,
                   "--val-fraction", "0.9", "--eval-every", "1000000", "--save-every", "3",
                   "--max-steps", "1000000", fresh=True)
-    wait_until(lambda: (run / checkpoint.LAST).exists(), child, "the first save")
+    wait_until(lambda: (run / rundir.LAST).exists(), child, "the first save")
     child.send(signal.SIGINT)
     time.sleep(0.3)  # two signals sent together may be delivered as one
     child.send(signal.SIGINT)
@@ -251,7 +251,7 @@ def test_resume_through_the_cli_is_exact(tmp_path, corpus, reference):
     assert_same_metrics(run, reference)
     for directory in (run, reference):  # --save-every 1 --keep 2
         names = sorted(p.name for p in directory.glob("step-*.pt"))
-        assert names == [checkpoint.numbered_name(STEPS - 1), checkpoint.numbered_name(STEPS)]
+        assert names == [rundir.numbered_name(STEPS - 1), rundir.numbered_name(STEPS)]
 
 
 # ---- SIGKILL at random moments ------------------------------------------------------------
@@ -276,9 +276,9 @@ def check_after_kill(run, previous_step):
     """Whatever is on disk loads; last.pt never goes back. Returns the step last.pt holds."""
     for path in sorted(run.glob("*.pt")):
         checkpoint.load(path)  # raises on a half-written file
-    if not (run / checkpoint.LAST).exists():
+    if not (run / rundir.LAST).exists():
         assert previous_step == 0
-        if not (run / checkpoint.BEST).exists():  # else killed between the saves of step 1
+        if not (run / rundir.BEST).exists():  # else killed between the saves of step 1
             result = CliRunner().invoke(main, ["train", "--resume", str(run)])
             assert result.exit_code == 1 and result.stderr.startswith("Error: ")
             assert len(result.stderr.splitlines()) == 1
@@ -338,9 +338,9 @@ def test_divergence_stops_with_one_line_and_keeps_the_last_good_state(tmp_path, 
     assert "--lr" in lines[0] and "--clip" in lines[0]
     kept = re.search(r"last.pt holds step (\d+), the last good state", lines[0])
     if not saves_first:
-        assert "no checkpoint was saved" in lines[0] and not (run / checkpoint.LAST).exists()
+        assert "no checkpoint was saved" in lines[0] and not (run / rundir.LAST).exists()
         return
-    good = checkpoint.load(run / checkpoint.LAST)
+    good = checkpoint.load(run / rundir.LAST)
     assert kept and good["progress"]["step"] == int(kept[1]) > 0
     assert all(torch.isfinite(t).all() for t in good["model"].values())
     val_losses = {m["step"]: m["val_loss"] for m in metrics(run)}

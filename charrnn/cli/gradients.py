@@ -7,13 +7,7 @@ import click
 
 from charrnn.cli.common import WIDE, echo_json, forget_bias_value, load_run, model_kinds, table
 from charrnn.errors import UserError
-
-
-def is_run(path):
-    """A run directory (holding last.pt or best.pt) or a checkpoint file."""
-    path = Path(path)
-    return (path / "last.pt").is_file() or (path / "best.pt").is_file() or \
-        (path.is_file() and path.suffix == ".pt")
+from charrnn.rundir import is_run
 
 
 @click.command(context_settings=WIDE, short_help="See gradients vanish through time.")
@@ -115,8 +109,10 @@ def line_style(model):
 def resolve_config(name):
     from charrnn.config import find_preset, resolve
 
+    from charrnn.rundir import BEST, LAST
+
     if Path(name).is_dir():
-        raise UserError(f"{name} is neither a run (it holds no last.pt or best.pt) nor a config")
+        raise UserError(f"{name} is neither a run (it holds no {LAST} or {BEST}) nor a config")
     return resolve(find_preset(name))
 
 
