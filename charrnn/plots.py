@@ -3,10 +3,12 @@ accuracy against dependency length. Headless: figures are drawn on matplotlib's 
 with no pyplot and no display, so they work on a server or in a test.
 """
 
+import io
 import math
 from pathlib import Path
 
-from charrnn.errors import UserError
+from charrnn.errors import UserError, WriteError
+from charrnn.files import check_writable, write_atomic
 
 # (metrics key, y label) per row of the curves figure. Bits per character is the loss
 # over ln 2, so it is the loss panel's right-hand axis rather than a panel of its own.
@@ -52,15 +54,37 @@ def new_figure(rows, cols, width, height):
     return figure, axes
 
 
-def save(figure, path):
-    """Write a figure (format from the suffix, PNG by default), creating the directory."""
+def output_path(path):
+    """Where a figure will go, checked before any work: its directory made if need be, and
+    a UserError now if it cannot be written there or matplotlib cannot draw its format."""
     path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=DPI)
-    except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
-    return path
+    if not path.parent.exists():
+        try:
+            path.parent.mkdir(parents=True)
+        except OSError as error:
+            raise WriteError(f"cannot write {path}: {error.strerror}") from None
+    figure_format(path)
+    return check_writable(path)
+
+
+def figure_format(path):
+    """The image format a path's suffix names (PNG when it has none)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    kind = path.suffix[1:].lower() or "png"
+    known = FigureCanvasBase.get_supported_filetypes()
+    if kind not in known:
+        raise UserError(f"cannot write {path}: figures are written as "
+                        f"{', '.join('.' + k for k in sorted(known))}")
+    return kind
+
+
+def save(figure, path):
+    """Write a figure atomically, drawn whole before anything is written."""
+    path = output_path(path)
+    image = io.BytesIO()
+    figure.savefig(image, format=figure_format(path), dpi=DPI)
+    return write_atomic(path, image.getvalue())
 
 
 def plot_curves(runs, out, x_axes=("step", "time")):

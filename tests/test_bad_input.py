@@ -110,6 +110,23 @@ CASES = [
     ("sample-out-is-a-directory", sample("-l", "5", "--out", "{shared}/empty-dir"), "it is a directory"),
     ("sample-out-under-a-file", sample("-l", "5", "--out", "{shared}/file.txt/s.txt"),
      "is a file, not a directory"),
+    # output paths that cannot be written
+    ("corpus-out-in-missing-dir", ["corpus", "miscFolk", "-o", "{shared}/nowhere/x.txt"],
+     "cannot write {shared}/nowhere/x.txt: directory {shared}/nowhere does not exist"),
+    ("corpus-out-under-a-file", ["corpus", "miscFolk", "-o", "{shared}/file.txt/x.txt"],
+     "is a file, not a directory"),
+    ("corpus-out-is-a-directory", ["corpus", "miscFolk", "-o", "{shared}/empty-dir"],
+     "is a directory"),
+    ("plot-out-under-a-file", ["plot", "{run}", "-o", "{shared}/file.txt/curves.png"],
+     "is a file, not a directory"),
+    ("plot-out-is-a-directory", ["plot", "{run}", "-o", "{shared}/empty-dir"], "is a directory"),
+    ("plot-out-unknown-format", ["plot", "{run}", "-o", "{out}.xyz"], "figures are written as"),
+    ("gradients-out-under-a-file", ["gradients", "{run}", "-o", "{shared}/file.txt/g.png"],
+     "is a file, not a directory"),
+    ("abc2midi-out-under-a-file", ["abc2midi", "{shared}/tune.abc", "-o", "{shared}/file.txt/t.mid"],
+     "is a file, not a directory"),
+    ("sample-abc-out-is-a-file", sample("--abc", "-n", "1", "--out", "{shared}/file.txt"),
+     "is a file"),
     # ABC music
     ("abc-check-missing", ["abc-check", "{shared}/nope.abc"], "No such file"),
     ("abc-check-no-tunes", ["abc-check", "{shared}/prose.abc"], "no tunes"),
@@ -175,6 +192,10 @@ def fill(args, shared, out):
     return [arg.format(**values) for arg in args]
 
 
+def fill_one(text, shared, out):
+    return fill([text], shared, out)[0]
+
+
 def snapshot(directory):
     """Every file below directory and a hash of its bytes."""
     return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -197,7 +218,8 @@ def test_bad_input_gets_one_clear_line(shared, tmp_path, args, expected):
     before = snapshot(shared)
     result = CliRunner().invoke(main, fill(args, shared, tmp_path / "out"))
     assert not result.exception or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert_one_error_line(result.exit_code, result.stderr, result.output, expected)
+    assert_one_error_line(result.exit_code, result.stderr, result.output,
+                          fill_one(expected, shared, tmp_path / "out"))
     assert snapshot(shared) == before
 
 

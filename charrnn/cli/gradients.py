@@ -51,6 +51,7 @@ def gradients(sources, models, corpus, seq_len, batch_size, windows, forget_bias
     from charrnn import gradients as flow
     from charrnn import plots
 
+    plots.output_path(out)  # before the measuring, not after it
     entries = gradient_entries(sources, models, corpus, seq_len, batch_size, windows,
                                forget_bias_value(forget_bias), seed)
     norms = {label: flow.mean_gradient_norms(model, batches) for label, model, batches in entries}

@@ -26,6 +26,7 @@ def plot(runs, out, x_axis):
     """
     from charrnn import plots, rundir
 
+    plots.output_path(out)
     labels = plots.run_labels(runs)
     records = {label: rundir.read_metrics(run) for label, run in zip(labels, runs)}
     axes = ("step", "time") if x_axis == "both" else (x_axis,)
