@@ -145,7 +145,8 @@ class Trainer:
                 self.progress.elapsed = base_elapsed + time.monotonic() - started
                 self.after_step(loss)
                 if self.periodic_save_due(last_save):
-                    self.save("last")
+                    if self.last_eval.get("step") != self.progress.step:  # else just saved
+                        self.save("last")
                     self.save_numbered()
                     last_save = time.monotonic()
                 reason = self.stop_reason(time.monotonic() - started, budget)
