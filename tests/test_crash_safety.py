@@ -1,7 +1,9 @@
 """Crash safety through the real command line: Ctrl-C and SIGTERM stop at a step boundary
 with a resumable checkpoint, a second signal stops at once, SIGKILL at random moments (many
 during a save) never leaves a checkpoint that cannot be resumed, a resumed run ends bitwise
-identical to one never stopped, and a diverging run stops with one clear line.
+identical to one never stopped, a diverging run stops with one clear line, a second trainer
+on a running run is refused, a killed one leaves no obstacle, and a run whose directory is
+removed under it stops with one line.
 
 The signal tests start `python -m charrnn` as a user would. Runs that are only killed or
 compared are forked from a server that has imported torch and charrnn once (multiprocessing's
@@ -14,6 +16,7 @@ import multiprocessing
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -319,6 +322,52 @@ def test_sigkill_at_random_moments_never_breaks_resume(tmp_path, corpus, referen
     assert temporaries(run) == []
     assert_same_weights(run, reference)
     assert_same_metrics(run, reference)
+
+
+# ---- one writer ----------------------------------------------------------------------------
+
+ENDLESS = ("--eval-every", "5", "--max-steps", "1000000")
+
+
+def test_a_second_trainer_on_a_running_run_is_refused_and_the_first_ends_clean(tmp_path, corpus):
+    run = tmp_path / "run"
+    first = Child(tmp_path / "first.log", "train", *TINY, *ENDLESS, "--corpus", corpus, "--out", run)
+    wait_until(lambda: (run / rundir.LAST).exists(), first, "the first save")
+    refused = f"Error: {run} is in use: training process {first.process.pid} is writing to it; " \
+              "let it finish or stop it first\n"
+    for args in (["--resume", run, "--max-steps", 800], ["--corpus", corpus, "--out", run, "--overwrite"],
+                 ["--corpus", corpus, "--out", run]):
+        result = CliRunner().invoke(main, ["train", *map(str, args), *TINY])
+        assert (result.exit_code, result.stderr) == (1, refused)
+    stopped = stop_with(first, signal.SIGINT, run, past=last_logged_step(run))
+    steps = [m["step"] for m in metrics(run)]  # every line whole JSON, in order, once
+    assert steps == sorted(set(range(5, stopped + 1, 5)) | {stopped})
+    assert not (run / rundir.LOCK).exists()
+
+
+def test_a_lock_left_by_a_killed_trainer_is_no_obstacle(tmp_path, corpus):
+    run = tmp_path / "run"
+    killed = Child(tmp_path / "killed.log", "train", *TINY, *ENDLESS, "--corpus", corpus, "--out", run)
+    wait_until(lambda: (run / rundir.LAST).exists(), killed, "the first save")
+    killed.send(signal.SIGKILL)
+    killed.wait()
+    assert (run / rundir.LOCK).read_text().strip() == str(killed.process.pid)  # left behind
+    code, err = charrnn(tmp_path / "resumed.log", "train", "--resume", run, "--max-steps",
+                        saved_step(run) + 5, "--no-progress")
+    assert code == 0, err
+    assert not (run / rundir.LOCK).exists()
+
+
+def test_a_run_directory_removed_under_a_running_job_stops_it_with_one_line(tmp_path, corpus):
+    run = tmp_path / "run"
+    child = Child(tmp_path / "train.log", "train", *TINY, *ENDLESS, "--corpus", corpus, "--out", run)
+    wait_until(lambda: (run / rundir.LAST).exists(), child, "the first save")
+    while run.exists():  # the job may be writing a file into it as it goes
+        shutil.rmtree(run, ignore_errors=True)
+    code, err = child.wait()
+    assert code == 1 and "Traceback" not in err, err
+    assert re.fullmatch(rf"Error: cannot write {re.escape(str(run))}/\S+: [^;]+; nothing of the run "
+                        r"is left to resume\n", err), err
 
 
 # ---- divergence ----------------------------------------------------------------------------
