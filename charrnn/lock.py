@@ -36,24 +36,27 @@ class FileLock:
             return self
         for _ in range(ATTEMPTS):
             fd = self.open()
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                pid = holder(fd)
-                os.close(fd)
-                raise Busy(self.busy(pid), pid) from None
-            except OSError as error:
-                os.close(fd)
-                raise UserError(f"cannot lock {self.path}: {error.strerror}") from None
-            if self.is_ours(fd):
+            if self.locked(fd, fcntl):
                 self.fd = fd
                 with contextlib.suppress(OSError):  # only for messages: a full disk may refuse it
                     os.ftruncate(fd, 0)
                     os.write(fd, f"{os.getpid()}\n".encode())
                 return self
-            # The holder let go and removed the file between our open and our lock: again.
-            os.close(fd)
+            os.close(fd)  # the holder let go and removed the file between our open and our lock
         raise UserError(f"cannot lock {self.path}: it keeps being replaced")
+
+    def locked(self, fd, fcntl):
+        """Lock the open file: True if it is still the file at path, Busy if another holds it."""
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = holder(fd)
+            os.close(fd)
+            raise Busy(self.busy(pid), pid) from None
+        except OSError as error:  # a filesystem without locks
+            os.close(fd)
+            raise UserError(f"cannot lock {self.path}: {error.strerror}") from None
+        return self.is_ours(fd)
 
     def open(self):
         try:
@@ -64,14 +67,15 @@ class FileLock:
     def is_ours(self, fd):
         """Whether path still names the file fd has open (a releasing holder removes it)."""
         try:
-            return os.stat(self.path).st_ino == os.fstat(fd).st_ino
+            here, ours = os.stat(self.path), os.fstat(fd)
         except FileNotFoundError:
             return False
+        return (here.st_dev, here.st_ino) == (ours.st_dev, ours.st_ino)
 
     def __exit__(self, *exc):
         if self.fd is not None:
-            # Removed while still held, so no one can lock the old file after us and then
-            # think it holds the lock a newcomer took on a new file.
+            # Removed while still held: whoever opened it before and locks it after finds it
+            # gone from path (is_ours) and opens the file there now, as a newcomer does.
             if self.is_ours(self.fd):
                 with contextlib.suppress(OSError):
                     os.unlink(self.path)

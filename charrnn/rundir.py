@@ -139,11 +139,16 @@ class RunDir:
             yield self
             return
         created = fresh and not self.path.exists()
-        self.create() if fresh else self.check_resumable()
+        if fresh:
+            self.create()
+        elif not (self.path / LOCK).exists():  # no one holds it: refuse a non-run before
+            self.check_resumable()             # a lock file lands in it
         try:
             with self.lock():
                 if fresh:
                     self.refuse_earlier_run(overwrite)
+                else:
+                    self.check_resumable()
                 yield self
         except BaseException:
             if created:  # a run that never started leaves no empty directory behind
@@ -180,7 +185,7 @@ class RunDir:
         the old run's files (a fresh run) or the metrics logged after the step resumed (a
         run killed between logging and saving logged steps it will log again), and write
         the config."""
-        self.guarded(lambda: self.create())
+        self.guarded(self.create)
         self.remove(sorted(self.path.glob(PARTIAL_SAVES)))
         if resumed_step is None:
             self.remove([self.path / name for name in (LAST, BEST, METRICS)] + self.numbered())

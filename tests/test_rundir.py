@@ -246,6 +246,13 @@ def test_a_second_writer_is_refused_with_the_holders_pid(tmp_path):
         pass
 
 
+def test_resuming_a_run_before_its_first_checkpoint_names_the_process_training_it(tmp_path):
+    with RunDir(tmp_path / "run").writing(fresh=True):
+        with pytest.raises(Busy, match="is in use: training process"):
+            with RunDir(tmp_path / "run").writing(fresh=False):
+                pytest.fail("two writers")
+
+
 def test_a_lock_file_left_by_a_killed_process_is_no_obstacle(tmp_path):
     saved_run(tmp_path, last=5)
     (tmp_path / rundir.LOCK).write_text("4194305\n")  # no lock is held on it
