@@ -2,13 +2,16 @@
 line saying what could not be written and which checkpoint the run still has, those
 checkpoints load, and --resume continues once there is room; a run on a read-only
 filesystem is refused in one line and can still be sampled; and every command's output
-into a full disk is one line, no traceback, with the file that was there left as it was.
+into a full disk, a file or standard output, is one line, no traceback, with the file that
+was there left as it was.
 
 The disk is conftest's small_disk: a real tmpfs where the machine lets us mount one."""
 
 import os
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -18,6 +21,7 @@ from charrnn.cli import main
 from charrnn.training import Trainer
 from conftest import fill_up, tiny_config
 
+REPO = Path(__file__).resolve().parent.parent
 TINY = ["--layers", "1", "--hidden", "16", "--embedding", "8", "--batch-size", "4",
         "--seq-len", "16", "--device", "cpu", "--no-progress"]
 TUNE = "X:1\nT:Test Reel\nM:4/4\nL:1/8\nK:D\nABcd efga|gfed cBAG|\n"
@@ -107,3 +111,13 @@ def test_an_output_into_a_full_disk_is_one_line_and_keeps_the_old_file(small_dis
     assert error_line(result) == f"Error: cannot write {small_disk}/{named}: No space left on device"
     assert old.read_bytes() == b"what was there before"
     assert sorted(p.name for p in small_disk.rglob("*")) == before
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [["--help"], ["corpus"], ["sample", "{root}/run", "-l", "3000"]])
+def test_standard_output_into_a_full_disk_is_one_line(trained, args):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "charrnn", *[a.format(root=trained) for a in args]],
+                              stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=120)
+    assert (done.returncode, done.stderr) == (1, "Error: cannot write the output: No space left on device\n")
