@@ -145,9 +145,7 @@ class Trainer:
                 self.progress.elapsed = base_elapsed + time.monotonic() - started
                 self.after_step(loss)
                 if self.periodic_save_due(last_save):
-                    if self.last_eval.get("step") != self.progress.step:  # else just saved
-                        self.save("last")
-                    self.save_numbered()
+                    self.save_periodically()
                     last_save = time.monotonic()
                 reason = self.stop_reason(time.monotonic() - started, budget)
             # Still inside StopOnSignal: a first signal now changes nothing, a second stops at once.
@@ -269,6 +267,12 @@ class Trainer:
         by_steps = train.save_every and self.progress.step % train.save_every == 0
         by_time = train.save_minutes and time.monotonic() - last_save >= train.save_minutes * 60
         return bool(by_steps or by_time)
+
+    def save_periodically(self):
+        """last.pt, unless an evaluation just saved it, and the numbered checkpoint."""
+        if self.last_eval.get("step") != self.progress.step:
+            self.save("last")
+        self.save_numbered()
 
     def save_numbered(self):
         if self.config.train.save_every:
