@@ -32,7 +32,9 @@ def train(out_dir, budget, *flags):
                "--corpus", str(DATA), "--out", str(out_dir), "--max-time", budget, "--no-progress",
                "--sample-length", "0", *flags]
     subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    records = [json.loads(line) for line in (out_dir / "metrics.jsonl").read_text().splitlines()]
+    from charrnn.rundir import read_metrics
+
+    records = read_metrics(out_dir)
     return records[-1], min(r["val_loss"] for r in records)
 
 

@@ -105,8 +105,8 @@ def trainer_seconds(trainer, steps):
             stamps.append(now())
         return step()
 
-    def timed_after(loss, bar):
-        after(loss, bar)
+    def timed_after(loss):
+        after(loss)
         synchronize(trainer.device)
         stamps.append(now())
 

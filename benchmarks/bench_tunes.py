@@ -29,12 +29,12 @@ def measure(model, vocab, temperature, count, seed):
 
 
 def run(quick=False):
-    if not (RUN / "best.pt").exists():
+    from charrnn import checkpoint, rundir
+
+    if not rundir.is_run(RUN):
         return [{"name": "sampled tunes valid", "value": None, "unit": "share", "baseline": None,
                  "ratio": None, "target": "~0.9", "note": f"skipped: no run in {RUN}; run `charrnn train`"}]
-    from charrnn import checkpoint
-
-    model, vocab, _ = checkpoint.restore_model(checkpoint.load(RUN))
+    model, vocab, _ = checkpoint.restore_model(rundir.load(RUN))
     count, rows = (20 if quick else 100), []
     for temperature in TEMPERATURES:
         made, valid, clean, too_long = measure(model, vocab, temperature, count, seed=1000)

@@ -7,7 +7,9 @@ one batch to the next and resets it only when an epoch starts again.
 
 import torch
 
+from charrnn import corpus
 from charrnn.errors import UserError
+from charrnn.vocab import Vocabulary
 
 
 class BatchStream:
@@ -49,3 +51,19 @@ def validation_stream(ids, batch_size, seq_len):
     seq_len = min(seq_len, usable)
     rows = max(1, min(batch_size, usable // seq_len))
     return BatchStream(ids, rows, seq_len)
+
+
+def training_streams(data, vocab=None, rank=0, world=1):
+    """(vocabulary, training stream, validation stream or None) for a data config: the corpus
+    read, its vocabulary made (or a resumed run's checked to cover it), split, laid out."""
+    text = corpus.load_text(data.corpus, data.encoding_errors)
+    if vocab is None:
+        vocab = Vocabulary.from_text(text)
+    elif vocab.unknown(text):
+        raise UserError("the corpus has characters the resumed run's vocabulary lacks; "
+                        "resume with the corpus the run was started on")
+    ids = torch.tensor(vocab.encode(text), dtype=torch.long)
+    train_ids, val_ids = corpus.split(ids, data.val_fraction)
+    train = BatchStream(train_ids, data.batch_size, data.seq_len, rank, world)
+    val = validation_stream(val_ids, data.batch_size, data.seq_len) if len(val_ids) else None
+    return vocab, train, val

@@ -3,7 +3,8 @@
 A checkpoint is a dict of plain tensors and Python values (config, vocabulary, weights,
 optimizer and schedule state, step, data position, carried hidden state, RNG state, metrics)
 so it loads with `torch.load(weights_only=True)`, which refuses pickled code. Files are
-written atomically: a temporary file in the same directory, fsync, then rename.
+written atomically: a temporary file in the same directory, fsync, then rename. Where a
+run keeps its checkpoints, and their names, is charrnn.rundir's business.
 """
 
 import pickle
@@ -20,7 +21,6 @@ from charrnn.vocab import Vocabulary
 
 FORMAT = "charrnn-checkpoint"
 VERSION = 1
-LAST, BEST = "last.pt", "best.pt"
 # What torch's weights-only unpickler says when a file asks for a class or a function, that
 # is, for code; every other unpickling error means a damaged file or not a checkpoint at all.
 CODE_REFUSED = re.compile(r"GLOBAL|Can only (create|build)|call reduce")
@@ -32,22 +32,10 @@ def save(payload, path):
     write_atomic(path, lambda handle: torch.save(payload, handle))
 
 
-def resolve_path(path, prefer=BEST):
-    """A checkpoint file, or a run directory (its best checkpoint, else its last)."""
-    path = Path(path)
-    if path.is_dir():
-        for name in (prefer, LAST, BEST):
-            if (path / name).is_file():
-                return path / name
-        raise UserError(f"{path} holds no checkpoint ({LAST} or {BEST}); is it a run directory?")
-    if not path.exists():
-        raise UserError(f"no such checkpoint or run directory: {path}")
-    return path
-
-
-def load(path, prefer=BEST):
-    """Load and check a checkpoint; every way it can be wrong becomes one clear UserError."""
-    path = resolve_path(path, prefer)
+def load(path):
+    """Load and check a checkpoint file; every way it can be wrong becomes one clear UserError."""
+    if not Path(path).is_file():
+        raise UserError(f"no such checkpoint: {path}")
     try:
         with warnings.catch_warnings():
             # torch warns about pickle protocols it does not write; the checks below judge the file.
@@ -91,21 +79,3 @@ def restore_model(payload, device="cpu"):
     model = CharRNN(len(vocab), config.model)
     model.load_state_dict(payload["model"])
     return model.to(device), vocab, config
-
-
-def numbered_name(step):
-    return f"step-{step:08d}.pt"
-
-
-def remove_partial_saves(run_dir):
-    """Delete the temporary files of saves that were killed midway (SIGKILL, power cut).
-    Nothing reads them; they only fill the disk, one checkpoint's size per kill."""
-    for temp in Path(run_dir).glob(".*.pt.*.tmp"):
-        temp.unlink(missing_ok=True)
-
-
-def prune_numbered(run_dir, keep):
-    """Delete the oldest numbered checkpoints so at most `keep` remain."""
-    numbered = sorted(Path(run_dir).glob("step-*.pt"))
-    for old in numbered[: max(0, len(numbered) - keep)]:
-        old.unlink(missing_ok=True)

@@ -21,9 +21,10 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
+from charrnn.device import resolve_device
 from charrnn.errors import UserError
 from charrnn.model import map_state
-from charrnn.training import Trainer, resolve_device
+from charrnn.training import Trainer
 
 # Ranks other than 0 wait in a broadcast while rank 0 validates alone: a long validation
 # must not trip the collective timeout (NCCL's default is 10 minutes).
@@ -39,14 +40,15 @@ def world():
             int(os.environ.get("WORLD_SIZE", 1)))
 
 
-def train(config, run_dir, resume_payload, progress):
-    """Train and return the Outcome (None on ranks other than 0)."""
+def train(config, run_dir, resume_payload=None, reporter=None):
+    """Train and return the Outcome (None on ranks other than 0, which report nothing)."""
     rank, local_rank, size = world()
     if size == 1:
-        return Trainer(config, run_dir, resume_payload, progress).run()
+        return Trainer(config, run_dir, resume_payload, reporter).run()
     join(config, local_rank)
     try:
-        outcome = DistributedTrainer(config, run_dir, resume_payload, progress, rank, size).run()
+        outcome = DistributedTrainer(config, run_dir, resume_payload, reporter if rank == 0 else None,
+                                     rank, size).run()
     finally:
         dist.destroy_process_group()
     return outcome if rank == 0 else None
@@ -77,8 +79,8 @@ class DistributedTrainer(Trainer):
     """A Trainer whose model is wrapped in DistributedDataParallel and whose every decision
     is agreed across ranks (see the module docstring)."""
 
-    def __init__(self, config, run_dir, resume, progress_bar, rank, world_size):
-        super().__init__(config, run_dir, resume, progress_bar, rank, world_size)
+    def __init__(self, config, run_dir, resume, reporter, rank, world_size):
+        super().__init__(config, run_dir, resume, reporter, rank, world_size)
         if resume is None:
             # Each rank draws its own dropout masks, as the rows of one batch do.
             torch.manual_seed(config.train.seed + rank)
@@ -114,10 +116,10 @@ class DistributedTrainer(Trainer):
 
     # ---- checkpoints -------------------------------------------------------------------
 
-    def save(self, name):
+    def save(self, kind):
         self.carried = {"hidden": map_state(self.gathered_state(), lambda s: s.cpu()),
                         "rank_rng": self.gathered_rng()}
-        super().save(name)
+        super().save(kind)
 
     def payload(self):
         return {**super().payload(), **self.carried}

@@ -3,3 +3,8 @@
 
 class UserError(Exception):
     """Bad input a user can fix: a path, a flag value, a corrupt checkpoint, malformed ABC."""
+
+
+class WriteError(UserError):
+    """A file could not be written (no space, a read-only filesystem, an I/O error, its
+    directory gone); what was on disk before is unchanged."""

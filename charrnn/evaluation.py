@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from charrnn.batches import validation_stream
+from charrnn.device import resolve_device
 from charrnn.errors import UserError
 from charrnn.vocab import describe
 
@@ -49,8 +50,6 @@ def encode_text(vocab, text, unknown, source):
 
 def score_ids(model, ids, batch_size, seq_len, device, max_batches):
     """evaluate over the text laid out as validation streams."""
-    from charrnn.training import resolve_device  # charrnn.training imports this module
-
     if batch_size < 1 or seq_len < 1 or max_batches < 0:
         raise UserError("--batch-size and --seq-len must be at least 1, --max-batches 0 or more")
     stream = validation_stream(torch.tensor(ids, dtype=torch.long), batch_size, seq_len)

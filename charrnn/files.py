@@ -1,38 +1,114 @@
-"""Writing files atomically: a reader sees the old file or the new one, never half of one."""
+"""Writing files safely: a reader sees the old file or the new one, never half of one, and a
+write that fails (no space, a read-only filesystem, an I/O error, the directory gone) leaves
+what was there and becomes one line, errors.WriteError."""
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
 
-from charrnn.errors import UserError
+from charrnn.errors import WriteError
+
+
+def check_writable(path):
+    """Fail now, before any work is done, if path cannot be written: its directory is missing
+    or is a file, or path is a directory. Returns path."""
+    path = Path(path)
+    if path.is_dir():
+        raise WriteError(f"cannot write {path}: it is a directory")
+    if not path.parent.is_dir():
+        problem = (f"{path.parent} is a file, not a directory" if path.parent.exists()
+                   else f"directory {path.parent} does not exist")
+        raise WriteError(f"cannot write {path}: {problem}")
+    return path
 
 
 def write_atomic(path, data):
     """Write bytes, or call data(handle) to write, into a temporary file beside path, fsync it,
     then rename it over path. A failure leaves whatever was at path untouched. Returns path."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        problem = (f"{path.parent} is a file, not a directory" if path.parent.exists()
-                   else f"directory {path.parent} does not exist")
-        raise UserError(f"cannot write {path}: {problem}")
+    path = check_writable(path)
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror}") from None
+        raise write_error(path, error) from None
+    watched = None
     try:
         with os.fdopen(handle, "wb") as out:
-            data(out) if callable(data) else out.write(data)
+            watched = Watched(out)
+            data(watched) if callable(data) else watched.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, path)
-    except OSError as error:  # a full disk, a directory in the way: the old file stays
+        sync_directory(path.parent)
+    except BaseException as error:
         Path(temp).unlink(missing_ok=True)
-        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    sync_directory(path.parent)
+        cause = failed_write(error, watched)
+        if cause is None:
+            raise
+        raise write_error(path, cause) from None
     return path
+
+
+def append_line(path, line):
+    """Append one line (bytes ending in a newline). It goes in one write() when the disk has
+    room, and a write that fails midway is cut back off, so the file never keeps part of a
+    line. (A reader can still catch a line being written: it reads whole lines only.)"""
+    path = check_writable(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise write_error(path, error) from None
+    try:
+        size, written = os.fstat(fd).st_size, 0
+        while written < len(line):  # a short write means the disk filled up midway
+            written += os.write(fd, line[written:])
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, size)
+        raise write_error(path, error) from None
+    finally:
+        os.close(fd)
+
+
+class Watched:
+    """A file that remembers the OSError its write() raised. torch.save reports a failed write
+    as a RuntimeError of its own ("[enforce fail at inline_container.cc] unexpected pos"),
+    which hides the cause: a full disk would look like a bug in torch."""
+
+    def __init__(self, handle):
+        self.handle, self.error = handle, None
+
+    def write(self, data):
+        try:
+            return self.handle.write(data)
+        except OSError as error:
+            self.error = error
+            raise
+
+    def flush(self):
+        try:
+            self.handle.flush()
+        except OSError as error:
+            self.error = error
+            raise
+
+    def __getattr__(self, name):
+        return getattr(self.handle, name)
+
+
+def failed_write(error, watched):
+    """The OSError behind a failed write: the error itself, or the one the file met while a
+    writer such as torch.save wrote to it. None for anything else (a bug, Ctrl-C), which must
+    go on as it is rather than be mistaken for a full disk."""
+    if isinstance(error, OSError):
+        return error
+    if isinstance(error, Exception) and watched is not None:
+        return watched.error
+    return None
+
+
+def write_error(path, error):
+    return WriteError(f"cannot write {path}: {error.strerror or error}")
 
 
 def sync_directory(directory):

@@ -3,35 +3,18 @@ accuracy against dependency length. Headless: figures are drawn on matplotlib's 
 with no pyplot and no display, so they work on a server or in a test.
 """
 
-import json
+import io
 import math
 from pathlib import Path
 
-from charrnn.errors import UserError
+from charrnn.errors import UserError, WriteError
+from charrnn.files import check_writable, write_atomic
 
 # (metrics key, y label) per row of the curves figure. Bits per character is the loss
 # over ln 2, so it is the loss panel's right-hand axis rather than a panel of its own.
 CURVE_ROWS = (("val_loss", "loss (nats/char)"), ("val_accuracy", "next-char accuracy"))
 X_AXES = {"step": ("step", "optimizer step"), "time": ("elapsed", "training time")}
 DPI = 90
-
-
-def read_metrics(run_dir):
-    """The evaluation records of a run (its metrics.jsonl), in the order they were logged."""
-    path = Path(run_dir)
-    path = path / "metrics.jsonl" if path.is_dir() else path
-    if not path.is_file():
-        raise UserError(f"no metrics.jsonl in {run_dir}; is it a run directory?")
-    records = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                raise UserError(f"{path} line {number} is not JSON; the file is damaged") from None
-    if not records:
-        raise UserError(f"{path} holds no evaluations yet; train longer than --eval-every steps")
-    return records
 
 
 def run_labels(run_dirs):
@@ -71,15 +54,37 @@ def new_figure(rows, cols, width, height):
     return figure, axes
 
 
-def save(figure, path):
-    """Write a figure (format from the suffix, PNG by default), creating the directory."""
+def output_path(path):
+    """Where a figure will go, checked before any work: its directory made if need be, and
+    a UserError now if it cannot be written there or matplotlib cannot draw its format."""
     path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=DPI)
-    except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
-    return path
+    if not path.parent.exists():
+        try:
+            path.parent.mkdir(parents=True)
+        except OSError as error:
+            raise WriteError(f"cannot write {path}: {error.strerror}") from None
+    figure_format(path)
+    return check_writable(path)
+
+
+def figure_format(path):
+    """The image format a path's suffix names (PNG when it has none)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    kind = path.suffix[1:].lower() or "png"
+    known = FigureCanvasBase.get_supported_filetypes()
+    if kind not in known:
+        raise UserError(f"cannot write {path}: figures are written as "
+                        f"{', '.join('.' + k for k in sorted(known))}")
+    return kind
+
+
+def save(figure, path):
+    """Write a figure atomically, drawn whole before anything is written."""
+    path = output_path(path)
+    image = io.BytesIO()
+    figure.savefig(image, format=figure_format(path), dpi=DPI)
+    return write_atomic(path, image.getvalue())
 
 
 def plot_curves(runs, out, x_axes=("step", "time")):

@@ -1,12 +1,13 @@
 """The training loop: truncated BPTT over contiguous streams, periodic validation, early
-stopping, checkpoints, and resumption that continues exactly where a run stopped.
+stopping and the limits that end a run, and resumption that continues exactly where a run
+stopped. The Trainer only trains: the run directory (charrnn.rundir) keeps its files, a
+Reporter (charrnn.reporting) shows its progress, and charrnn.device picks where it runs.
 
 Exact resume: the checkpoint carries the optimizer and schedule state, the data position,
 the hidden state carried into the next batch, the RNG state (dropout) and the running loss
 sums, so N steps straight and N/2 + N/2 with a resume between give the same weights.
 """
 
-import json
 import math
 import signal
 import time
@@ -16,23 +17,17 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from charrnn import checkpoint, corpus
-from charrnn.batches import BatchStream, validation_stream
-from charrnn.config import parse_duration, to_toml
+from charrnn.batches import training_streams
+from charrnn.config import parse_duration
+from charrnn.device import autocast, check_precision, loss_scaling, resolve_device
 from charrnn.errors import UserError
 from charrnn.evaluation import evaluate
-from charrnn.files import write_atomic
 from charrnn.model import CharRNN, map_state
 from charrnn.optim import build_optimizer, build_schedule
+from charrnn.reporting import Reporter
+from charrnn.rundir import RunDir
 from charrnn.vocab import Vocabulary
 
-# Keys that fix the model's shape, the data layout or the optimizer: a resumed run cannot
-# change them. (The optimizer's and the schedule's restored state_dicts carry their own lr,
-# momentum, decay and milestones, so a new value would be silently ignored.)
-FROZEN_ON_RESUME = ("model", "nonlinearity", "layers", "hidden", "embedding", "tie_weights",
-                    "corpus", "val_fraction", "batch_size", "seq_len",
-                    "optimizer", "lr", "momentum", "weight_decay", "schedule", "warmup_steps",
-                    "decay_every", "decay_rate", "min_lr_ratio")
 MAX_BAD_STEPS = 5  # consecutive non-finite losses before training gives up
 
 
@@ -60,69 +55,31 @@ class Outcome:
     last_eval: dict
 
 
-def resolve_device(name):
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise UserError("--device cuda asked for, but torch sees no CUDA GPU here")
-    if name == "mps" and not torch.backends.mps.is_available():
-        raise UserError("--device mps asked for, but this torch build or machine has no MPS")
-    return torch.device(name)
-
-
-def check_precision(device, precision):
-    """Refuse autocast types the device cannot run, in one line rather than deep in torch."""
-    if precision == "fp16" and device.type != "cuda":
-        raise UserError(f"--precision fp16 needs a CUDA GPU (it relies on gradient scaling there); "
-                        f"on {device.type} use --precision bf16 or fp32")
-    if precision == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
-        raise UserError("this GPU has no bfloat16 support; use --precision fp16 or fp32")
-
-
 class Trainer:
-    def __init__(self, config, run_dir, resume=None, progress_bar=True, rank=0, world=1):
-        self.config, self.run_dir = config, Path(run_dir)
-        self.rank, self.world, self.progress_bar = rank, world, progress_bar
+    """Trains a model in a run directory (a RunDir or a path), from scratch or from a
+    resumed checkpoint's payload; under torchrun, one of `world` processes (`rank`)."""
+
+    def __init__(self, config, run_dir, resume=None, reporter=None, rank=0, world=1):
+        self.config, self.rank, self.world = config, rank, world
+        self.run_dir = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
+        self.reporter = reporter or Reporter()
         self.device = resolve_device(config.train.device)
         check_precision(self.device, config.train.precision)
         torch.manual_seed(config.train.seed)
         vocab = Vocabulary(resume["vocab"]) if resume else None
-        self.vocab, self.train_stream, self.val_stream = self.load_data(vocab)
+        self.vocab, self.train_stream, self.val_stream = training_streams(config.data, vocab, rank, world)
         self.model = CharRNN(len(self.vocab), config.model).to(self.device)
         self.optimizer = build_optimizer(self.model.parameters(), config.train)
         self.schedule = build_schedule(self.optimizer, config.train, self.total_steps())
-        self.scaler = torch.amp.GradScaler(enabled=config.train.precision == "fp16"
-                                           and self.device.type == "cuda")
+        self.scaler = loss_scaling(self.device, config.train.precision)
         self.progress, self.state, self.last_eval = Progress(), None, {}
-        self.resumed = resume is not None
+        self.resumed, self.stop_signal = resume is not None, None
         if resume:
             self.restore(resume)
-        # The step last.pt holds, for the message if the run diverges.
-        resumed_last = self.resumed and (self.run_dir / checkpoint.LAST).exists()
-        self.saved_step = self.progress.step if resumed_last else None
-        self.stop_signal = None
 
     @property
     def is_main(self):
         return self.rank == 0
-
-    def load_data(self, vocab):
-        data = self.config.data
-        text = corpus.load_text(data.corpus, data.encoding_errors)
-        if vocab is None:
-            vocab = Vocabulary.from_text(text)
-        elif vocab.unknown(text):
-            raise UserError("the corpus has characters the resumed run's vocabulary lacks; "
-                            "resume with the corpus the run was started on")
-        ids = torch.tensor(vocab.encode(text), dtype=torch.long)
-        train_ids, val_ids = corpus.split(ids, data.val_fraction)
-        train = BatchStream(train_ids, data.batch_size, data.seq_len, self.rank, self.world)
-        val = validation_stream(val_ids, data.batch_size, data.seq_len) if len(val_ids) else None
-        return vocab, train, val
 
     def total_steps(self):
         """The run's length in steps, for the cosine schedule and the progress bar (0: unknown)."""
@@ -160,16 +117,15 @@ class Trainer:
             torch.cuda.set_rng_state_all(payload["rng"]["cuda"])
         self.last_eval = payload.get("last_eval", {})
 
-    def save(self, name):
-        """Write a checkpoint from rank 0. Called on every rank at the same points: under DDP
-        it first gathers every rank's share of the carried state. Weights that are no longer
-        finite are never saved over good ones, nor is anything during a run of bad steps."""
+    def save(self, kind):
+        """Write the `last`, `best` or `numbered` checkpoint from rank 0. Called on every rank
+        at the same points: under DDP it first gathers every rank's share of the carried
+        state. Weights that are no longer finite are never saved over good ones, nor is
+        anything during a run of bad steps."""
         if not all(torch.isfinite(p).all() for p in self.model.parameters()):
             raise self.diverged("the weights became NaN or infinite")
         if self.is_main and not self.progress.skipped_steps:
-            checkpoint.save(self.payload(), self.run_dir / name)
-            if name == checkpoint.LAST:
-                self.saved_step = self.progress.step
+            self.run_dir.save(kind, self.payload())
 
     def unwrapped(self):
         return getattr(self.model, "module", self.model)
@@ -177,57 +133,30 @@ class Trainer:
     # ---- the loop ----------------------------------------------------------------------
 
     def run(self):
-        if self.is_main:
-            self.prepare_run_dir()
+        if self.is_main:  # now that the data and the model have loaded
+            self.run_dir.begin(self.config, self.progress.step if self.resumed else None)
         budget = parse_duration(self.config.train.max_time)
         started, last_save = time.monotonic(), time.monotonic()
         base_elapsed = self.progress.elapsed
         reason = self.stop_reason(0.0, budget)
-        with self.signals(), self.progress_display() as bar:
+        with StopOnSignal(self), self.reporter.start(self.total_steps(), self.progress.step):
             while reason is None:
                 loss = self.train_step()
                 self.progress.elapsed = base_elapsed + time.monotonic() - started
-                self.after_step(loss, bar)
+                self.after_step(loss)
                 if self.periodic_save_due(last_save):
-                    self.save(checkpoint.LAST)
-                    self.save_numbered()
+                    self.save_periodically()
                     last_save = time.monotonic()
                 reason = self.stop_reason(time.monotonic() - started, budget)
-            # Still inside signals(): a first signal now changes nothing, a second stops at once.
+            # Still inside StopOnSignal: a first signal now changes nothing, a second stops at once.
             return self.finish(reason)
-
-    def prepare_run_dir(self):
-        """Create the run directory, clear what killed saves left there and write the config."""
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        checkpoint.remove_partial_saves(self.run_dir)
-        if self.resumed:
-            self.trim_metrics()
-        else:
-            self.clear_previous_run()
-        write_atomic(self.run_dir / "config.toml", to_toml(self.config).encode("utf-8"))
-
-    def clear_previous_run(self):
-        """A fresh run in a used directory (--overwrite) drops the old run's files, only
-        now that its own data and model have loaded."""
-        old = [self.run_dir / name for name in (checkpoint.LAST, checkpoint.BEST, "metrics.jsonl")]
-        for path in old + sorted(self.run_dir.glob("step-*.pt")):
-            path.unlink(missing_ok=True)
-
-    def trim_metrics(self):
-        """Keep only the metrics up to the step being resumed. A run killed between logging
-        and saving logged steps that the resumed run will log again (and maybe half a line)."""
-        path = self.run_dir / "metrics.jsonl"
-        if path.exists():
-            lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-            kept = [line for line in lines if logged_step(line) <= self.progress.step]
-            write_atomic(path, "".join(kept).encode("utf-8"))
 
     def train_step(self):
         """One optimizer step on the next window; returns its loss, or None if it was skipped."""
         if self.progress.batch_index == 0:
             self.state = None  # a new epoch starts the streams afresh
         inputs, targets = self.to_device(*self.train_stream.batch(self.progress.batch_index))
-        with self.autocast():
+        with autocast(self.device, self.config.train.precision):
             logits, state = self.model(inputs, self.state)
             loss = F.cross_entropy(logits.float().flatten(0, 1), targets.flatten())
         # Truncated BPTT: the state flows into the next window, its gradient does not.
@@ -270,7 +199,7 @@ class Trainer:
         if p.batch_index == self.train_stream.batches_per_epoch:
             p.epoch, p.batch_index = p.epoch + 1, 0
 
-    def after_step(self, loss, bar):
+    def after_step(self, loss):
         p = self.progress
         if loss is None:
             p.skipped_steps += 1
@@ -282,26 +211,19 @@ class Trainer:
         if p.step % self.config.train.eval_every == 0:
             self.evaluate_and_log(scheduled=True)
         chars = self.train_stream.batch_size * self.train_stream.seq_len * self.world * p.step
-        bar.update(1)
-        bar.set_postfix(self.postfix(loss, chars), refresh=False)
+        self.reporter.update(loss, self.last_eval, chars / max(p.elapsed, 1e-9))
 
     def diverged(self, what):
         """The one-line error for a run whose loss or weights stopped being finite."""
         train = self.config.train
-        kept = (f"{self.run_dir / checkpoint.LAST} holds step {self.saved_step}, the last good state"
-                if self.saved_step is not None else "no checkpoint was saved before that")
+        step = self.run_dir.kept_step("last")
+        kept = (f"{self.run_dir.checkpoint('last')} holds step {step}, the last good state"
+                if step is not None else "no checkpoint was saved before that")
         advice = ["a lower --lr", "a smaller --clip" if train.clip else "--clip 1 (clipping is off)"]
         if train.precision != "fp32":
             advice.append("--precision fp32")
         return UserError(f"{what} at step {self.progress.step}; {kept}; start again (--overwrite) "
                          f"with {', '.join(advice[:-1])} or {advice[-1]}")
-
-    def postfix(self, loss, chars):
-        out = {"loss": f"{loss:.3f}" if loss is not None else "nan"}
-        if "val_loss" in self.last_eval:
-            out["val"] = f"{self.last_eval['val_loss']:.3f}"
-        out["chars/s"] = f"{chars / max(self.progress.elapsed, 1e-9):,.0f}"
-        return out
 
     def evaluate_and_log(self, scheduled):
         """Validate, log a metrics line and keep `last`/`best`. Only scheduled evaluations
@@ -321,7 +243,7 @@ class Trainer:
         self.log(record)
         if not math.isfinite(record.get("val_loss", 0.0)):
             raise self.diverged("the validation loss became NaN or infinite")
-        self.save(checkpoint.LAST)
+        self.save("last")
 
     def validation_scores(self):
         return evaluate(self.unwrapped(), self.val_stream, self.device, self.config.train.eval_batches)
@@ -332,17 +254,13 @@ class Trainer:
             return
         if val < p.best_val:
             p.best_val, p.bad_evals = val, 0
-            self.save(checkpoint.BEST)
+            self.save("best")
         else:
             p.bad_evals += 1
 
     def log(self, record):
         if self.is_main:
-            # NaN and infinity are not JSON: a diverged value is logged as null.
-            record = {k: None if isinstance(v, float) and not math.isfinite(v) else v
-                      for k, v in record.items()}
-            with (self.run_dir / "metrics.jsonl").open("a", encoding="utf-8") as out:
-                out.write(json.dumps(record, allow_nan=False) + "\n")
+            self.run_dir.log(record)
 
     def periodic_save_due(self, last_save):
         train = self.config.train
@@ -350,11 +268,17 @@ class Trainer:
         by_time = train.save_minutes and time.monotonic() - last_save >= train.save_minutes * 60
         return bool(by_steps or by_time)
 
+    def save_periodically(self):
+        """last.pt, unless an evaluation just saved it, and the numbered checkpoint."""
+        if self.last_eval.get("step") != self.progress.step:
+            self.save("last")
+        self.save_numbered()
+
     def save_numbered(self):
         if self.config.train.save_every:
-            self.save(checkpoint.numbered_name(self.progress.step))  # every rank: see save()
+            self.save("numbered")  # on every rank: see save()
             if self.is_main:
-                checkpoint.prune_numbered(self.run_dir, self.config.train.keep)
+                self.run_dir.prune(self.config.train.keep)
 
     def stop_reason(self, seconds, budget):
         train, p = self.config.train, self.progress
@@ -375,36 +299,9 @@ class Trainer:
         if self.last_eval.get("step") != self.progress.step:
             self.evaluate_and_log(scheduled=False)
         else:
-            self.save(checkpoint.LAST)
+            self.save("last")
         p = self.progress
-        return Outcome(self.run_dir, p.step, p.epoch, reason, p.best_val, self.last_eval)
-
-    # ---- context ------------------------------------------------------------------------
-
-    def autocast(self):
-        precision = self.config.train.precision
-        if precision == "fp32":
-            return torch.autocast(self.device.type, enabled=False)
-        dtype = torch.bfloat16 if precision == "bf16" else torch.float16
-        return torch.autocast(self.device.type, dtype=dtype)
-
-    def progress_display(self):
-        from tqdm.auto import tqdm
-
-        total = self.total_steps() or None
-        return tqdm(total=total, initial=self.progress.step, unit="step", dynamic_ncols=True,
-                    disable=not (self.progress_bar and self.is_main), desc="train")
-
-    def signals(self):
-        return StopOnSignal(self)
-
-
-def logged_step(line):
-    """The step of a metrics line; infinity for a line that is not a whole JSON record."""
-    try:
-        return json.loads(line)["step"]
-    except (ValueError, TypeError, KeyError):
-        return math.inf
+        return Outcome(self.run_dir.path, p.step, p.epoch, reason, p.best_val, self.last_eval)
 
 
 class StopOnSignal:

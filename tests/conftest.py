@@ -1,4 +1,11 @@
-"""Shared fixtures: a tiny corpus and a tiny, fast run configuration."""
+"""Shared fixtures: a tiny corpus, a tiny, fast run configuration, and a small disk."""
+
+import errno
+import io
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 import torch
@@ -42,3 +49,78 @@ def session_cache(tmp_path_factory):
 def own_cache(tmp_path_factory, monkeypatch):
     """Each test starts with an empty cache of its own."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
+# ---- a small, nearly full disk ------------------------------------------------------------
+
+SMALL_DISK = 256 * 1024  # bytes: a few tiny checkpoints
+
+
+@pytest.fixture
+def small_disk(tmp_path, monkeypatch):
+    """A directory on a filesystem of SMALL_DISK bytes: a tmpfs where this machine lets us
+    mount one (as root on Linux), else a directory where a file opened with os.fdopen for
+    writing (as charrnn.files' atomic writes open theirs) fails with ENOSPC, as a full disk
+    does, once the directory's files would grow past that size."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if mount_tmpfs(disk, SMALL_DISK):
+        yield disk
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True, check=False)
+        return
+    monkeypatch.setattr(os, "fdopen", quota_fdopen(disk, SMALL_DISK))
+    yield disk
+
+
+def mount_tmpfs(directory, size):
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
+        return False
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(directory)],
+                          capture_output=True, check=False)
+    return done.returncode == 0
+
+
+def fill_up(disk):
+    """Fill the disk, so that any further write into it fails."""
+    with open(disk / "filler", "wb", buffering=0) as out:
+        try:
+            while out.write(b"\0" * 4096):
+                if disk_used(disk) >= SMALL_DISK:  # the simulated disk: os.fdopen alone is limited
+                    break
+        except OSError as error:
+            assert error.errno == errno.ENOSPC
+
+
+def disk_used(directory):
+    return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
+
+
+class QuotaFile(io.FileIO):
+    """A file whose writes fail with ENOSPC once the files below `root` would pass `size`."""
+
+    def __init__(self, fd, root, size):
+        super().__init__(fd, "wb")
+        self.root, self.size = root, size
+
+    def write(self, data):
+        if disk_used(self.root) + len(data) > self.size:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return super().write(data)
+
+
+def quota_fdopen(root, size):
+    real = os.fdopen
+
+    def fdopen(fd, mode="r", *args, **kwargs):
+        if "w" in mode and "b" in mode and opened_below(fd, root):
+            return io.BufferedWriter(QuotaFile(fd, root, size))
+        return real(fd, mode, *args, **kwargs)
+
+    return fdopen
+
+
+def opened_below(fd, root):
+    try:
+        return Path(os.readlink(f"/proc/self/fd/{fd}")).is_relative_to(root)
+    except OSError:  # no /proc: count every file
+        return True

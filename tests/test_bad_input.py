@@ -16,7 +16,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from charrnn import checkpoint
+from charrnn import checkpoint, rundir
 from charrnn.cli import COMMANDS, main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -79,7 +79,7 @@ CASES = [
      "cannot write to run directory"),
     ("out-is-a-file", ["train", "--corpus", "{corpus}", "--out", "{shared}/file.txt", *TINY],
      "is a file"),
-    ("resume-missing", ["train", "--resume", "{shared}/nope"], "no such checkpoint or run directory"),
+    ("resume-missing", ["train", "--resume", "{shared}/nope"], "no such run directory"),
     ("resume-without-checkpoint", ["train", "--resume", "{shared}/empty-dir"], "holds no checkpoint"),
     ("resume-other-shape", ["train", "--resume", "{run}", "--hidden", "32"], "cannot change hidden"),
     ("resume-other-optimizer", ["train", "--resume", "{run}", "--optimizer", "sgd"],
@@ -120,9 +120,26 @@ CASES = [
     ("sample-meter-not-abc", sample("--abc", "--meter", "9/0"), "not an ABC meter"),
     ("sample-key-without-abc", sample("--key", "D"), "go with --abc"),
     ("sample-out-in-missing-dir", sample("-l", "5", "--out", "{shared}/nowhere/s.txt"), "does not exist"),
-    ("sample-out-is-a-directory", sample("-l", "5", "--out", "{shared}/empty-dir"), "Is a directory"),
+    ("sample-out-is-a-directory", sample("-l", "5", "--out", "{shared}/empty-dir"), "it is a directory"),
     ("sample-out-under-a-file", sample("-l", "5", "--out", "{shared}/file.txt/s.txt"),
      "is a file, not a directory"),
+    # output paths that cannot be written
+    ("corpus-out-in-missing-dir", ["corpus", "miscFolk", "-o", "{shared}/nowhere/x.txt"],
+     "cannot write {shared}/nowhere/x.txt: directory {shared}/nowhere does not exist"),
+    ("corpus-out-under-a-file", ["corpus", "miscFolk", "-o", "{shared}/file.txt/x.txt"],
+     "is a file, not a directory"),
+    ("corpus-out-is-a-directory", ["corpus", "miscFolk", "-o", "{shared}/empty-dir"],
+     "is a directory"),
+    ("plot-out-under-a-file", ["plot", "{run}", "-o", "{shared}/file.txt/curves.png"],
+     "is a file, not a directory"),
+    ("plot-out-is-a-directory", ["plot", "{run}", "-o", "{shared}/empty-dir"], "is a directory"),
+    ("plot-out-unknown-format", ["plot", "{run}", "-o", "{out}.xyz"], "figures are written as"),
+    ("gradients-out-under-a-file", ["gradients", "{run}", "-o", "{shared}/file.txt/g.png"],
+     "is a file, not a directory"),
+    ("abc2midi-out-under-a-file", ["abc2midi", "{shared}/tune.abc", "-o", "{shared}/file.txt/t.mid"],
+     "is a file, not a directory"),
+    ("sample-abc-out-is-a-file", sample("--abc", "-n", "1", "--out", "{shared}/file.txt"),
+     "is a file"),
     # ABC music
     ("abc-check-missing", ["abc-check", "{shared}/nope.abc"], "No such file"),
     ("abc-check-no-tunes", ["abc-check", "{shared}/prose.abc"], "no tunes"),
@@ -163,10 +180,10 @@ def write_bad_files(shared, run):
     (shared / "text.pt").write_text("not a checkpoint", encoding="utf-8")
     # torch warns on a pickle protocol it does not write itself; that is not a second line.
     (shared / "pickle4.pt").write_bytes(pickle.dumps({"a": 1}, protocol=4))
-    data = (run / checkpoint.LAST).read_bytes()
+    data = (run / rundir.LAST).read_bytes()
     (shared / "truncated.pt").write_bytes(data[: len(data) // 2])
     torch.save({"weights": torch.ones(3)}, shared / "weights.pt")
-    payload = torch.load(run / checkpoint.LAST, weights_only=True)
+    payload = torch.load(run / rundir.LAST, weights_only=True)
     torch.save({**payload, "version": checkpoint.VERSION + 1}, shared / "future.pt")
     torch.save({**payload, "code": Code()}, shared / "code.pt")
 
@@ -188,6 +205,10 @@ def shared(tmp_path_factory):
 def fill(args, shared, out):
     values = {"shared": shared, "corpus": shared / "corpus.txt", "run": shared / "run", "out": out}
     return [arg.format(**values) for arg in args]
+
+
+def fill_one(text, shared, out):
+    return fill([text], shared, out)[0]
 
 
 def snapshot(directory):
@@ -212,7 +233,8 @@ def test_bad_input_gets_one_clear_line(shared, tmp_path, args, expected):
     before = snapshot(shared)
     result = CliRunner().invoke(main, fill(args, shared, tmp_path / "out"))
     assert not result.exception or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert_one_error_line(result.exit_code, result.stderr, result.output, expected)
+    assert_one_error_line(result.exit_code, result.stderr, result.output,
+                          fill_one(expected, shared, tmp_path / "out"))
     assert snapshot(shared) == before
 
 
@@ -221,7 +243,7 @@ def test_replace_makes_invalid_utf8_trainable(shared, tmp_path):
                                        str(tmp_path / "run"), "--encoding-errors", "replace",
                                        "--max-steps", "2", "--eval-every", "2", *TINY])
     assert result.exit_code == 0, result.output
-    assert "\ufffd" in checkpoint.load(tmp_path / "run")["vocab"]
+    assert "\ufffd" in rundir.load(tmp_path / "run")["vocab"]
 
 
 @pytest.mark.parametrize("name", ["top-p-two", "checkpoint-truncated", "checkpoint-plain-pickle"])

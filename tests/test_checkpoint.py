@@ -6,7 +6,7 @@ import torch
 
 from charrnn import checkpoint
 from charrnn.config import RunConfig
-from charrnn.errors import UserError
+from charrnn.errors import UserError, WriteError
 from charrnn.model import CharRNN
 
 
@@ -20,19 +20,11 @@ def good_payload():
 def test_round_trip_restores_model(tmp_path):
     payload = good_payload()
     checkpoint.save(payload, tmp_path / "last.pt")
-    model, vocab, config = checkpoint.restore_model(checkpoint.load(tmp_path))
+    model, vocab, config = checkpoint.restore_model(checkpoint.load(tmp_path / "last.pt"))
     assert vocab.chars == ["a", "b", "c"] and config.model.hidden == 4
     for name, tensor in payload["model"].items():
         assert torch.equal(model.state_dict()[name], tensor)
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-
-
-def test_run_directory_prefers_best_then_last(tmp_path):
-    checkpoint.save(good_payload(), tmp_path / "last.pt")
-    assert checkpoint.resolve_path(tmp_path).name == "last.pt"
-    checkpoint.save(good_payload(), tmp_path / "best.pt")
-    assert checkpoint.resolve_path(tmp_path).name == "best.pt"
-    assert checkpoint.resolve_path(tmp_path, prefer=checkpoint.LAST).name == "last.pt"
 
 
 class Payload:
@@ -59,8 +51,9 @@ def test_malicious_pickle_is_refused_and_never_runs(tmp_path):
     (lambda p: p.write_bytes(b""), "not a readable checkpoint"),
     (lambda p: torch.save({"weights": torch.ones(2)}, p), "not a charrnn checkpoint"),
     (lambda p: torch.save({"format": checkpoint.FORMAT, "version": 99}, p), "format 99, newer"),
-    (lambda p: torch.save({"format": checkpoint.FORMAT, "version": 1}, p), "incomplete"),
-    (lambda p: p.write_bytes(pickle.dumps([1, 2])), "not"),
+    (lambda p: torch.save({"format": checkpoint.FORMAT, "version": 1}, p),
+     "incomplete checkpoint .missing config, vocab, model"),
+    (lambda p: p.write_bytes(pickle.dumps([1, 2])), "not a pickle of plain tensors"),
 ])
 def test_bad_files_give_clear_errors(tmp_path, make, message):
     path = tmp_path / "x.pt"
@@ -86,14 +79,7 @@ def test_failed_save_leaves_the_old_file(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(torch, "save", explode)
-    with pytest.raises(UserError, match="cannot write .*No space left on device"):
+    with pytest.raises(WriteError, match="cannot write .*last.pt: No space left on device"):
         checkpoint.save(good_payload(), tmp_path / "last.pt")
     assert (tmp_path / "last.pt").read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["last.pt"]
-
-
-def test_prune_keeps_the_newest(tmp_path):
-    for step in (5, 10, 15, 20):
-        (tmp_path / checkpoint.numbered_name(step)).write_bytes(b"x")
-    checkpoint.prune_numbered(tmp_path, keep=2)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["step-00000015.pt", "step-00000020.pt"]

@@ -1,7 +1,9 @@
 """Crash safety through the real command line: Ctrl-C and SIGTERM stop at a step boundary
 with a resumable checkpoint, a second signal stops at once, SIGKILL at random moments (many
 during a save) never leaves a checkpoint that cannot be resumed, a resumed run ends bitwise
-identical to one never stopped, and a diverging run stops with one clear line.
+identical to one never stopped, a diverging run stops with one clear line, a second trainer
+on a running run is refused, a killed one leaves no obstacle, and a run whose directory is
+removed under it stops with one line.
 
 The signal tests start `python -m charrnn` as a user would. Runs that are only killed or
 compared are forked from a server that has imported torch and charrnn once (multiprocessing's
@@ -14,6 +16,7 @@ import multiprocessing
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +29,7 @@ import torch
 from click.testing import CliRunner
 from tqdm import tqdm
 
-from charrnn import checkpoint
+from charrnn import checkpoint, rundir
 from charrnn.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -139,7 +142,7 @@ def last_logged_step(run_dir):
 
 
 def saved_step(run_dir):
-    return checkpoint.load(run_dir / checkpoint.LAST)["progress"]["step"]
+    return checkpoint.load(run_dir / rundir.LAST)["progress"]["step"]
 
 
 def temporaries(run_dir):
@@ -147,8 +150,8 @@ def temporaries(run_dir):
 
 
 def assert_same_weights(a, b):
-    a = torch.load(a / checkpoint.LAST, weights_only=True)["model"]
-    b = torch.load(b / checkpoint.LAST, weights_only=True)["model"]
+    a = torch.load(a / rundir.LAST, weights_only=True)["model"]
+    b = torch.load(b / rundir.LAST, weights_only=True)["model"]
     assert a.keys() == b.keys()
     for name in a:
         assert torch.equal(a[name], b[name]), name
@@ -224,7 +227,7 @@ def test_second_interrupt_stops_at_once_and_leaves_a_loadable_checkpoint(tmp_pat
     child = Child(tmp_path / "train.log", "train", *TINY, "--corpus", corpus, "--out", run,
                   "--val-fraction", "0.9", "--eval-every", "1000000", "--save-every", "3",
                   "--max-steps", "1000000", fresh=True)
-    wait_until(lambda: (run / checkpoint.LAST).exists(), child, "the first save")
+    wait_until(lambda: (run / rundir.LAST).exists(), child, "the first save")
     child.send(signal.SIGINT)
     time.sleep(0.3)  # two signals sent together may be delivered as one
     child.send(signal.SIGINT)
@@ -251,7 +254,7 @@ def test_resume_through_the_cli_is_exact(tmp_path, corpus, reference):
     assert_same_metrics(run, reference)
     for directory in (run, reference):  # --save-every 1 --keep 2
         names = sorted(p.name for p in directory.glob("step-*.pt"))
-        assert names == [checkpoint.numbered_name(STEPS - 1), checkpoint.numbered_name(STEPS)]
+        assert names == [rundir.numbered_name(STEPS - 1), rundir.numbered_name(STEPS)]
 
 
 # ---- SIGKILL at random moments ------------------------------------------------------------
@@ -276,9 +279,9 @@ def check_after_kill(run, previous_step):
     """Whatever is on disk loads; last.pt never goes back. Returns the step last.pt holds."""
     for path in sorted(run.glob("*.pt")):
         checkpoint.load(path)  # raises on a half-written file
-    if not (run / checkpoint.LAST).exists():
+    if not (run / rundir.LAST).exists():
         assert previous_step == 0
-        if not (run / checkpoint.BEST).exists():  # else killed between the saves of step 1
+        if not (run / rundir.BEST).exists():  # else killed between the saves of step 1
             result = CliRunner().invoke(main, ["train", "--resume", str(run)])
             assert result.exit_code == 1 and result.stderr.startswith("Error: ")
             assert len(result.stderr.splitlines()) == 1
@@ -321,6 +324,52 @@ def test_sigkill_at_random_moments_never_breaks_resume(tmp_path, corpus, referen
     assert_same_metrics(run, reference)
 
 
+# ---- one writer ----------------------------------------------------------------------------
+
+ENDLESS = ("--eval-every", "5", "--max-steps", "1000000")
+
+
+def test_a_second_trainer_on_a_running_run_is_refused_and_the_first_ends_clean(tmp_path, corpus):
+    run = tmp_path / "run"
+    first = Child(tmp_path / "first.log", "train", *TINY, *ENDLESS, "--corpus", corpus, "--out", run)
+    wait_until(lambda: (run / rundir.LAST).exists(), first, "the first save")
+    refused = f"Error: {run} is in use: training process {first.process.pid} is writing to it; " \
+              "let it finish or stop it first\n"
+    for args in (["--resume", run, "--max-steps", 800], ["--corpus", corpus, "--out", run, "--overwrite"],
+                 ["--corpus", corpus, "--out", run]):
+        result = CliRunner().invoke(main, ["train", *map(str, args), *TINY])
+        assert (result.exit_code, result.stderr) == (1, refused)
+    stopped = stop_with(first, signal.SIGINT, run, past=last_logged_step(run))
+    steps = [m["step"] for m in metrics(run)]  # every line whole JSON, in order, once
+    assert steps == sorted(set(range(5, stopped + 1, 5)) | {stopped})
+    assert not (run / rundir.LOCK).exists()
+
+
+def test_a_lock_left_by_a_killed_trainer_is_no_obstacle(tmp_path, corpus):
+    run = tmp_path / "run"
+    killed = Child(tmp_path / "killed.log", "train", *TINY, *ENDLESS, "--corpus", corpus, "--out", run)
+    wait_until(lambda: (run / rundir.LAST).exists(), killed, "the first save")
+    killed.send(signal.SIGKILL)
+    killed.wait()
+    assert (run / rundir.LOCK).read_text().strip() == str(killed.process.pid)  # left behind
+    code, err = charrnn(tmp_path / "resumed.log", "train", "--resume", run, "--max-steps",
+                        saved_step(run) + 5, "--no-progress")
+    assert code == 0, err
+    assert not (run / rundir.LOCK).exists()
+
+
+def test_a_run_directory_removed_under_a_running_job_stops_it_with_one_line(tmp_path, corpus):
+    run = tmp_path / "run"
+    child = Child(tmp_path / "train.log", "train", *TINY, *ENDLESS, "--corpus", corpus, "--out", run)
+    wait_until(lambda: (run / rundir.LAST).exists(), child, "the first save")
+    while run.exists():  # the job may be writing a file into it as it goes
+        shutil.rmtree(run, ignore_errors=True)
+    code, err = child.wait()
+    assert code == 1 and "Traceback" not in err, err
+    assert re.fullmatch(rf"Error: cannot write {re.escape(str(run))}/\S+: [^;]+; nothing of the run "
+                        r"is left to resume\n", err), err
+
+
 # ---- divergence ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lr, eval_every, saves_first", [("1e6", "100", False), ("3", "1", True)])
@@ -338,9 +387,9 @@ def test_divergence_stops_with_one_line_and_keeps_the_last_good_state(tmp_path, 
     assert "--lr" in lines[0] and "--clip" in lines[0]
     kept = re.search(r"last.pt holds step (\d+), the last good state", lines[0])
     if not saves_first:
-        assert "no checkpoint was saved" in lines[0] and not (run / checkpoint.LAST).exists()
+        assert "no checkpoint was saved" in lines[0] and not (run / rundir.LAST).exists()
         return
-    good = checkpoint.load(run / checkpoint.LAST)
+    good = checkpoint.load(run / rundir.LAST)
     assert kept and good["progress"]["step"] == int(kept[1]) > 0
     assert all(torch.isfinite(t).all() for t in good["model"].values())
     val_losses = {m["step"]: m["val_loss"] for m in metrics(run)}

@@ -15,7 +15,7 @@ import time
 import pytest
 import torch
 
-from charrnn import checkpoint, distributed
+from charrnn import distributed, rundir
 from charrnn.errors import UserError
 from charrnn.training import Trainer
 from conftest import tiny_config
@@ -38,8 +38,8 @@ def rank_main(rank, world_size, port, config, run_dir, resume, results):
     os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world_size),
                       MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     try:
-        payload = checkpoint.load(run_dir, prefer=checkpoint.LAST) if resume else None
-        outcome = distributed.train(config, run_dir, payload, progress=False)
+        payload = rundir.load(run_dir, "last") if resume else None
+        outcome = distributed.train(config, run_dir, payload)
         results.put((rank, outcome and (outcome.step, outcome.reason)))
     except UserError as error:
         results.put((rank, f"UserError: {error}"))
@@ -81,8 +81,7 @@ def test_two_processes_train_like_one_and_resume(tmp_path, corpus_file, kind):
     one process with the same global batch: the loss at every step and the final weights.
     The resumed half would differ if the carried hidden state lost any rank's rows."""
     steps = 6
-    Trainer(settings(corpus_file, model=kind, max_steps=2 * steps), tmp_path / "one",
-            progress_bar=False).run()
+    Trainer(settings(corpus_file, model=kind, max_steps=2 * steps), tmp_path / "one").run()
     two = tmp_path / "two"
     first = launch(settings(corpus_file, model=kind, max_steps=steps), two)
     second = launch(settings(corpus_file, model=kind, max_steps=2 * steps), two, resume=True)
@@ -97,8 +96,8 @@ def test_two_processes_train_like_one_and_resume(tmp_path, corpus_file, kind):
         for key in ("train_loss", "val_loss", "val_accuracy", "lr"):
             assert b[key] == pytest.approx(a[key], rel=1e-5, abs=1e-7), (a["step"], key)
 
-    one_last = checkpoint.load(tmp_path / "one", prefer=checkpoint.LAST)
-    two_last = checkpoint.load(two, prefer=checkpoint.LAST)
+    one_last = rundir.load(tmp_path / "one", "last")
+    two_last = rundir.load(two, "last")
     for name, tensor in one_last["model"].items():
         torch.testing.assert_close(two_last["model"][name], tensor, rtol=1e-4, atol=1e-5)
     hidden = two_last["hidden"] if kind == "gru" else two_last["hidden"][0]
@@ -119,7 +118,7 @@ def test_ctrl_c_on_one_rank_stops_every_rank_at_the_same_step(tmp_path, corpus_f
     outcome = launch(config, run_dir, while_running=interrupt_once_training)
     step, reason = outcome[0]
     assert reason == "interrupted" and 5 <= step < 10**6 and outcome[1] is None
-    assert checkpoint.load(run_dir, prefer=checkpoint.LAST)["progress"]["step"] == step
+    assert rundir.load(run_dir, "last")["progress"]["step"] == step
 
 
 def test_time_limit_is_agreed(tmp_path, corpus_file):

@@ -12,7 +12,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from charrnn import checkpoint
+from charrnn import checkpoint, rundir
 from charrnn.batches import validation_stream
 from charrnn.cli import main
 from charrnn.cli.info import readable
@@ -28,7 +28,7 @@ def train_run(root, name, **overrides):
     corpus = root / f"{name}.txt"
     corpus.write_text(TEXT, encoding="utf-8")
     config = tiny_config(corpus, **{"max_steps": 40, "eval_every": 10, **overrides})
-    Trainer(config, root / name, progress_bar=False).run()
+    Trainer(config, root / name).run()
     return root / name
 
 
@@ -84,7 +84,7 @@ def test_eval_equals_evaluate_computed_directly(tmp_path, run_dir):
     text_file = tmp_path / "text.txt"
     text_file.write_text(TEXT, encoding="utf-8")
     scores = eval_json(run_dir, text_file)
-    model, vocab, config = checkpoint.restore_model(checkpoint.load(run_dir))
+    model, vocab, config = checkpoint.restore_model(rundir.load(run_dir))
     stream = validation_stream(torch.tensor(vocab.encode(TEXT)), config.data.batch_size,
                                config.data.seq_len)
     direct = evaluate(model, stream, "cpu")
@@ -142,7 +142,7 @@ def test_info_parameter_counts(tmp_path, kind, layers):
     result = invoke("info", run, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    model, _, _ = checkpoint.restore_model(checkpoint.load(run))
+    model, _, _ = checkpoint.restore_model(rundir.load(run))
     rows = {row["part"]: row for row in data["parameters"]}
     assert rows["total"]["params"] == sum(p.numel() for p in model.parameters())
     for part in ("embed", "head"):
@@ -171,7 +171,7 @@ def test_info_of_a_tied_model_counts_the_shared_matrix_once(tmp_path):
     rows = {row["part"]: row["params"] for row in data["parameters"]}
     vocab = data["vocabulary"]["size"]
     assert rows["head"] == vocab  # its bias only; the weight is the embedding's
-    model, _, _ = checkpoint.restore_model(checkpoint.load(run))
+    model, _, _ = checkpoint.restore_model(rundir.load(run))
     assert rows["total"] == model.parameter_count()
 
 

@@ -3,7 +3,7 @@ import json
 import pytest
 import torch
 
-from charrnn import checkpoint
+from charrnn import rundir
 from charrnn.errors import UserError
 from charrnn.evaluation import evaluate
 from charrnn.training import Trainer
@@ -20,7 +20,7 @@ def test_loss_falls_to_near_zero_on_a_repetitive_corpus(tmp_path, kind):
     corpus = tmp_path / "abc.txt"
     corpus.write_text("abcdefgh" * 300, encoding="utf-8")
     config = tiny_config(corpus, model=kind, max_steps=150, eval_every=50, lr=2e-2)
-    trainer = Trainer(config, tmp_path / "run", progress_bar=False)
+    trainer = Trainer(config, tmp_path / "run")
     untrained = evaluate(trainer.model, trainer.val_stream, trainer.device)["loss"]
     outcome = trainer.run()
     assert untrained > 1.5  # about ln(8), a guess among eight characters
@@ -28,7 +28,7 @@ def test_loss_falls_to_near_zero_on_a_repetitive_corpus(tmp_path, kind):
 
 
 def test_run_directory_contents(tmp_path, corpus_file):
-    Trainer(tiny_config(corpus_file), tmp_path / "run", progress_bar=False).run()
+    Trainer(tiny_config(corpus_file), tmp_path / "run").run()
     names = sorted(p.name for p in (tmp_path / "run").iterdir())
     assert names == ["best.pt", "config.toml", "last.pt", "metrics.jsonl"]
     record = metrics(tmp_path / "run")[0]
@@ -44,8 +44,8 @@ def test_resume_is_exact(tmp_path, corpus_file, kind, dropout):
         return tiny_config(corpus_file, model=kind, layers=2, dropout=dropout, max_steps=40,
                            eval_every=10, schedule="cosine", optimizer="adamw", warmup_steps=5)
 
-    Trainer(config(), tmp_path / "straight", progress_bar=False).run()
-    first = Trainer(config(), tmp_path / "halves", progress_bar=False)
+    Trainer(config(), tmp_path / "straight").run()
+    first = Trainer(config(), tmp_path / "halves")
     advance = first.advance_position
 
     def interrupt_at_15():  # as Ctrl-C would, mid-epoch and between evaluations
@@ -55,12 +55,12 @@ def test_resume_is_exact(tmp_path, corpus_file, kind, dropout):
 
     first.advance_position = interrupt_at_15
     assert first.run().reason == "interrupted"
-    payload = checkpoint.load(tmp_path / "halves", prefer=checkpoint.LAST)
+    payload = rundir.load(tmp_path / "halves", "last")
     assert payload["progress"]["step"] == 15
-    Trainer(config(), tmp_path / "halves", resume=payload, progress_bar=False).run()
+    Trainer(config(), tmp_path / "halves", resume=payload).run()
 
-    straight = checkpoint.load(tmp_path / "straight", prefer=checkpoint.LAST)
-    resumed = checkpoint.load(tmp_path / "halves", prefer=checkpoint.LAST)
+    straight = rundir.load(tmp_path / "straight", "last")
+    resumed = rundir.load(tmp_path / "halves", "last")
     for name, tensor in straight["model"].items():
         assert torch.equal(tensor, resumed["model"][name]), name
     scheduled = [m for m in metrics(tmp_path / "halves") if m["scheduled"]]
@@ -72,19 +72,19 @@ def test_resume_is_exact(tmp_path, corpus_file, kind, dropout):
 def test_early_stopping(tmp_path, corpus_file):
     config = tiny_config(corpus_file, max_steps=1000, eval_every=5, patience=2, lr=5.0,
                          optimizer="sgd", clip=0.0)
-    outcome = Trainer(config, tmp_path / "run", progress_bar=False).run()
+    outcome = Trainer(config, tmp_path / "run").run()
     assert outcome.reason == "patience" and outcome.step < 1000
 
 
 def test_max_epochs(tmp_path, corpus_file):
     config = tiny_config(corpus_file, max_steps=0, max_epochs=2)
-    outcome = Trainer(config, tmp_path / "run", progress_bar=False).run()
+    outcome = Trainer(config, tmp_path / "run").run()
     assert outcome.reason == "max_epochs" and outcome.epoch == 2
 
 
 def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, corpus_file, monkeypatch):
     config = tiny_config(corpus_file, max_steps=40, eval_every=5)
-    trainer = Trainer(config, tmp_path / "run", progress_bar=False)
+    trainer = Trainer(config, tmp_path / "run")
     original = trainer.model.forward
 
     def poisoned(tokens, state=None):
@@ -94,6 +94,6 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, corp
     monkeypatch.setattr(trainer.model, "forward", poisoned)
     with pytest.raises(UserError, match="NaN or infinite"):
         trainer.run()
-    good = checkpoint.load(tmp_path / "run", prefer=checkpoint.LAST)
+    good = rundir.load(tmp_path / "run", "last")
     assert good["progress"]["step"] == 10
     assert all(torch.isfinite(t).all() for t in good["model"].values())

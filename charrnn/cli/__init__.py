@@ -1,6 +1,8 @@
 """The `charrnn` command group. Each command lives in a module of this package named for it;
 the modules import only click at the top, so `charrnn --help` stays fast."""
 
+import errno
+import os
 import signal
 import sys
 
@@ -51,6 +53,25 @@ class CommandGroup(click.Group):
             # `charrnn sample ... | head` closes our stdout early; that is not an error.
             sys.stderr.close()
             sys.exit(0)
+
+    def main(self, *args, **kwargs):
+        try:
+            return super().main(*args, **kwargs)
+        except OSError as error:
+            # Files are written through charrnn.files, which says which one failed; what is
+            # left is standard output sent to a full or broken disk (`> /dev/full`).
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EROFS):
+                raise
+            discard_stdout()
+            click.echo(f"Error: cannot write the output: {error.strerror}", err=True)
+            sys.exit(1)
+
+
+def discard_stdout():
+    """What is still buffered for stdout goes nowhere, or Python's own try at exit would
+    print a second error."""
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), sys.stdout.fileno())
 
 
 @click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})

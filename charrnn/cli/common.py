@@ -9,28 +9,25 @@ import click
 from charrnn.cli.paramtypes import CommaList
 from charrnn.config import DEVICES, MODEL_KINDS
 from charrnn.errors import UserError
+from charrnn.rundir import CHECKPOINTS
 
 WIDE = {"max_content_width": 100}
-CHECKPOINT_CHOICE = click.Choice(["best", "last"])
+CHECKPOINT_CHOICE = click.Choice(list(CHECKPOINTS))
 DEVICE_CHOICE = click.Choice(DEVICES)
 MODEL_KIND_LIST = CommaList(click.Choice(MODEL_KINDS), unique=True)  # rnn,lstm,gru
 
 
 def load_run(run, which="best", device="cpu"):
-    """(payload, model, vocab, config) of a run directory or checkpoint file."""
-    from charrnn import checkpoint
-    from charrnn.training import resolve_device
+    """(payload, model, vocab, config) of a run directory's `which` checkpoint, or of a
+    checkpoint file."""
+    from charrnn import checkpoint, rundir
+    from charrnn.device import resolve_device
 
-    payload = checkpoint.load(checkpoint_path(run, which))
+    payload = rundir.load(run, which)
     model, vocab, config = checkpoint.restore_model(payload, resolve_device(device))
     return payload, model, vocab, config
 
 
-def checkpoint_path(run, which):
-    """The checkpoint file `--checkpoint best|last` names in a run directory (or the file given)."""
-    from charrnn import checkpoint
-
-    return checkpoint.resolve_path(run, checkpoint.BEST if which == "best" else checkpoint.LAST)
 
 
 def forget_bias_value(text):

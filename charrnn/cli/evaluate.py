@@ -2,7 +2,7 @@
 
 import click
 
-from charrnn.cli.common import CHECKPOINT_CHOICE, DEVICE_CHOICE, WIDE, checkpoint_path, echo_json, load_run
+from charrnn.cli.common import CHECKPOINT_CHOICE, DEVICE_CHOICE, WIDE, echo_json, load_run
 
 
 @click.command("eval", context_settings=WIDE, short_help="Score a model on any text.")
@@ -33,7 +33,7 @@ def eval_command(run, text_file, unknown, which, batch_size, seq_len, max_batche
       charrnn eval runs/folk music21:ryansMammoth --unknown skip
       charrnn eval runs/mine other.txt --batch-size 1 --json
     """
-    from charrnn import corpus
+    from charrnn import corpus, rundir
     from charrnn.evaluation import encode_text, score_ids
 
     payload, model, vocab, config = load_run(run, which, device)
@@ -41,7 +41,7 @@ def eval_command(run, text_file, unknown, which, batch_size, seq_len, max_batche
     ids, skipped = encode_text(vocab, text, unknown, text_file)
     scores = score_ids(model, ids, batch_size or config.data.batch_size,
                        seq_len or config.data.seq_len, device, max_batches)
-    scores.update(checkpoint=str(checkpoint_path(run, which)), step=payload["progress"]["step"]
+    scores.update(checkpoint=str(rundir.checkpoint_file(run, which)), step=payload["progress"]["step"]
                   if "progress" in payload else None, text=text_file, text_chars=len(text),
                   skipped_chars=skipped)
     if as_json:

@@ -55,6 +55,7 @@ def palindromes(models, lengths, quick, steps, hidden, batch_size, lr, forget_bi
     from charrnn import palindromes as task
     from charrnn import plots
 
+    plots.output_path(out)  # before minutes of training, not after them
     if threads:
         torch.set_num_threads(threads)
     default = task.QUICK_LENGTHS if quick else task.DEFAULT_LENGTHS

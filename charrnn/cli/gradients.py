@@ -7,13 +7,7 @@ import click
 
 from charrnn.cli.common import MODEL_KIND_LIST, WIDE, echo_json, forget_bias_value, load_run, table
 from charrnn.errors import UserError
-
-
-def is_run(path):
-    """A run directory (holding last.pt or best.pt) or a checkpoint file."""
-    path = Path(path)
-    return (path / "last.pt").is_file() or (path / "best.pt").is_file() or \
-        (path.is_file() and path.suffix == ".pt")
+from charrnn.rundir import is_run
 
 
 @click.command(context_settings=WIDE, short_help="See gradients vanish through time.")
@@ -57,6 +51,7 @@ def gradients(sources, models, corpus, seq_len, batch_size, windows, forget_bias
     from charrnn import gradients as flow
     from charrnn import plots
 
+    plots.output_path(out)  # before the measuring, not after it
     entries = gradient_entries(sources, models, corpus, seq_len, batch_size, windows,
                                forget_bias_value(forget_bias), seed)
     norms = {label: flow.mean_gradient_norms(model, batches) for label, model, batches in entries}
@@ -116,8 +111,10 @@ def resolve_config(name):
     from charrnn import presets
     from charrnn.config import resolve
 
+    from charrnn.rundir import BEST, LAST
+
     if Path(name).is_dir():
-        raise UserError(f"{name} is neither a run (it holds no last.pt or best.pt) nor a config")
+        raise UserError(f"{name} is neither a run (it holds no {LAST} or {BEST}) nor a config")
     return resolve(presets.find(name))
 
 

@@ -5,8 +5,7 @@ import math
 
 import click
 
-from charrnn.cli.common import (CHECKPOINT_CHOICE, WIDE, checkpoint_path, duration, echo_json,
-                                load_run, table)
+from charrnn.cli.common import CHECKPOINT_CHOICE, WIDE, duration, echo_json, load_run, table
 from charrnn.parameters import parameter_rows
 
 
@@ -48,8 +47,10 @@ def info(run, which, as_json):
       charrnn info runs/mine
       charrnn info runs/mine/last.pt --json
     """
+    from charrnn.rundir import checkpoint_file
+
     payload, model, vocab, config = load_run(run, which)
-    data = run_info(payload, model, vocab, config, checkpoint_path(run, which))
+    data = run_info(payload, model, vocab, config, checkpoint_file(run, which))
     if as_json:
         echo_json(data)
     else:

@@ -28,6 +28,7 @@ def corpus(name, out):
       charrnn train --corpus music21:oneills1850    # or train on it directly
     """
     from charrnn.errors import UserError
+    from charrnn.files import check_writable, write_atomic
     from charrnn.music import collections
 
     if name is None:
@@ -35,12 +36,13 @@ def corpus(name, out):
             raise UserError("--out needs a collection NAME; run `charrnn corpus` for the list")
         _print_table(collections.collection_stats())
         return
+    if out:
+        check_writable(out)  # before reading the collection, which takes a while
     text = collections.load_collection(name)
     if out is None:
         click.echo(text, nl=False)
         return
-    with open(out, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    write_atomic(out, text.encode("utf-8"))
     click.echo(f"wrote {len(collections.load_tunes(name))} tunes, {len(text):,} characters "
                f"to {out}", err=True)
 

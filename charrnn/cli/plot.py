@@ -1,4 +1,4 @@
-"""`charrnn plot`: read each run's metrics.jsonl and hand the drawing to charrnn.plots."""
+"""`charrnn plot`: read each run's metrics (charrnn.rundir) and hand the drawing to charrnn.plots."""
 
 import math
 
@@ -24,10 +24,11 @@ def plot(runs, out, x_axis):
       charrnn plot runs/mine
       charrnn plot runs/lstm runs/gru runs/rnn -o compare.png --x time
     """
-    from charrnn import plots
+    from charrnn import plots, rundir
 
+    plots.output_path(out)
     labels = plots.run_labels(runs)
-    records = {label: plots.read_metrics(run) for label, run in zip(labels, runs)}
+    records = {label: rundir.read_metrics(run) for label, run in zip(labels, runs)}
     axes = ("step", "time") if x_axis == "both" else (x_axis,)
     path = plots.plot_curves(records, out, axes)
     click.echo(curves_summary(records))

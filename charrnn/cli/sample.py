@@ -88,6 +88,10 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         raise UserError("--midi goes with --abc and --out DIR")
     if out and not abc and out.endswith(".pt"):
         raise UserError(f"refusing to write samples over {out}: that is a checkpoint's name")
+    if out and not abc:
+        from charrnn.files import check_writable
+
+        check_writable(out)  # now, not after the sampling
     _, model, vocab, config = load_run(run, which, device)
     from charrnn.sampling import SampleSettings, clean_prime
 

@@ -60,11 +60,14 @@ def write_tunes(tunes, out_dir, midi):
 
 def write_midi(tune, path):
     """A tune the model garbled may not render: say so, return False, and go on."""
+    from charrnn.errors import WriteError
     from charrnn.music.midi import abc_to_midi
 
     try:
         abc_to_midi(tune, path)
         return True
+    except WriteError:  # the disk, not the tune: stop
+        raise
     except UserError as error:
         click.echo(f"no MIDI for {path.stem}: {error}", err=True)
         return False

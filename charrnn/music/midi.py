@@ -18,8 +18,8 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from charrnn.errors import UserError
-from charrnn.files import write_atomic
+from charrnn.errors import UserError, WriteError
+from charrnn.files import check_writable, write_atomic
 from charrnn.music.check import field_of, field_value_problem
 from charrnn.music.performance import performance
 from charrnn.music.playable import parse, split_header, tune_header
@@ -207,9 +207,7 @@ def abc_to_midi(abc_text: str, out_path, tune: int | None = None, all_tunes: boo
     tunes = _tunes_with_lines(abc_text)
     if not tunes:
         raise UserError("no tunes found: an ABC tune starts with an X: line")
-    out_path = Path(out_path)
-    if not out_path.parent.is_dir():
-        raise UserError(f"cannot write {out_path}: folder {out_path.parent} does not exist")
+    out_path = check_writable(out_path)
     if not all_tunes:
         first_line, text = _select(tunes, tune) if tune is not None else tunes[0]
         return [Written(write_atomic(out_path, _tune_midi(text, first_line, tempo)), text)]
@@ -217,6 +215,8 @@ def abc_to_midi(abc_text: str, out_path, tune: int | None = None, all_tunes: boo
     for (first_line, text), path in zip(tunes, _numbered_paths(out_path, tunes)):
         try:
             written.append(Written(write_atomic(path, _tune_midi(text, first_line, tempo)), text))
+        except WriteError:  # no space, say: the other tunes would fail the same way
+            raise
         except UserError as error:
             failures.append(str(error))
     if failures:
