@@ -12,14 +12,14 @@ from charrnn.music import render
 from charrnn.music.midi import tune_to_midi
 
 TUNE = "X:1\nT:Test Reel\nM:4/4\nL:1/8\nK:D\n|:ABcd efga|gfed cBAG:|\n"
-HAS_WAV = render.wav_tool() is not None
+HAS_WAV = render.audio_tool() is not None
 HAS_ABCM2PS = shutil.which("abcm2ps") is not None
 
 
 def tools(monkeypatch, *present, font=True):
     """Pretend only the programs `present` are installed, and a soundfont or none."""
     monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}" if name in present else None)
-    monkeypatch.setattr(render, "soundfont", lambda: render.Path("/fonts/GM.sf2") if font else None)
+    monkeypatch.setattr(render, "soundfont", lambda small=False: render.Path("/fonts/GM.sf2") if font else None)
 
 
 @pytest.mark.parametrize("present, font, first", [
@@ -31,7 +31,7 @@ def tools(monkeypatch, *present, font=True):
 ])
 def test_the_wav_renderer_is_fluidsynth_with_a_soundfont_else_timidity(monkeypatch, present, font, first):
     tools(monkeypatch, *present, font=font)
-    command = render.wav_tool()
+    command = render.audio_tool()
     assert (command[0] if command else None) == first
     if first == "fluidsynth":
         assert "/fonts/GM.sf2" in command and "{out}" in command and command[-1] == "{midi}"
@@ -72,16 +72,16 @@ def test_a_tool_that_cannot_start_is_one_line(tmp_path):
 
 
 def test_a_tool_that_writes_no_audio_is_a_failure(tmp_path, monkeypatch):
-    monkeypatch.setattr(render, "wav_tool", lambda: [sys.executable, "-c", "pass", "{out}", "{midi}"])
+    monkeypatch.setattr(render, "audio_tool", lambda *args: [sys.executable, "-c", "pass", "{out}", "{midi}"])
     with pytest.raises(UserError, match="wrote no audio"):
-        render.midi_to_wav(tmp_path / "x.mid", tmp_path / "x.wav")
+        render.midi_to_audio(tmp_path / "x.mid", tmp_path / "x.wav")
     assert not (tmp_path / "x.wav").exists()
 
 
 @pytest.mark.skipif(not HAS_WAV, reason="needs fluidsynth with a soundfont, or timidity")
 def test_midi_becomes_a_wav_file(tmp_path):
     (tmp_path / "t.mid").write_bytes(tune_to_midi(TUNE))
-    wav = render.midi_to_wav(tmp_path / "t.mid", tmp_path / "t.wav")
+    wav = render.midi_to_audio(tmp_path / "t.mid", tmp_path / "t.wav")
     data = wav.read_bytes()
     assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
     assert len(data) > 44_100  # a few seconds of sound, not an empty header
