@@ -1,4 +1,5 @@
 import json
+import random
 
 import pytest
 import torch
@@ -74,6 +75,25 @@ def test_early_stopping(tmp_path, corpus_file):
                          optimizer="sgd", clip=0.0)
     outcome = Trainer(config, tmp_path / "run").run()
     assert outcome.reason == "patience" and outcome.step < 1000
+
+
+def test_the_defaults_stop_a_run_that_overfits_and_keep_its_best_checkpoint(tmp_path):
+    """Random letters: all the model can learn of the training text is that text itself,
+    so validation gets worse as it memorises. The defaults (evaluation once an epoch, the
+    plateau schedule, patience) lower the rate, then stop; no step limit is needed."""
+    corpus = tmp_path / "random.txt"
+    corpus.write_text("".join(random.Random(0).choices("abcdefghijklmnopqrst", k=4000)))
+    trainer = Trainer(tiny_config(corpus, hidden=64, max_steps="auto", eval_every="auto"),
+                      tmp_path / "run")
+    outcome, config = trainer.run(), trainer.config
+    logged = metrics(tmp_path / "run")
+    assert outcome.reason == "patience"
+    assert config.train.schedule == "plateau"
+    assert config.train.eval_every == trainer.train_stream.batches_per_epoch
+    best = rundir.load(tmp_path / "run", "best")["progress"]
+    assert best["step"] == outcome.best_step < outcome.step
+    assert best["best_val"] == min(r["val_loss"] for r in logged) < logged[-1]["val_loss"]
+    assert min(r["lr"] for r in logged) < config.train.lr  # lowered before it gave up
 
 
 def test_max_epochs(tmp_path, corpus_file):
