@@ -123,7 +123,7 @@ class TrainConfig:
     max_epochs: int = setting(0, "Stop after N passes over the corpus (0: no limit).", low=0)
     max_time: str = setting("", "Stop after this much training time, like 90s, 3m or 1h "
                             "(none or 0: no limit).")
-    eval_every: int = setting(AUTO, "Validate (and save last/best) every N steps. auto: once "
+    eval_every: int = setting(AUTO, "Validate (and save last/best) every N steps. auto: twice "
                               f"a pass over the training text, at most every {EVAL_EVERY_MOST} "
                               "steps.", low=1, auto=True)
     eval_batches: int = setting(20, "Validation batches per evaluation (0: the whole split).",

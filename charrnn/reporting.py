@@ -52,7 +52,7 @@ class ProgressBar(Reporter):
         from tqdm.auto import tqdm
 
         if self.line is None:  # a second line, under the bar, made at the first sample
-            self.line = tqdm(total=0, position=self.bar.pos + 1, bar_format="{desc}", leave=True)
+            self.line = tqdm(total=0, position=self.bar.pos + 1, bar_format="{desc}", leave=False)
         width = shutil.get_terminal_size().columns
         self.line.set_description_str(sample_line(record, width))
 

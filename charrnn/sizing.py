@@ -3,9 +3,11 @@ eval_every) settled when a run starts, from the corpus's size and, for a time bu
 probe of this machine's step rate. The settled values go into the run's config and its
 checkpoints, so a resumed run keeps them.
 
-- eval_every: once a pass over the training text, at most every EVAL_EVERY_MOST steps, so
+- eval_every: twice a pass over the training text, at most every EVAL_EVERY_MOST steps, so
   early stopping and the plateau schedule judge a small corpus as often as a large one
-  (in passes over the data) and a large one still shows its curve.
+  (in passes over the data), and a large one still shows its curve. Patience is counted
+  in evaluations, so a run that stops after 4 without improvement has spent two passes
+  past its best: about a tenth of a run that peaks after twenty.
 - schedule: a cosine when the run's length is a time budget, else plateau
   (charrnn.optim): a corpus of unknown size gets a schedule that needs no length, and a
   step limit stays a limit that a resumed run may raise.
@@ -29,7 +31,7 @@ MARGIN = 0.97  # of the time left that the sized steps fill: checkpoints and jit
 def settle(train, batches_per_epoch):
     """Settle eval_every and schedule in place, and max_steps unless a probe must size it."""
     if train.eval_every == AUTO:
-        train.eval_every = max(1, min(EVAL_EVERY_MOST, batches_per_epoch))
+        train.eval_every = max(1, min(EVAL_EVERY_MOST, math.ceil(batches_per_epoch / 2)))
     if train.schedule == AUTO:
         train.schedule = "cosine" if time_sized(train) else "plateau"
     if train.max_steps == AUTO and not needs_probe(train):

@@ -10,7 +10,9 @@ from conftest import tiny_config
 
 
 @pytest.mark.parametrize("given, batches, settled", [
-    ({}, 14, {"eval_every": 14, "schedule": "plateau", "max_steps": 0}),
+    ({}, 14, {"eval_every": 7, "schedule": "plateau", "max_steps": 0}),
+    ({}, 15, {"eval_every": 8}),
+    ({}, 1, {"eval_every": 1}),
     ({}, 10_000, {"eval_every": EVAL_EVERY_MOST}),
     ({"max_time": "3m"}, 14, {"schedule": "cosine", "max_steps": AUTO}),  # a probe sizes it
     ({"max_time": "3m", "max_steps": 500}, 14, {"schedule": "plateau", "max_steps": 500}),

@@ -1,4 +1,5 @@
 import json
+import math
 import random
 
 import pytest
@@ -79,7 +80,7 @@ def test_early_stopping(tmp_path, corpus_file):
 
 def test_the_defaults_stop_a_run_that_overfits_and_keep_its_best_checkpoint(tmp_path):
     """Random letters: all the model can learn of the training text is that text itself,
-    so validation gets worse as it memorises. The defaults (evaluation once an epoch, the
+    so validation gets worse as it memorises. The defaults (evaluation twice an epoch, the
     plateau schedule, patience) lower the rate, then stop; no step limit is needed."""
     corpus = tmp_path / "random.txt"
     corpus.write_text("".join(random.Random(0).choices("abcdefghijklmnopqrst", k=4000)))
@@ -89,7 +90,7 @@ def test_the_defaults_stop_a_run_that_overfits_and_keep_its_best_checkpoint(tmp_
     logged = metrics(tmp_path / "run")
     assert outcome.reason == "patience"
     assert config.train.schedule == "plateau"
-    assert config.train.eval_every == trainer.train_stream.batches_per_epoch
+    assert config.train.eval_every == math.ceil(trainer.train_stream.batches_per_epoch / 2)
     best = rundir.load(tmp_path / "run", "best")["progress"]
     assert best["step"] == outcome.best_step < outcome.step
     assert best["best_val"] == min(r["val_loss"] for r in logged) < logged[-1]["val_loss"]

@@ -31,7 +31,7 @@ def train(config_name, out, resume, overwrite, dry_run, progress, **flags):
     """Train a character-level model and save checkpoints in a run directory.
 
     The defaults below suit a corpus of any size: a 2x256 LSTM with dropout 0.3,
-    validated once a pass over the text (at most every 250 steps); its learning rate
+    validated twice a pass over the text (at most every 250 steps); its learning rate
     is lowered when validation stalls, and it stops by itself when validation stops
     improving, keeping the best checkpoint (best.pt). With --max-time (and no
     --max-steps) the schedule is a cosine instead, sized by a short probe of this
