@@ -53,6 +53,7 @@ def train(config_name, out, resume, overwrite, dry_run, progress, **flags):
     """
     from charrnn import distributed
     from charrnn.rundir import RunDir
+    from charrnn.sizing import time_sized
 
     overrides = given(flags)
     if resume:
@@ -69,12 +70,13 @@ def train(config_name, out, resume, overwrite, dry_run, progress, **flags):
     # One process writes a run, and under torchrun that is process 0.
     with run.writing(fresh=not resume, overwrite=overwrite, writer=distributed.world()[0] == 0):
         config, payload = run.resumed_config(overrides) if resume else (config, None)
+        sized = time_sized(config.train)  # before the run settles max_steps
         try:
             outcome = distributed.train(config, run, payload, progress_reporter(progress))
         except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM (training.StopOnSignal), or one at startup
             stopped_at_once(run)
     if outcome is not None:
-        report(outcome, config)
+        report(outcome, config, sized)
 
 
 def progress_reporter(shown):
@@ -113,11 +115,13 @@ def default_run_dir(config):
     return Path("runs") / (name or "run")
 
 
-def report(outcome, config):
-    """What happened, where it is, and what to do next."""
+def report(outcome, config, sized=False):
+    """What happened, where it is, and what to do next; `sized`: the run's steps were
+    sized to --max-time."""
     from charrnn.rundir import RunDir
 
-    reasons = {"max_steps": "reached --max-steps", "max_epochs": "reached --max-epochs",
+    reasons = {"max_steps": "reached the end of its cosine, sized to --max-time" if sized
+               else "reached --max-steps", "max_epochs": "reached --max-epochs",
                "max_time": "reached --max-time", "patience": "validation stopped improving",
                "interrupted": "interrupted"}
     last = outcome.last_eval
