@@ -198,7 +198,7 @@ def apply_overrides(config, flat):
 
 def typed(key, value):
     """value as the type key is declared with, or a UserError; "auto" where the key takes it."""
-    field = next(f for _, f in config_fields() if f.name == key)
+    field = field_of(key)
     if field.metadata["spec"].auto and value == AUTO:
         return value
     if field.type is float and isinstance(value, int) and not isinstance(value, bool):
@@ -269,9 +269,9 @@ def config_fields():
             for f in dataclasses.fields(section.type)]
 
 
-def spec_of(key):
-    """The Spec declared with a config key."""
-    return next(f.metadata["spec"] for _, f in config_fields() if f.name == key)
+def field_of(key):
+    """The dataclass field (type, default, Spec) a config key is declared with."""
+    return next(f for _, f in config_fields() if f.name == key)
 
 
 def validate(config):
