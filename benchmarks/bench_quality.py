@@ -11,13 +11,13 @@ with it.
 """
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks import training_runs
+
+ROOT = training_runs.ROOT
 DATA = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
 PRESET = ROOT / "configs" / "shakespeare-3min.toml"
 # Every setting spelled out, so a change to the preset leaves the baseline as it was.
@@ -30,17 +30,9 @@ TARGET = 1.45  # nats, after 180 s
 
 
 def train(out_dir, budget, *flags):
-    """The last metrics record, the best validation loss and the load averages before and
-    after, of one run."""
-    command = [sys.executable, "-m", "charrnn", "train", "--config", str(PRESET),
-               "--corpus", str(DATA), "--out", str(out_dir), "--max-time", budget, "--no-progress",
-               "--sample-length", "0", *flags]
-    before = os.getloadavg()[0]
-    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    from charrnn.rundir import read_metrics
-
-    records = read_metrics(out_dir)
-    return records[-1], min(r["val_loss"] for r in records), (before, os.getloadavg()[0])
+    """One run of the preset on Tiny Shakespeare for `budget`, flags overriding it."""
+    return training_runs.train(out_dir, "--config", PRESET, "--corpus", DATA, "--max-time",
+                               budget, *flags)
 
 
 def run(quick=False):
@@ -51,15 +43,16 @@ def run(quick=False):
     budget = "30s" if quick else "180s"
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        plain, plain_best, plain_load = train(tmp / "plain", budget, *PLAIN_RECIPE,
-                                              "--max-steps", "auto", "--eval-every", "100000")
-        last, best, load = train(tmp / "preset", budget)
+        plain = train(tmp / "plain", budget, *PLAIN_RECIPE, "--max-steps", "auto",
+                      "--eval-every", "100000")
+        preset = train(tmp / "preset", budget)
+    best, plain_best, last = preset.best["val_loss"], plain.best["val_loss"], preset.last
     return [{"name": f"{name}, {budget} CPU", "value": round(best, 4), "unit": "nats",
              "baseline": round(plain_best, 4), "ratio": round(best / plain_best, 3),
              "target": f"<= {TARGET} (180 s)", "met": None if quick else best <= TARGET,
-             "note": f"shakespeare-3min: {last['step']} steps in {last['elapsed']:.0f} s, load "
-                     f"{load[0]:.1f}-{load[1]:.1f}; baseline: plain 2x384 LSTM, batch 64 x 128, "
-                     f"{plain['step']} steps, load {plain_load[0]:.1f}-{plain_load[1]:.1f}"}]
+             "note": f"shakespeare-3min: {last['step']} steps in {last['elapsed']:.0f} s, "
+                     f"{preset.loads()}; baseline: plain 2x384 LSTM, batch 64 x 128, "
+                     f"{plain.last['step']} steps, {plain.loads()}"}]
 
 
 if __name__ == "__main__":
