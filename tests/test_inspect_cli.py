@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from charrnn import checkpoint, rundir
 from charrnn.batches import validation_stream
 from charrnn.cli import main
-from charrnn.cli.info import readable
+from charrnn.cli.info import readable, samples_report
 from charrnn.evaluation import evaluate
 from charrnn.training import Trainer
 from conftest import tiny_config
@@ -179,6 +179,14 @@ def test_info_samples_prints_them_by_step_and_as_json(tmp_path, monkeypatch):
     assert records == [json.loads(line) for line in (run / rundir.SAMPLES).read_text().splitlines()]
     texts = [s["text"].replace("\n", "⏎") for r in records for s in r["samples"]]
     assert [row[2] for row in rows] == [text[: 60 - columns[1]] for text in texts]
+
+
+def test_info_samples_names_the_prime_they_follow():
+    records = [{"step": 7, "prime": "X:1\n", "samples": [{"temperature": 0.0, "text": "T:A\nK:G"},
+                                                        {"temperature": 1.0, "text": "T:Bo\nK:D"}]}]
+    assert samples_report(records, 80).splitlines() == [
+        'samples after the prime "X:1\\n", 1 step:', "",
+        "step  sampler  text", "7     greedy   T:A⏎K:G", "      T=1      T:Bo⏎K:D"]
 
 
 def test_info_samples_of_a_run_without_them_says_how_to_get_them(run_dir):

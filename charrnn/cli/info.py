@@ -132,4 +132,5 @@ def samples_report(records, width):
     primes = sorted({readable(record["prime"]) for record in records})
     head = f"samples after the prime \"{primes[0]}\"" if primes != [""] else "samples"
     lines = table(["step", "sampler", "text"], rows).splitlines()
-    return "\n".join([f"{head}, {len(records)} steps:", ""] + [line[:width] for line in lines])
+    steps = f"{len(records)} step" + ("" if len(records) == 1 else "s")
+    return "\n".join([f"{head}, {steps}:", ""] + [line[:width] for line in lines])
