@@ -295,9 +295,10 @@ class Trainer:
         return UserError(f"{what} at step {self.progress.step}; {kept}; start again (--overwrite) "
                          f"with {', '.join(advice[:-1])} or {advice[-1]}")
 
-    def evaluate_and_log(self, scheduled):
+    def evaluate_and_log(self, scheduled, ended=False):
         """Validate, log a metrics line and keep `last`/`best`. Only scheduled evaluations
-        move early stopping, so stopping and resuming does not change a run's course."""
+        move early stopping, so stopping and resuming does not change a run's course;
+        `ended`: the final evaluation of a run that ended by itself."""
         p, record = self.progress, {"step": self.progress.step, "epoch": self.progress.epoch}
         if p.loss_count:
             record["train_loss"] = p.loss_sum / p.loss_count
@@ -309,6 +310,8 @@ class Trainer:
         if scheduled:
             p.loss_sum, p.loss_count = 0.0, 0
             self.track_best(record)
+        elif ended:
+            self.kept_as_best(record)
         self.last_eval = record
         self.log(record)
         if not math.isfinite(record.get("val_loss", 0.0)):
@@ -319,15 +322,25 @@ class Trainer:
         return evaluate(self.unwrapped(), self.val_stream, self.device, self.config.train.eval_batches)
 
     def track_best(self, record):
+        """A scheduled evaluation: best.pt, patience and the plateau schedule."""
         p, val = self.progress, record.get("val_loss")
         if val is None:
             return
-        if val < p.best_val:
-            p.best_val, p.best_step, p.bad_evals = val, p.step, 0
-            self.save("best")
-        else:
-            p.bad_evals += 1
+        p.bad_evals = 0 if self.kept_as_best(record) else p.bad_evals + 1
         self.schedule.observe(val, p.step)
+
+    def kept_as_best(self, record):
+        """Save best.pt if this evaluation beats the best so far; whether it did. Besides
+        the scheduled evaluations, the final one of a run that ended by itself (a limit,
+        not a signal) counts: a cosine ends at its floor, where the model is often best,
+        between two evaluations. An interrupted run does not: resumed, it must go on as if
+        it had never stopped."""
+        val = record.get("val_loss")
+        if val is None or not val < self.progress.best_val:
+            return False
+        self.progress.best_val, self.progress.best_step = val, self.progress.step
+        self.save("best")
+        return True
 
     def log(self, record):
         if self.is_main:
@@ -368,7 +381,7 @@ class Trainer:
     def finish(self, reason):
         """A final evaluation (unless one just ran) and the last checkpoint."""
         if self.last_eval.get("step") != self.progress.step:
-            self.evaluate_and_log(scheduled=False)
+            self.evaluate_and_log(scheduled=False, ended=reason != "interrupted")
         else:
             self.save("last")
         p = self.progress

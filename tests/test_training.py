@@ -97,6 +97,32 @@ def test_the_defaults_stop_a_run_that_overfits_and_keep_its_best_checkpoint(tmp_
     assert min(r["lr"] for r in logged) < config.train.lr  # lowered before it gave up
 
 
+@pytest.mark.parametrize("interrupted", [False, True])
+def test_a_run_that_ends_between_evaluations_keeps_its_final_model_if_best(tmp_path, corpus_file,
+                                                                           interrupted):
+    """Validation still falling at step 25, past the evaluation at step 20: a run ended by
+    --max-steps keeps step 25 as best.pt; one interrupted there (to be resumed exactly)
+    keeps step 20, and its final evaluation counts for nothing."""
+    trainer = Trainer(tiny_config(corpus_file, max_steps=25, eval_every=10, schedule="constant"),
+                      tmp_path / "run")
+    if interrupted:
+        advance = trainer.advance_position
+
+        def interrupt_at_25():
+            advance()
+            if trainer.progress.step == 25:
+                trainer.stop_signal = "SIGINT"
+
+        trainer.advance_position = interrupt_at_25
+    outcome = trainer.run()
+    logged = {r["step"]: r["val_loss"] for r in metrics(tmp_path / "run")}
+    assert logged[25] < logged[20] < logged[10]
+    kept = 20 if interrupted else 25
+    best = rundir.load(tmp_path / "run", "best")["progress"]
+    assert best["step"] == outcome.best_step == kept and best["best_val"] == logged[kept]
+    assert rundir.load(tmp_path / "run", "last")["progress"]["best_val"] == logged[kept]
+
+
 def test_max_epochs(tmp_path, corpus_file):
     config = tiny_config(corpus_file, max_steps=0, max_epochs=2)
     outcome = Trainer(config, tmp_path / "run").run()
