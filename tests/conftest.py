@@ -126,3 +126,17 @@ def opened_below(fd, root):
         return Path(os.readlink(f"/proc/self/fd/{fd}")).is_relative_to(root)
     except OSError:  # no /proc: count every file
         return True
+
+
+def stop_at(trainer, step):
+    """The trainer, set to stop at `step` as a first Ctrl-C there would (the step finished,
+    saved, the run ended as interrupted)."""
+    advance = trainer.advance_position
+
+    def interrupt():
+        advance()
+        if trainer.progress.step == step:
+            trainer.stop_signal = "SIGINT"
+
+    trainer.advance_position = interrupt
+    return trainer

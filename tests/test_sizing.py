@@ -6,7 +6,7 @@ import pytest
 from charrnn import rundir, sizing
 from charrnn.config import AUTO, EVAL_EVERY_MOST, RunConfig, TrainConfig
 from charrnn.training import Trainer
-from conftest import tiny_config
+from conftest import stop_at, tiny_config
 
 
 @pytest.mark.parametrize("given, batches, settled", [
@@ -94,15 +94,7 @@ def test_a_slower_machine_gets_fewer_steps_in_the_same_time(tmp_path, corpus_fil
 
 def test_a_resumed_run_keeps_its_sizing(tmp_path, corpus_file):
     run = tmp_path / "run"
-    first = FakeClock(0.5, 1.0).drive(Trainer(budgeted(corpus_file), run))
-    advance = first.advance_position
-
-    def interrupt_at_60():
-        advance()
-        if first.progress.step == 60:
-            first.stop_signal = "SIGINT"
-
-    first.advance_position = interrupt_at_60
+    first = stop_at(FakeClock(0.5, 1.0).drive(Trainer(budgeted(corpus_file), run)), 60)
     assert first.run().reason == "interrupted"
     sized = first.config.train.max_steps
     config, payload = rundir.RunDir(run).resumed_config({"max_time": "1h"})

@@ -9,7 +9,7 @@ from charrnn import rundir
 from charrnn.errors import UserError
 from charrnn.evaluation import evaluate
 from charrnn.training import Trainer
-from conftest import tiny_config
+from conftest import stop_at, tiny_config
 
 
 def metrics(run_dir):
@@ -47,15 +47,7 @@ def test_resume_is_exact(tmp_path, corpus_file, kind, dropout):
                            eval_every=10, schedule="cosine", optimizer="adamw", warmup_steps=5)
 
     Trainer(config(), tmp_path / "straight").run()
-    first = Trainer(config(), tmp_path / "halves")
-    advance = first.advance_position
-
-    def interrupt_at_15():  # as Ctrl-C would, mid-epoch and between evaluations
-        advance()
-        if first.progress.step == 15:
-            first.stop_signal = "SIGINT"
-
-    first.advance_position = interrupt_at_15
+    first = stop_at(Trainer(config(), tmp_path / "halves"), 15)  # mid-epoch, between evaluations
     assert first.run().reason == "interrupted"
     payload = rundir.load(tmp_path / "halves", "last")
     assert payload["progress"]["step"] == 15
@@ -105,16 +97,7 @@ def test_a_run_that_ends_between_evaluations_keeps_its_final_model_if_best(tmp_p
     keeps step 20, and its final evaluation counts for nothing."""
     trainer = Trainer(tiny_config(corpus_file, max_steps=25, eval_every=10, schedule="constant"),
                       tmp_path / "run")
-    if interrupted:
-        advance = trainer.advance_position
-
-        def interrupt_at_25():
-            advance()
-            if trainer.progress.step == 25:
-                trainer.stop_signal = "SIGINT"
-
-        trainer.advance_position = interrupt_at_25
-    outcome = trainer.run()
+    outcome = (stop_at(trainer, 25) if interrupted else trainer).run()
     logged = {r["step"]: r["val_loss"] for r in metrics(tmp_path / "run")}
     assert logged[25] < logged[20] < logged[10]
     kept = 20 if interrupted else 25

@@ -9,7 +9,7 @@ import torch
 
 from charrnn import rundir, training_samples
 from charrnn.training import Trainer
-from conftest import tiny_config
+from conftest import stop_at, tiny_config
 
 
 def config(corpus, **overrides):
@@ -21,18 +21,6 @@ def config(corpus, **overrides):
 
 def samples(run):
     return [json.loads(line) for line in (run / rundir.SAMPLES).read_text().splitlines()]
-
-
-def stop_at(trainer, step):
-    advance = trainer.advance_position
-
-    def interrupt():
-        advance()
-        if trainer.progress.step == step:
-            trainer.stop_signal = "SIGINT"
-
-    trainer.advance_position = interrupt
-    return trainer
 
 
 def test_samples_are_written_at_every_nth_step_at_each_temperature(tmp_path, corpus_file):
