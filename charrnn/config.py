@@ -15,11 +15,13 @@ from charrnn.errors import UserError
 
 MODEL_KINDS = ("lstm", "gru", "rnn", "peephole", "phased")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
-SCHEDULES = ("constant", "step", "cosine")
+SCHEDULES = ("auto", "constant", "step", "cosine", "plateau")
+AUTO = "auto"  # a key charrnn settles when the run starts (charrnn.sizing)
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("fp32", "bf16", "fp16")
 DEFAULT_CORPUS = "music21:oneills1850"
 MAX_SEED = 2**64 - 1  # torch.manual_seed takes an unsigned 64-bit integer
+EVAL_EVERY_MOST = 250  # eval_every auto: steps between evaluations on a large corpus
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,12 @@ class Spec:
     high: float | None = None
     low_open: bool = False  # (low, ... rather than [low, ...
     high_open: bool = False
+    auto: bool = False  # also takes "auto", settled when the run starts (charrnn.sizing)
 
     def problem(self, value):
         """Why value is not allowed, or None."""
+        if self.auto and value == AUTO:
+            return None
         if self.choices and value not in self.choices:
             return f"must be one of {', '.join(self.choices)}; got {value!r}"
         if isinstance(value, float) and not math.isfinite(value):
@@ -78,7 +83,7 @@ class ModelConfig:
     layers: int = setting(2, "Stacked recurrent layers.", low=1)
     hidden: int = setting(256, "Units per recurrent layer.", low=1)
     embedding: int = setting(64, "Size of the character embedding.", low=1)
-    dropout: float = setting(0.0, "Dropout between layers and before the output.", **FRACTION)
+    dropout: float = setting(0.3, "Dropout between layers and before the output.", **FRACTION)
     tie_weights: bool = setting(False, "Share the embedding and output matrices "
                                 "(needs embedding == hidden).")
 
@@ -90,7 +95,7 @@ class DataConfig:
     val_fraction: float = setting(0.1, "Last fraction of the corpus held out for validation.",
                                   **FRACTION)
     batch_size: int = setting(32, "Parallel streams per batch.", low=1)
-    seq_len: int = setting(64, "Characters per stream per step (truncated BPTT length).", low=1)
+    seq_len: int = setting(100, "Characters per stream per step (truncated BPTT length).", low=1)
     encoding_errors: str = setting("strict", "Invalid UTF-8 in the corpus: stop (strict) or "
                                    "replace it with U+FFFD.", choices=("strict", "replace"))
 
@@ -98,24 +103,33 @@ class DataConfig:
 @dataclass
 class TrainConfig:
     optimizer: str = setting("adam", "torch optimizer.", choices=OPTIMIZERS)
-    lr: float = setting(2e-3, "Peak learning rate.", **POSITIVE)
+    lr: float = setting(3e-3, "Peak learning rate.", **POSITIVE)
     momentum: float = setting(0.9, "SGD momentum.", **FRACTION)
     weight_decay: float = setting(0.0, "Weight decay.", low=0)
-    schedule: str = setting("constant", "Learning-rate schedule.", choices=SCHEDULES)
-    warmup_steps: int = setting(0, "Linear warm-up steps before the schedule.", low=0)
+    schedule: str = setting(AUTO, "Learning-rate schedule. auto: with --max-time (and no "
+                            "--max-steps), a cosine sized to end with it; else plateau: "
+                            "lowered by --decay-rate whenever validation stalls.",
+                            choices=SCHEDULES)
+    warmup_steps: int = setting(50, "Linear warm-up steps before the schedule.", low=0)
     decay_every: int = setting(1000, "step schedule: decay the learning rate every N steps.", low=1)
-    decay_rate: float = setting(0.5, "step schedule: multiply the learning rate by this.",
-                                low=0, high=1, low_open=True)
-    min_lr_ratio: float = setting(0.1, "cosine schedule: final learning rate as a fraction of "
-                                  "--lr.", low=0, high=1)
+    decay_rate: float = setting(0.5, "step and plateau schedules: multiply the learning rate "
+                                "by this.", low=0, high=1, low_open=True)
+    min_lr_ratio: float = setting(0.1, "cosine and plateau schedules: the lowest learning "
+                                  "rate, as a fraction of --lr.", low=0, high=1)
     clip: float = setting(5.0, "Clip the global gradient norm to this (0: off).", low=0)
-    max_steps: int = setting(5000, "Stop after N optimizer steps (0: no limit).", low=0)
+    max_steps: int = setting(AUTO, "Stop after N optimizer steps (0: no limit). auto: with "
+                             "--max-time and a cosine, the steps a short probe of this "
+                             "machine says fit in it; else no limit.", low=0, auto=True)
     max_epochs: int = setting(0, "Stop after N passes over the corpus (0: no limit).", low=0)
     max_time: str = setting("", "Stop after this much training time, like 90s, 3m or 1h "
                             "(none or 0: no limit).")
-    eval_every: int = setting(200, "Validate (and save last/best) every N steps.", low=1)
-    eval_batches: int = setting(0, "Validation batches per evaluation (0: the whole split).", low=0)
-    patience: int = setting(0, "Stop after N evaluations without improvement (0: never).", low=0)
+    eval_every: int = setting(AUTO, "Validate (and save last/best) every N steps. auto: twice "
+                              f"a pass over the training text, at most every {EVAL_EVERY_MOST} "
+                              "steps.", low=1, auto=True)
+    eval_batches: int = setting(20, "Validation batches per evaluation (0: the whole split).",
+                                low=0)
+    patience: int = setting(4, "Stop after N evaluations without improvement, keeping the "
+                            "best checkpoint (0: never).", low=0)
     save_every: int = setting(0, "Also keep a numbered checkpoint every N steps (0: never).", low=0)
     save_minutes: float = setting(0.0, "Also save the last checkpoint every M minutes (0: never).",
                                   low=0)
@@ -125,6 +139,9 @@ class TrainConfig:
     precision: str = setting("fp32", "Autocast precision: bf16 on CPUs and GPUs, fp16 on CUDA "
                              "only.", choices=PRECISIONS)
     sample_length: int = setting(0, "Print a sample this long when training ends (0: none).", low=0)
+    sample_every: int = setting(0, "Every N steps, write a greedy sample and samples at a few "
+                                "temperatures, all from one seed, to the run (see `charrnn "
+                                "info RUN --samples`), and show the latest (0: never).", low=0)
 
 
 @dataclass
@@ -175,13 +192,21 @@ def apply_overrides(config, flat):
     """Set each key on its section, coercing ints to floats where a float is expected."""
     for key, value in flat.items():
         section = getattr(config, section_of(key))
-        expected = type(getattr(section, key))
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if type(value) is not expected:
-            raise UserError(f"config key {key!r} must be {expected.__name__}, got {value!r}")
-        setattr(section, key, value)
+        setattr(section, key, typed(key, value))
     return config
+
+
+def typed(key, value):
+    """value as the type key is declared with, or a UserError; "auto" where the key takes it."""
+    field = field_of(key)
+    if field.metadata["spec"].auto and value == AUTO:
+        return value
+    if field.type is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if type(value) is not field.type:
+        also = ' or "auto"' if field.metadata["spec"].auto else ""
+        raise UserError(f"config key {key!r} must be {field.type.__name__}{also}, got {value!r}")
+    return value
 
 
 def load_toml(path):
@@ -244,9 +269,9 @@ def config_fields():
             for f in dataclasses.fields(section.type)]
 
 
-def spec_of(key):
-    """The Spec declared with a config key."""
-    return next(f.metadata["spec"] for _, f in config_fields() if f.name == key)
+def field_of(key):
+    """The dataclass field (type, default, Spec) a config key is declared with."""
+    return next(f for _, f in config_fields() if f.name == key)
 
 
 def validate(config):
@@ -260,5 +285,13 @@ def validate(config):
     if m.tie_weights and m.embedding != m.hidden:
         raise UserError("tie_weights needs embedding == hidden "
                         f"(got embedding {m.embedding}, hidden {m.hidden})")
-    if t.schedule == "cosine" and not (t.max_steps or t.max_epochs):
-        raise UserError("the cosine schedule needs --max-steps or --max-epochs to know its length")
+    if t.schedule == "cosine" and not has_length(t):
+        raise UserError("the cosine schedule needs --max-steps, --max-epochs or --max-time to "
+                        "know its length")
+
+
+def has_length(train):
+    """Whether a run's length is known before it starts: a step or epoch limit, or a time
+    limit that a probe turns into steps (max_steps auto)."""
+    steps = train.max_steps
+    return bool(steps if steps != AUTO else parse_duration(train.max_time)) or bool(train.max_epochs)

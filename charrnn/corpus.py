@@ -13,6 +13,14 @@ TEXT_SUFFIXES = {".txt", ".abc", ".md", ".text", ""}
 COLLECTION_PREFIX = "music21:"
 
 
+def sample_prime(spec):
+    """Where a sample of a model trained on this corpus starts: a tune's first line when
+    the corpus is ABC tunes (music21 collections, .abc files), else nothing."""
+    parts = [part.strip() for part in spec.split(",") if part.strip()]
+    abc = parts and all(p.startswith(COLLECTION_PREFIX) or p.lower().endswith(".abc") for p in parts)
+    return "X:1\n" if abc else ""
+
+
 def load_text(spec, encoding_errors="strict"):
     """The whole training text for a corpus spec."""
     parts = [load_one(part.strip(), encoding_errors) for part in spec.split(",") if part.strip()]

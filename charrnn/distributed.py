@@ -9,7 +9,8 @@ waits forever in a collective the others never join. So:
 - validation runs on rank 0 alone and its scores are broadcast: best and patience agree
   (evaluating everywhere could differ in the last bit between unlike GPUs);
 - the stop reason (Ctrl-C or SIGTERM on any rank, --max-time on any rank's clock) and
-  time-based saves are agreed by an all-reduce at each step;
+  time-based saves are agreed by an all-reduce at each step, and a run's length sized to
+  --max-time (charrnn.sizing) is rank 0's, broadcast;
 - a checkpoint gathers every rank's rows of the carried hidden state, and every rank's RNG
   state, so a resumed run (with any number of processes) continues the same streams.
 """
@@ -100,6 +101,11 @@ class DistributedTrainer(Trainer):
         scores = [super().validation_scores() if self.is_main else None]
         dist.broadcast_object_list(scores, src=0)
         return scores[0]
+
+    def agreed(self, value):
+        values = [value]
+        dist.broadcast_object_list(values, src=0)
+        return values[0]
 
     def stop_reason(self, seconds, budget):
         code = torch.tensor(REASONS.index(super().stop_reason(seconds, budget)), device=self.device)

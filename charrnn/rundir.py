@@ -2,6 +2,7 @@
 
     config.toml        the resolved config, reusable with --config
     metrics.jsonl      one JSON line per evaluation, appended as the run trains
+    samples.jsonl      one JSON line per --sample-every step: the samples drawn there
     last.pt, best.pt   the latest checkpoint, and the one with the best validation loss
     step-NNNNNNNN.pt   numbered checkpoints (--save-every), the newest --keep of them
     .lock              there while a training process writes the run (charrnn.lock)
@@ -24,7 +25,9 @@ from charrnn.files import append_line, write_atomic
 from charrnn.lock import FileLock
 
 CONFIG, METRICS, LAST, BEST, LOCK = "config.toml", "metrics.jsonl", "last.pt", "best.pt", ".lock"
-RUN_FILES = (LAST, BEST, METRICS, CONFIG)
+SAMPLES = "samples.jsonl"
+RUN_FILES = (LAST, BEST, METRICS, SAMPLES, CONFIG)
+LOGS = (METRICS, SAMPLES)  # appended as the run trains, one JSON record with its step a line
 CHECKPOINTS = {"last": LAST, "best": BEST}  # --checkpoint last|best
 NUMBERED = "step-*.pt"
 PARTIAL_SAVES = ".*.pt.*.tmp"  # charrnn.files.write_atomic's temporary files
@@ -99,6 +102,14 @@ class RunDir:
 
     def read_metrics(self):
         return read_metrics(self.path)
+
+    def read_samples(self):
+        """The --sample-every records, in step order."""
+        path = self.path / SAMPLES
+        if not path.is_file():
+            raise UserError(f"{self.path} holds no samples ({SAMPLES}); train with "
+                            "--sample-every N to write them")
+        return read_records(path)
 
     # ---- resuming ----------------------------------------------------------------------
 
@@ -182,15 +193,19 @@ class RunDir:
 
     def begin(self, config, resumed_step=None):
         """Ready the directory for a run about to train: clear what killed saves left, drop
-        the old run's files (a fresh run) or the metrics logged after the step resumed (a
-        run killed between logging and saving logged steps it will log again), and write
-        the config."""
+        the old run's files (a fresh run) or the metrics and samples logged after the step
+        resumed (a run killed between logging and saving logged steps it will log again),
+        and write the config."""
         self.guarded(self.create)
         self.remove(sorted(self.path.glob(PARTIAL_SAVES)))
         if resumed_step is None:
-            self.remove([self.path / name for name in (LAST, BEST, METRICS)] + self.numbered())
+            self.remove([self.path / name for name in (LAST, BEST, *LOGS)] + self.numbered())
         else:
-            self.trim_metrics(resumed_step)
+            for name in LOGS:
+                self.trim_log(name, resumed_step)
+        self.write_config(config)
+
+    def write_config(self, config):
         self.guarded(lambda: write_atomic(self.path / CONFIG, to_toml(config).encode("utf-8")))
 
     def save(self, kind, payload):
@@ -208,17 +223,20 @@ class RunDir:
         numbered = self.numbered()
         self.remove(numbered[: max(0, len(numbered) - keep)])
 
-    def log(self, record):
-        """Append an evaluation to metrics.jsonl. NaN and infinity are not JSON: a diverged
-        value is logged as null."""
+    def log(self, record, name=METRICS):
+        """Append a record to metrics.jsonl (an evaluation) or samples.jsonl. NaN and
+        infinity are not JSON: a diverged value is logged as null."""
         record = {k: None if isinstance(v, float) and not math.isfinite(v) else v
                   for k, v in record.items()}
-        line = json.dumps(record, allow_nan=False) + "\n"
-        self.guarded(lambda: append_line(self.path / METRICS, line.encode("utf-8")))
+        line = json.dumps(record, allow_nan=False, ensure_ascii=False) + "\n"
+        self.guarded(lambda: append_line(self.path / name, line.encode("utf-8")))
 
-    def trim_metrics(self, step):
-        """Keep only the metrics logged up to `step`."""
-        path = self.path / METRICS
+    def log_samples(self, record):
+        self.log(record, SAMPLES)
+
+    def trim_log(self, name, step):
+        """Keep only the records of a log up to `step`."""
+        path = self.path / name
         if path.exists():
             lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
             kept = "".join(line + "\n" for line in lines if logged_step(line) <= step)
@@ -288,14 +306,19 @@ def read_metrics(path):
     path = path / METRICS if path.is_dir() else path
     if not path.is_file():
         raise UserError(f"no {METRICS} in {path.parent}; is it a run directory?")
+    records = read_records(path)
+    if not records:
+        raise UserError(f"{path} holds no evaluations yet; train longer than --eval-every steps")
+    return records
+
+
+def read_records(path):
+    """The JSON records of a log file (metrics.jsonl, samples.jsonl)."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as error:
         raise UserError(f"cannot read {path}: {error.strerror}") from None
-    records = metrics_records(text, path)
-    if not records:
-        raise UserError(f"{path} holds no evaluations yet; train longer than --eval-every steps")
-    return records
+    return metrics_records(text, path)
 
 
 def metrics_records(text, path):

@@ -17,8 +17,10 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from charrnn import sizing, training_samples
 from charrnn.batches import training_streams
-from charrnn.config import parse_duration
+from charrnn.config import AUTO, parse_duration
+from charrnn.corpus import sample_prime
 from charrnn.device import autocast, check_precision, loss_scaling, resolve_device
 from charrnn.errors import UserError
 from charrnn.evaluation import evaluate
@@ -38,6 +40,7 @@ class Progress:
     epoch: int = 0
     batch_index: int = 0
     best_val: float = math.inf
+    best_step: int = 0
     bad_evals: int = 0
     loss_sum: float = 0.0  # training loss since the last evaluation
     loss_count: int = 0
@@ -52,12 +55,15 @@ class Outcome:
     epoch: int
     reason: str  # why training stopped: max_steps, max_epochs, max_time, patience, interrupted
     best_val: float
+    best_step: int
     last_eval: dict
 
 
 class Trainer:
     """Trains a model in a run directory (a RunDir or a path), from scratch or from a
     resumed checkpoint's payload; under torchrun, one of `world` processes (`rank`)."""
+
+    clock = staticmethod(time.monotonic)  # what --max-time and the step-rate probe read
 
     def __init__(self, config, run_dir, resume=None, reporter=None, rank=0, world=1):
         self.config, self.rank, self.world = config, rank, world
@@ -68,6 +74,7 @@ class Trainer:
         torch.manual_seed(config.train.seed)
         vocab = Vocabulary(resume["vocab"]) if resume else None
         self.vocab, self.train_stream, self.val_stream = training_streams(config.data, vocab, rank, world)
+        sizing.settle(config.train, self.train_stream.batches_per_epoch)
         self.model = CharRNN(len(self.vocab), config.model).to(self.device)
         self.optimizer = build_optimizer(self.model.parameters(), config.train)
         self.schedule = build_schedule(self.optimizer, config.train, self.total_steps())
@@ -83,9 +90,14 @@ class Trainer:
 
     def total_steps(self):
         """The run's length in steps, for the cosine schedule and the progress bar (0: unknown)."""
-        train = self.config.train
-        by_epochs = train.max_epochs * self.train_stream.batches_per_epoch
-        return min(s for s in (train.max_steps, by_epochs) if s) if (train.max_steps or by_epochs) else 0
+        limits = [s for s in (self.step_limit(), self.config.train.max_epochs
+                              * self.train_stream.batches_per_epoch) if s]
+        return min(limits) if limits else 0
+
+    def step_limit(self):
+        """--max-steps, or 0 while a probe is still sizing it."""
+        steps = self.config.train.max_steps
+        return 0 if steps == AUTO else steps
 
     # ---- checkpoints -------------------------------------------------------------------
 
@@ -135,21 +147,67 @@ class Trainer:
     def run(self):
         if self.is_main:  # now that the data and the model have loaded
             self.run_dir.begin(self.config, self.progress.step if self.resumed else None)
-        budget = parse_duration(self.config.train.max_time)
-        started, last_save = time.monotonic(), time.monotonic()
-        base_elapsed = self.progress.elapsed
-        reason = self.stop_reason(0.0, budget)
+        self.budget = parse_duration(self.config.train.max_time)
+        self.started = self.last_save = self.clock()
+        self.base_elapsed = self.progress.elapsed
+        reason = self.stop_reason(0.0, self.budget)
         with StopOnSignal(self), self.reporter.start(self.total_steps(), self.progress.step):
+            if reason is None and sizing.needs_probe(self.config.train):
+                reason = self.size_to_budget()
             while reason is None:
-                loss = self.train_step()
-                self.progress.elapsed = base_elapsed + time.monotonic() - started
-                self.after_step(loss)
-                if self.periodic_save_due(last_save):
-                    self.save_periodically()
-                    last_save = time.monotonic()
-                reason = self.stop_reason(time.monotonic() - started, budget)
+                reason = self.loop_once()
             # Still inside StopOnSignal: a first signal now changes nothing, a second stops at once.
             return self.finish(reason)
+
+    def loop_once(self):
+        """One step and what follows it (evaluation, saves); the reason to stop, or None."""
+        before = self.clock()
+        loss = self.train_step()
+        now = self.clock()
+        self.step_seconds = now - before
+        self.progress.elapsed = self.base_elapsed + now - self.started
+        self.after_step(loss)
+        if self.periodic_save_due(self.last_save):
+            self.save_periodically()
+            self.last_save = self.clock()
+        return self.stop_reason(self.clock() - self.started, self.budget)
+
+    # ---- a cosine sized to --max-time (charrnn.sizing) -----------------------------------
+
+    def size_to_budget(self):
+        """Train the first steps as a probe of this machine's step rate, then size the
+        cosine so that it ends as the time runs out. The reason to stop, or None."""
+        probe, reason = sizing.Probe(self.budget), None
+        while reason is None and not self.agreed(probe.done(self.clock() - self.started)):
+            reason = self.loop_once()
+            probe.add(self.step_seconds)
+        if reason is None:
+            eval_seconds = self.time_an_evaluation()
+            steps = probe.max_steps(self.progress.step, self.clock() - self.started, eval_seconds,
+                                    self.config.train.eval_every)
+            self.resize(self.agreed(steps))
+        return reason
+
+    def time_an_evaluation(self):
+        if self.val_stream is None:
+            return 0.0
+        start = self.clock()
+        self.validation_scores()
+        return self.clock() - start
+
+    def agreed(self, value):
+        """A value every process uses alike: this process's own here; rank 0's under DDP."""
+        return value
+
+    def resize(self, max_steps):
+        """The run's length is now known: the schedule sized to it, as if from step 0, and
+        the config that records it (a resumed run keeps it) written again."""
+        self.config.train.max_steps = max_steps
+        self.schedule = build_schedule(self.optimizer, self.config.train, self.total_steps(),
+                                       done=self.progress.step)
+        self.reporter.resize(self.total_steps())
+        if self.is_main:
+            self.run_dir.write_config(self.config)
 
     def train_step(self):
         """One optimizer step on the next window; returns its loss, or None if it was skipped."""
@@ -208,10 +266,22 @@ class Trainer:
         else:
             p.skipped_steps = 0
             p.loss_sum, p.loss_count = p.loss_sum + loss, p.loss_count + 1
+        sample_every = self.config.train.sample_every
+        if sample_every and p.step % sample_every == 0 and self.is_main:
+            self.write_samples()  # before this step's checkpoint, so a resume never lacks them
         if p.step % self.config.train.eval_every == 0:
             self.evaluate_and_log(scheduled=True)
         chars = self.train_stream.batch_size * self.train_stream.seq_len * self.world * p.step
         self.reporter.update(loss, self.last_eval, chars / max(p.elapsed, 1e-9))
+
+    def write_samples(self):
+        """The --sample-every samples of this step, into the run directory and the reporter."""
+        prime = sample_prime(self.config.data.corpus)
+        samples = training_samples.draw(self.unwrapped(), self.vocab, prime, self.config.train.seed)
+        record = {"step": self.progress.step, "epoch": self.progress.epoch, "prime": prime,
+                  "samples": samples}
+        self.run_dir.log_samples(record)
+        self.reporter.sampled(record)
 
     def diverged(self, what):
         """The one-line error for a run whose loss or weights stopped being finite."""
@@ -225,9 +295,10 @@ class Trainer:
         return UserError(f"{what} at step {self.progress.step}; {kept}; start again (--overwrite) "
                          f"with {', '.join(advice[:-1])} or {advice[-1]}")
 
-    def evaluate_and_log(self, scheduled):
+    def evaluate_and_log(self, scheduled, ended=False):
         """Validate, log a metrics line and keep `last`/`best`. Only scheduled evaluations
-        move early stopping, so stopping and resuming does not change a run's course."""
+        move early stopping, so stopping and resuming does not change a run's course;
+        `ended`: the final evaluation of a run that ended by itself."""
         p, record = self.progress, {"step": self.progress.step, "epoch": self.progress.epoch}
         if p.loss_count:
             record["train_loss"] = p.loss_sum / p.loss_count
@@ -239,6 +310,8 @@ class Trainer:
         if scheduled:
             p.loss_sum, p.loss_count = 0.0, 0
             self.track_best(record)
+        elif ended:
+            self.kept_as_best(record)
         self.last_eval = record
         self.log(record)
         if not math.isfinite(record.get("val_loss", 0.0)):
@@ -249,14 +322,25 @@ class Trainer:
         return evaluate(self.unwrapped(), self.val_stream, self.device, self.config.train.eval_batches)
 
     def track_best(self, record):
+        """A scheduled evaluation: best.pt, patience and the plateau schedule."""
         p, val = self.progress, record.get("val_loss")
         if val is None:
             return
-        if val < p.best_val:
-            p.best_val, p.bad_evals = val, 0
-            self.save("best")
-        else:
-            p.bad_evals += 1
+        p.bad_evals = 0 if self.kept_as_best(record) else p.bad_evals + 1
+        self.schedule.observe(val, p.step)
+
+    def kept_as_best(self, record):
+        """Save best.pt if this evaluation beats the best so far; whether it did. Besides
+        the scheduled evaluations, the final one of a run that ended by itself (a limit,
+        not a signal) counts: a cosine ends at its floor, where the model is often best,
+        between two evaluations. An interrupted run does not: resumed, it must go on as if
+        it had never stopped."""
+        val = record.get("val_loss")
+        if val is None or not val < self.progress.best_val:
+            return False
+        self.progress.best_val, self.progress.best_step = val, self.progress.step
+        self.save("best")
+        return True
 
     def log(self, record):
         if self.is_main:
@@ -265,7 +349,7 @@ class Trainer:
     def periodic_save_due(self, last_save):
         train = self.config.train
         by_steps = train.save_every and self.progress.step % train.save_every == 0
-        by_time = train.save_minutes and time.monotonic() - last_save >= train.save_minutes * 60
+        by_time = train.save_minutes and self.clock() - last_save >= train.save_minutes * 60
         return bool(by_steps or by_time)
 
     def save_periodically(self):
@@ -284,7 +368,7 @@ class Trainer:
         train, p = self.config.train, self.progress
         if self.stop_signal:
             return "interrupted"
-        if train.max_steps and p.step >= train.max_steps:
+        if self.step_limit() and p.step >= self.step_limit():
             return "max_steps"
         if train.max_epochs and p.epoch >= train.max_epochs:
             return "max_epochs"
@@ -297,11 +381,12 @@ class Trainer:
     def finish(self, reason):
         """A final evaluation (unless one just ran) and the last checkpoint."""
         if self.last_eval.get("step") != self.progress.step:
-            self.evaluate_and_log(scheduled=False)
+            self.evaluate_and_log(scheduled=False, ended=reason != "interrupted")
         else:
             self.save("last")
         p = self.progress
-        return Outcome(self.run_dir.path, p.step, p.epoch, reason, p.best_val, self.last_eval)
+        return Outcome(self.run_dir.path, p.step, p.epoch, reason, p.best_val, p.best_step,
+                       self.last_eval)
 
 
 class StopOnSignal:

@@ -28,6 +28,8 @@ def tiny_config(corpus, **overrides):
     config.data.corpus = str(corpus)
     config.data.batch_size, config.data.seq_len = 4, 16
     config.model.hidden, config.model.embedding, config.model.layers = 16, 8, 1
+    config.model.dropout = 0.0  # a tiny model learns tiny corpora without it,
+    config.train.warmup_steps = 0  # and tens of steps, not warm-up
     config.train.eval_every, config.train.max_steps, config.train.lr = 10, 20, 1e-2
     for key, value in overrides.items():
         for section in (config.model, config.data, config.train):
@@ -124,3 +126,17 @@ def opened_below(fd, root):
         return Path(os.readlink(f"/proc/self/fd/{fd}")).is_relative_to(root)
     except OSError:  # no /proc: count every file
         return True
+
+
+def stop_at(trainer, step):
+    """The trainer, set to stop at `step` as a first Ctrl-C there would (the step finished,
+    saved, the run ended as interrupted)."""
+    advance = trainer.advance_position
+
+    def interrupt():
+        advance()
+        if trainer.progress.step == step:
+            trainer.stop_signal = "SIGINT"
+
+    trainer.advance_position = interrupt
+    return trainer

@@ -1,10 +1,13 @@
 """End to end through the command line, as a user runs it."""
 
 import json
+import random
+import re
 
 import pytest
 from click.testing import CliRunner
 
+from charrnn import rundir
 from charrnn.cli import main
 
 TINY = ["--config", "tiny", "--hidden", "16", "--embedding", "8", "--batch-size", "4",
@@ -18,7 +21,9 @@ def run(*args):
 
 @pytest.fixture
 def trained(tmp_path, corpus_file):
-    result = run("train", "--corpus", corpus_file, "--out", tmp_path / "run", "--max-steps", 20, *TINY)
+    # A constant schedule: a cosine's length (the default with --max-steps) stays on resume.
+    result = run("train", "--corpus", corpus_file, "--out", tmp_path / "run", "--max-steps", 20,
+                 "--schedule", "constant", *TINY)
     assert result.exit_code == 0, result.output
     return tmp_path / "run"
 
@@ -120,3 +125,18 @@ def test_abc_sampling_writes_numbered_tunes(tmp_path):
         tune = (tmp_path / "out" / name).read_text(encoding="utf-8")
         assert tune.startswith(f"X:{number}\n") and "K:" in tune and "\n\n" not in tune
     assert "3 tunes made" in result.output
+
+
+def test_train_on_a_corpus_alone_stops_by_itself_and_keeps_the_best(tmp_path):
+    """No limit given: the defaults stop the run when validation stops improving (random
+    letters, which a model can only memorise) and say where the best model is."""
+    corpus = tmp_path / "theirs.txt"
+    corpus.write_text("".join(random.Random(0).choices("abcdefghijklmnopqrst", k=4000)))
+    result = run("train", "--corpus", corpus, "--out", tmp_path / "run", "--layers", 1,
+                 "--hidden", 64, "--embedding", 8, "--batch-size", 4, "--seq-len", 16, "--no-progress")
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert re.match(r"Stopped at step \d+ \(epoch \d+\): validation stopped improving, ", lines[0])
+    best = rundir.load(tmp_path / "run", "best")["progress"]
+    assert lines[1] == (f"Best validation loss {best['best_val']:.4f} nats at step {best['step']}, "
+                        "kept as best.pt (what sample, eval and info read).")

@@ -23,7 +23,9 @@ def test_flat_keys_and_round_trip_through_toml(tmp_path):
     ("colour = 1", "unknown config key 'colour'"),
     ("[model]\nlr = 1", "belongs in \\[train\\]"),
     ("[optics]\nx = 1", "unknown config section"),
-    ("hidden = 'big'", "must be int"),
+    ("hidden = 'big'", "must be int, got 'big'"),
+    ("hidden = 'auto'", "must be int, got 'auto'"),
+    ("max_steps = 'soon'", "'max_steps' must be int or \"auto\", got 'soon'"),
     ("hidden = ", "not valid TOML"),
 ])
 def test_bad_presets(tmp_path, text, message):

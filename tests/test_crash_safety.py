@@ -225,7 +225,7 @@ def test_second_interrupt_stops_at_once_and_leaves_a_loadable_checkpoint(tmp_pat
     corpus.write_text("the cat sat on the mat. " * 8000, encoding="utf-8")
     run = tmp_path / "run"
     child = Child(tmp_path / "train.log", "train", *TINY, "--corpus", corpus, "--out", run,
-                  "--val-fraction", "0.9", "--eval-every", "1000000", "--save-every", "3",
+                  "--val-fraction", "0.9", "--eval-batches", "0", "--eval-every", "1000000", "--save-every", "3",
                   "--max-steps", "1000000", fresh=True)
     wait_until(lambda: (run / rundir.LAST).exists(), child, "the first save")
     child.send(signal.SIGINT)
@@ -375,12 +375,15 @@ def test_a_run_directory_removed_under_a_running_job_stops_it_with_one_line(tmp_
 @pytest.mark.parametrize("lr, eval_every, saves_first", [("1e6", "100", False), ("3", "1", True)])
 def test_divergence_stops_with_one_line_and_keeps_the_last_good_state(tmp_path, corpus, lr,
                                                                       eval_every, saves_first):
-    """A vanilla ReLU RNN under plain SGD with no clipping and a huge learning rate blows up
-    within a few steps (its losses turn NaN), with no save before (lr 1e6) or some (lr 3)."""
+    """A vanilla ReLU RNN under plain SGD with no clipping and a huge, constant learning
+    rate (from the first step: no warm-up) blows up within a few steps (its losses turn
+    NaN), with no save before (lr 1e6) or some (lr 3)."""
     run = tmp_path / "run"
     code, err = charrnn(tmp_path / "train.log", "train", *TINY, "--corpus", corpus, "--out", run,
                         "--model", "rnn", "--nonlinearity", "relu", "--optimizer", "sgd",
-                        "--clip", "0", "--lr", lr, "--eval-every", eval_every, "--max-steps", "50")
+                        "--clip", "0", "--lr", lr, "--schedule", "constant", "--warmup-steps", "0",
+                        "--patience", "0", "--dropout", "0",
+                        "--eval-every", eval_every, "--max-steps", "50")
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 1 and len(lines) == 1, err
     assert lines[0].startswith("Error: the ") and "NaN or infinite" in lines[0]

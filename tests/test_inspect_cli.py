@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from charrnn import checkpoint, rundir
 from charrnn.batches import validation_stream
 from charrnn.cli import main
-from charrnn.cli.info import readable
+from charrnn.cli.info import readable, samples_report
 from charrnn.evaluation import evaluate
 from charrnn.training import Trainer
 from conftest import tiny_config
@@ -163,6 +163,36 @@ def test_info_text_report(run_dir):
     assert "4(nd + n^2 + 2n)" in out and "4(nd + n^2 + n)" in out
     assert '"\\n .acdeghlmnost"' in out  # the vocabulary, newline escaped
     assert "step 40" in out and "bits/char" in out
+
+
+def test_info_samples_prints_them_by_step_and_as_json(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    run = train_run(tmp_path, "sampled", sample_every=20)
+    lines = invoke("info", run, "--samples").stdout.splitlines()
+    assert lines[:2] == ["samples, 2 steps:", ""]
+    columns = [lines[2].index(name) for name in ("sampler", "text")]
+    rows = [(line[:columns[0]].strip(), line[columns[0]:columns[1]].strip(), line[columns[1]:])
+            for line in lines[3:]]
+    assert [row[:2] for row in rows] == [("20", "greedy"), ("", "T=0.5"), ("", "T=1"), ("", "T=2"),
+                                         ("40", "greedy"), ("", "T=0.5"), ("", "T=1"), ("", "T=2")]
+    records = json.loads(invoke("info", run / "last.pt", "--samples", "--json").stdout)
+    assert records == [json.loads(line) for line in (run / rundir.SAMPLES).read_text().splitlines()]
+    texts = [s["text"].replace("\n", "⏎") for r in records for s in r["samples"]]
+    assert [row[2] for row in rows] == [text[: 60 - columns[1]] for text in texts]
+
+
+def test_info_samples_names_the_prime_they_follow():
+    records = [{"step": 7, "prime": "X:1\n", "samples": [{"temperature": 0.0, "text": "T:A\nK:G"},
+                                                        {"temperature": 1.0, "text": "T:Bo\nK:D"}]}]
+    assert samples_report(records, 80).splitlines() == [
+        'samples after the prime "X:1\\n", 1 step:', "",
+        "step  sampler  text", "7     greedy   T:A⏎K:G", "      T=1      T:Bo⏎K:D"]
+
+
+def test_info_samples_of_a_run_without_them_says_how_to_get_them(run_dir):
+    result = CliRunner().invoke(main, ["info", str(run_dir), "--samples"])
+    assert result.exit_code == 1
+    assert f"{run_dir} holds no samples (samples.jsonl); train with --sample-every N" in result.stderr
 
 
 def test_info_of_a_tied_model_counts_the_shared_matrix_once(tmp_path):

@@ -1,4 +1,5 @@
-"""`charrnn train --help` shows, for every config key, the default a run actually gets."""
+"""`charrnn train --help` shows, for every config key, the default a run actually gets:
+one set of defaults, which a preset changes only where it names a key."""
 
 import re
 import tomllib
@@ -8,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from charrnn import config as cfg
+from charrnn import presets
 from charrnn.cli import main
 from charrnn.cli.train import train
 
@@ -16,17 +18,15 @@ DEFAULT = re.compile(r"\[default: ([^\]]*)\]\s*$")
 
 
 def help_defaults():
-    """flag -> (the default shown, the one shown after `with --corpus`, or None), read from
-    --help as rendered, wide enough that no option's line wraps."""
+    """flag -> the default --help shows, read from --help as rendered, wide enough that no
+    option's line wraps."""
     ctx = click.Context(train, info_name="train", terminal_width=1000, max_content_width=1000)
     shown, flag = {}, None
     for line in train.get_help(ctx).splitlines():
         if OPTION.match(line):
             flag = OPTION.match(line).group(1).replace("-", "_")
         if DEFAULT.search(line):
-            first, *rest = DEFAULT.search(line).group(1).split("; ")
-            corpus = rest[0] if rest and rest[0].startswith("with --corpus: ") else None
-            shown[flag] = (first, corpus and corpus.removeprefix("with --corpus: "))
+            shown[flag] = DEFAULT.search(line).group(1).split("; ")[0]
     return shown
 
 
@@ -47,20 +47,26 @@ def test_every_config_key_shows_a_default():
     assert set(help_defaults()) >= set(cfg.all_keys())
 
 
-def test_shown_defaults_are_what_train_runs_with_no_options():
-    resolved = dry_run()
-    shown = help_defaults()
-    assert {key: as_shown(value) for key, value in resolved.items()} == \
-        {key: shown[key][0] for key in resolved}
-
-
-def test_shown_corpus_defaults_are_what_train_corpus_runs(corpus_file):
+def test_the_defaults_shown_are_what_train_corpus_runs(corpus_file):
     resolved = dry_run("--corpus", corpus_file)
-    shown = help_defaults()
     del resolved["corpus"]
+    shown = help_defaults()
     assert {key: as_shown(value) for key, value in resolved.items()} == \
-        {key: shown[key][1] or shown[key][0] for key in resolved}
-    assert shown["dropout"][1] is not None  # the two differ somewhere, so both are shown
+        {key: shown[key] for key in resolved}
+
+
+def test_train_alone_is_the_defaults_with_only_what_the_default_preset_names():
+    named = {key for section in tomllib.loads(presets.find(presets.DEFAULT).read_text()).values()
+             for key in section}
+    resolved, shown = dry_run(), help_defaults()
+    differs = {key for key, value in resolved.items() if as_shown(value) != shown[key]}
+    assert differs <= named and "max_time" in differs  # the main job runs for five minutes
+
+
+def test_auto_is_taken_by_the_keys_that_declare_it():
+    assert dry_run("--max-steps", "auto", "--eval-every", "AUTO")["eval_every"] == "auto"
+    result = CliRunner().invoke(main, ["train", "--hidden", "auto", "--dry-run"])
+    assert result.exit_code == 2 and "'auto' is not a valid integer" in result.stderr
 
 
 @pytest.mark.parametrize("args, message", [

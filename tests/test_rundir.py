@@ -165,7 +165,7 @@ def test_a_failed_append_leaves_no_part_of_its_line(tmp_path, monkeypatch):
 
 def test_trimming_keeps_whole_records_up_to_the_step(tmp_path):
     run = RunDir(write_metrics(tmp_path, line(5) + "{half a li\n" + line(10) + line(15) + '{"step": 20'))
-    run.trim_metrics(10)
+    run.trim_log(rundir.METRICS, 10)
     assert (tmp_path / rundir.METRICS).read_text() == line(5) + line(10)
 
 
@@ -309,7 +309,8 @@ def resumable(tmp_path, schedule="constant"):
 
 
 @pytest.mark.parametrize("overrides", [{"max_steps": 200}, {"max_time": "1h", "patience": 3},
-                                       {"hidden": 256, "lr": 2e-3}])  # frozen, but not changed
+                                       # frozen, but given as they are:
+                                       {"hidden": RunConfig().model.hidden, "lr": RunConfig().train.lr}])
 def test_resuming_may_change_the_limits(tmp_path, overrides):
     config, loaded = resumable(tmp_path).resumed_config(overrides)
     assert loaded["progress"]["step"] == 50

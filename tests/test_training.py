@@ -1,4 +1,6 @@
 import json
+import math
+import random
 
 import pytest
 import torch
@@ -7,7 +9,7 @@ from charrnn import rundir
 from charrnn.errors import UserError
 from charrnn.evaluation import evaluate
 from charrnn.training import Trainer
-from conftest import tiny_config
+from conftest import stop_at, tiny_config
 
 
 def metrics(run_dir):
@@ -45,15 +47,7 @@ def test_resume_is_exact(tmp_path, corpus_file, kind, dropout):
                            eval_every=10, schedule="cosine", optimizer="adamw", warmup_steps=5)
 
     Trainer(config(), tmp_path / "straight").run()
-    first = Trainer(config(), tmp_path / "halves")
-    advance = first.advance_position
-
-    def interrupt_at_15():  # as Ctrl-C would, mid-epoch and between evaluations
-        advance()
-        if first.progress.step == 15:
-            first.stop_signal = "SIGINT"
-
-    first.advance_position = interrupt_at_15
+    first = stop_at(Trainer(config(), tmp_path / "halves"), 15)  # mid-epoch, between evaluations
     assert first.run().reason == "interrupted"
     payload = rundir.load(tmp_path / "halves", "last")
     assert payload["progress"]["step"] == 15
@@ -74,6 +68,42 @@ def test_early_stopping(tmp_path, corpus_file):
                          optimizer="sgd", clip=0.0)
     outcome = Trainer(config, tmp_path / "run").run()
     assert outcome.reason == "patience" and outcome.step < 1000
+
+
+def test_the_defaults_stop_a_run_that_overfits_and_keep_its_best_checkpoint(tmp_path):
+    """Random letters: all the model can learn of the training text is that text itself,
+    so validation gets worse as it memorises. The defaults (evaluation twice an epoch, the
+    plateau schedule, patience) lower the rate, then stop; no step limit is needed."""
+    corpus = tmp_path / "random.txt"
+    corpus.write_text("".join(random.Random(0).choices("abcdefghijklmnopqrst", k=4000)))
+    trainer = Trainer(tiny_config(corpus, hidden=64, max_steps="auto", eval_every="auto"),
+                      tmp_path / "run")
+    outcome, config = trainer.run(), trainer.config
+    logged = metrics(tmp_path / "run")
+    assert outcome.reason == "patience"
+    assert config.train.schedule == "plateau"
+    assert config.train.eval_every == math.ceil(trainer.train_stream.batches_per_epoch / 2)
+    best = rundir.load(tmp_path / "run", "best")["progress"]
+    assert best["step"] == outcome.best_step < outcome.step
+    assert best["best_val"] == min(r["val_loss"] for r in logged) < logged[-1]["val_loss"]
+    assert min(r["lr"] for r in logged) < config.train.lr  # lowered before it gave up
+
+
+@pytest.mark.parametrize("interrupted", [False, True])
+def test_a_run_that_ends_between_evaluations_keeps_its_final_model_if_best(tmp_path, corpus_file,
+                                                                           interrupted):
+    """Validation still falling at step 25, past the evaluation at step 20: a run ended by
+    --max-steps keeps step 25 as best.pt; one interrupted there (to be resumed exactly)
+    keeps step 20, and its final evaluation counts for nothing."""
+    trainer = Trainer(tiny_config(corpus_file, max_steps=25, eval_every=10, schedule="constant"),
+                      tmp_path / "run")
+    outcome = (stop_at(trainer, 25) if interrupted else trainer).run()
+    logged = {r["step"]: r["val_loss"] for r in metrics(tmp_path / "run")}
+    assert logged[25] < logged[20] < logged[10]
+    kept = 20 if interrupted else 25
+    best = rundir.load(tmp_path / "run", "best")["progress"]
+    assert best["step"] == outcome.best_step == kept and best["best_val"] == logged[kept]
+    assert rundir.load(tmp_path / "run", "last")["progress"]["best_val"] == logged[kept]
 
 
 def test_max_epochs(tmp_path, corpus_file):

@@ -1,7 +1,9 @@
 """`charrnn info`: describe a trained model, its parameters (counted and explained by
-charrnn.parameters), its vocabulary and its training state."""
+charrnn.parameters), its vocabulary and its training state; with --samples, the samples
+its run wrote as it trained."""
 
 import math
+import shutil
 
 import click
 
@@ -39,16 +41,24 @@ def run_info(payload, model, vocab, config, path):
 @click.option("--checkpoint", "which", type=CHECKPOINT_CHOICE, default="best", show_default=True,
               help="Which checkpoint of a run directory to describe.")
 @click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
-def info(run, which, as_json):
+@click.option("--samples", "samples", is_flag=True,
+              help="Print the samples the run wrote as it trained (train --sample-every), "
+                   "a row per step and temperature, each cut to the terminal's width "
+                   "(--json: whole).")
+def info(run, which, as_json, samples):
     """Describe a trained model: sizes, parameters per layer, vocabulary, training state.
 
     \b
     Examples:
       charrnn info runs/mine
       charrnn info runs/mine/last.pt --json
+      charrnn info runs/mine --samples
     """
     from charrnn.rundir import checkpoint_file
 
+    if samples:
+        show_samples(run, as_json)
+        return
     payload, model, vocab, config = load_run(run, which)
     data = run_info(payload, model, vocab, config, checkpoint_file(run, which))
     if as_json:
@@ -96,3 +106,31 @@ def bias_note(rows, kind):
            "only b_ih + b_hh appears, except b_hn, which is multiplied by the reset gate")
     return [f"note: torch stores two bias vectors per layer (b_ih, b_hh), though {why};",
             f"      with one bias per layer the counts would be {lean}.", ""]
+
+
+def show_samples(run, as_json):
+    from pathlib import Path
+
+    from charrnn.rundir import RunDir
+
+    path = Path(run)
+    records = RunDir(path if path.is_dir() else path.parent).read_samples()
+    if as_json:
+        echo_json(records)
+    else:
+        click.echo(samples_report(records, shutil.get_terminal_size().columns))
+
+
+def samples_report(records, width):
+    """The samples as a table: step, sampler, the text on one line (newlines as ⏎), cut
+    to `width`."""
+    from charrnn.training_samples import label
+
+    rows = [[str(record["step"]) if index == 0 else "", label(sample["temperature"]),
+             sample["text"].replace("\n", "⏎")]
+            for record in records for index, sample in enumerate(record["samples"])]
+    primes = sorted({readable(record["prime"]) for record in records})
+    head = f"samples after the prime \"{primes[0]}\"" if primes != [""] else "samples"
+    lines = table(["step", "sampler", "text"], rows).splitlines()
+    steps = f"{len(records)} step" + ("" if len(records) == 1 else "s")
+    return "\n".join([f"{head}, {steps}:", ""] + [line[:width] for line in lines])

@@ -1,4 +1,5 @@
-"""click parameter types charrnn's options share: finite float ranges and comma lists."""
+"""click parameter types charrnn's options share: finite float ranges, integer ranges that
+also take `auto`, and comma lists."""
 
 import math
 
@@ -13,6 +14,15 @@ class FiniteFloatRange(click.FloatRange):
         if not math.isfinite(number):
             self.fail(f"{number} is not a finite number.", param, ctx)
         return number
+
+
+class AutoIntRange(click.IntRange):
+    """click.IntRange that also takes `auto` (a value charrnn settles when the run starts)."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.strip().lower() == "auto":
+            return "auto"
+        return super().convert(value, param, ctx)
 
 
 class CommaList(click.ParamType):

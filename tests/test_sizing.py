@@ -1,0 +1,105 @@
+"""charrnn.sizing: what `auto` settles to, the step-rate probe, and a run whose cosine is
+sized to --max-time, under a fake clock (no real time is measured)."""
+
+import pytest
+
+from charrnn import rundir, sizing
+from charrnn.config import AUTO, EVAL_EVERY_MOST, RunConfig, TrainConfig
+from charrnn.training import Trainer
+from conftest import stop_at, tiny_config
+
+
+@pytest.mark.parametrize("given, batches, settled", [
+    ({}, 14, {"eval_every": 7, "schedule": "plateau", "max_steps": 0}),
+    ({}, 15, {"eval_every": 8}),
+    ({}, 1, {"eval_every": 1}),
+    ({}, 10_000, {"eval_every": EVAL_EVERY_MOST}),
+    ({"max_time": "3m"}, 14, {"schedule": "cosine", "max_steps": AUTO}),  # a probe sizes it
+    ({"max_time": "3m", "max_steps": 500}, 14, {"schedule": "plateau", "max_steps": 500}),
+    ({"max_time": "3m", "schedule": "constant"}, 14, {"max_steps": 0}),  # nothing to size
+    ({"eval_every": 7, "schedule": "step", "max_steps": 9}, 14,
+     {"eval_every": 7, "schedule": "step", "max_steps": 9}),
+])
+def test_auto_settles_from_the_corpus_and_the_limits(given, batches, settled):
+    train = TrainConfig(**given)
+    sizing.settle(train, batches)
+    assert {key: getattr(train, key) for key in settled} == settled
+
+
+def test_the_probe_skips_the_first_steps_and_waits_for_its_share_of_the_budget():
+    probe = sizing.Probe(budget=1000.0)
+    for seconds in [9.0] * sizing.PROBE_SKIP + [1.0] * sizing.PROBE_STEPS:
+        assert not probe.done(elapsed=0.0)
+        probe.add(seconds)
+    assert not probe.done(elapsed=sizing.PROBE_SHARE * 1000 - 0.1)
+    assert probe.done(elapsed=sizing.PROBE_SHARE * 1000)
+    # 70 s left at 1 s a step plus a 20 s evaluation every 10 steps: 3 s a step
+    assert probe.max_steps(step=12, elapsed=930.0, eval_seconds=20.0, eval_every=10) == \
+        12 + int(70 * sizing.MARGIN / 3.0)
+
+
+class FakeClock:
+    """Time that passes only when the trainer steps or validates."""
+
+    def __init__(self, step_seconds, eval_seconds):
+        self.now, self.step_seconds, self.eval_seconds = 0.0, step_seconds, eval_seconds
+
+    def __call__(self):
+        return self.now
+
+    def drive(self, trainer):
+        trainer.clock = self
+        step, validate = trainer.train_step, trainer.validation_scores
+
+        def timed_step():
+            self.now += self.step_seconds
+            return step()
+
+        def timed_validation():
+            self.now += self.eval_seconds
+            return validate()
+
+        trainer.train_step, trainer.validation_scores = timed_step, timed_validation
+        return trainer
+
+
+def budgeted(corpus, **overrides):
+    return tiny_config(corpus, **{"max_steps": AUTO, "max_time": "100s", "eval_every": 20,
+                                  "warmup_steps": 5, **overrides})
+
+
+def test_a_time_budget_sizes_the_cosine_to_end_as_the_time_runs_out(tmp_path, corpus_file):
+    clock = FakeClock(step_seconds=0.5, eval_seconds=1.0)
+    trainer = clock.drive(Trainer(budgeted(corpus_file), tmp_path / "run"))
+    outcome = trainer.run()
+
+    train = trainer.config.train
+    assert train.schedule == "cosine" and isinstance(train.max_steps, int)
+    assert outcome.reason == "max_steps" and outcome.step == train.max_steps
+    assert 0.9 * 100 <= clock.now <= 100  # most of the budget used, none overrun
+    assert trainer.optimizer.param_groups[0]["lr"] == pytest.approx(train.lr * train.min_lr_ratio)
+    saved = rundir.load(tmp_path / "run", "last")["config"]["train"]["max_steps"]
+    written = RunConfig.from_dict(rundir.load(tmp_path / "run", "last")["config"])
+    assert saved == train.max_steps == written.train.max_steps
+    assert f"max_steps = {train.max_steps}" in (tmp_path / "run" / rundir.CONFIG).read_text()
+
+
+def test_a_slower_machine_gets_fewer_steps_in_the_same_time(tmp_path, corpus_file):
+    lengths = []
+    for name, seconds in (("fast", 0.25), ("slow", 0.5)):
+        trainer = FakeClock(seconds, 1.0).drive(Trainer(budgeted(corpus_file), tmp_path / name))
+        lengths.append(trainer.run().step)
+    assert lengths[1] < lengths[0] * 0.6
+
+
+def test_a_resumed_run_keeps_its_sizing(tmp_path, corpus_file):
+    run = tmp_path / "run"
+    first = stop_at(FakeClock(0.5, 1.0).drive(Trainer(budgeted(corpus_file), run)), 60)
+    assert first.run().reason == "interrupted"
+    sized = first.config.train.max_steps
+    config, payload = rundir.RunDir(run).resumed_config({"max_time": "1h"})
+    assert config.train.max_steps == sized  # not sized again for the new limit
+    again = FakeClock(0.05, 1.0).drive(Trainer(config, run, resume=payload))
+    assert again.run().step == sized
+    with pytest.raises(Exception, match="cannot change max_steps"):
+        rundir.RunDir(run).resumed_config({"max_steps": sized + 100})
