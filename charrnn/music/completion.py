@@ -124,7 +124,8 @@ def _hornpipe_ok(r):
 
 def _search_value(name, start, caps, header=True, depth=6):
     """The shortest valid value that extends `start`, by breadth-first search."""
-    alphabet = [c for c in "0123456789/:=|CGDAFEBmajorindx ^_" if _can(caps, c)]
+    # Closing characters first: the frontier is cut short, and they end a value soonest.
+    alphabet = [c for c in '"0123456789/ :=|CGDAFEBmajorindx^_' if _can(caps, c)]
     frontier = [start]
     for _ in range(depth):
         for text in frontier:
@@ -142,11 +143,7 @@ def _line_letter(r, caps):
         value = _value(r, name, "", caps)
         chunks.append(None if value is None else f":{value}\n")
     if not r.in_header:
-        if name in NOTE_LETTERS or name in "zx":
-            chunks.append(_end_note_text(r, caps))
-        else:
-            letter = _note_letter(caps, None)
-            chunks.append(letter and letter + " ")
+        chunks.append(completion(r.as_music(), caps))
     return chunks
 
 
@@ -172,10 +169,10 @@ def _music(r, caps):
         return _note_text(r, caps, forced=r.broken[1])
     if r.tie is not None:
         return _note_text(r, caps, pitch=r.tie[0])
-    if r.wants_note or r.tuplet is not None or not r.has_notes:
-        return _note_text(r, caps)
     if r.multirest:
         return _bar_text(r, caps, "|")
+    if r.wants_note or r.tuplet is not None or not r.has_notes:
+        return _note_text(r, caps)
     required = voice.required()
     if required is not None and voice.current.length < required:
         return _note_text(r, caps)
@@ -185,7 +182,7 @@ def _music(r, caps):
         return ("" if r.mode == "line_start" else "\n") + f"P:{sorted(r.parts_due)[0]}\n"
     if repeats.can_end(voice.signs):
         return _bar_text(r, caps, _closing_bar(voice), space=True)
-    return "\n" if r.mode == "line_start" else "\n\n"
+    return "\n" if r.mode in ("line_start", "line_space") else "\n\n"
 
 
 def _closing_bar(voice):
@@ -386,14 +383,11 @@ def _multirest(r, caps):
 
 
 def _line_letter_space(r, caps):
-    letter = r.field_name
-    if letter in NOTE_LETTERS or letter in "zx":
-        return ["|", "\n"]
-    return [c + " " for c in "ABCDEFGabcdefg" if _can(caps, c)][:1]
+    return completion(r.as_music(), caps)
 
 
 _CHUNKS = {
-    "line_start": _line_start, "line_letter": _line_letter, "field": _field,
+    "line_start": _line_start, "line_space": _music, "line_letter": _line_letter, "field": _field,
     "line_letter_space": _line_letter_space,
     "field_comment": _to_line_end, "comment": _to_line_end, "music_comment": _to_line_end,
     "backslash": _to_line_end, "music": _music, "note": _note, "chord": _chord,

@@ -33,6 +33,7 @@ class TuneConstraint:
     def __init__(self, chars, fixed=None):
         self.chars = list(chars)
         self.caps = frozenset(self.chars)
+        self.index = {ch: i for i, ch in enumerate(self.chars)}
         self.fixed = dict(fixed or {})
         self._needs = {}  # reader key -> characters needed to finish after each char
         self._finish = {}  # reader key -> characters needed to finish from there
@@ -40,7 +41,7 @@ class TuneConstraint:
 
     def reader(self, prime="") -> TuneReader:
         """A reader for one tune, having read `prime`."""
-        return TuneReader(self.caps, require_final_bar=True, fixed=self.fixed,
+        return TuneReader(self.caps, require_final_bar=True, fixed=self.fixed, one_voice=True,
                           lookahead=True).feed(prime)
 
     def missing(self, prime="") -> list[str]:
@@ -65,13 +66,21 @@ class TuneConstraint:
     def _remember_path(self, reader, text):
         """Each state on the way along a completion can end in what is left of it: so
         writing a completion's first character never leaves a longer way to the end, and a
-        tune steered to its end near the cap is never stuck."""
+        tune steered to its end near the cap is never stuck. Masks already worked out for
+        the states on the way learn the shorter way too."""
         reader = reader.copy()
-        for index, ch in enumerate(text[:-1]):
+        for index, ch in enumerate(text):
+            before = reader.key()
             reader.feed_char(ch)
-            key, left = reader.key(), len(text) - index - 1
-            known = self._finish.get(key)
-            self._finish[key] = left if known is None else min(known, left)
+            left = len(text) - index - 1
+            needs = self._needs.get(before)
+            if needs is not None:
+                column = self.index[ch]
+                needs[column] = min(int(needs[column]), left)
+            if left:
+                key = reader.key()
+                known = self._finish.get(key)
+                self._finish[key] = left if known is None else min(known, left)
 
     def alive_after(self, reader: TuneReader) -> torch.Tensor:
         """For each vocabulary character: whether the tune can still be finished after it.

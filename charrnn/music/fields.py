@@ -15,7 +15,7 @@ import regex
 # ABC 2.1 section 3: fields that belong to the header only. abc2midi refuses every field
 # in the body but these (its "Field not allowed in tune body"); K: ends the header.
 HEADER_ONLY = frozenset("ABCDFGHOSXZ")
-BODY_FIELDS = frozenset("IKLMPQTVWwr")
+BODY_FIELDS = frozenset("IKLMPQTVWw")  # abc2midi reads an r: line in the body as music
 HEADER_FIELDS = frozenset("ABCDFGHIKLMNOPQRSTWXZ")
 REQUIRED = (("T", "title"), ("M", "meter"), ("K", "key"))
 
@@ -23,14 +23,26 @@ _DIGITS = r"[1-9][0-9]?"
 _POWER_OF_TWO = r"(?:1|2|4|8|16|32|64)"
 # ABC 2.1 section 3.1.14: a tonic, then a mode of which only the first three letters count.
 _MODE = r"(?:(?i:m)|(?i:maj|min|ion|dor|phr|lyd|mix|aeo|loc)[a-zA-Z]*)"
-_KEY_EXTRA = r"(?:[_^=][a-gA-G]|exp|[a-z]+=[^ ]+)"
+# After the key: explicit accidentals, and clef=, middle=, transpose= and the like (ABC 2.1
+# 3.1.14), their values plain words: music21 fails on some others.
+_KEY_EXTRA = r"(?:[_^=][a-gA-G]|exp|(?:clef|middle|transpose|octave|m)=[A-Za-z0-9+-]+)"
 _TONIC_KEY = (rf"(?:[A-G][#b]?{_MODE}?(?: (?i:maj|min|ion|dor|phr|lyd|mix|aeo|loc)[a-zA-Z]*)?"
               rf"|none|HP|Hp)(?: {_KEY_EXTRA})*")
 _KEY = rf"{_TONIC_KEY}|{_KEY_EXTRA}(?: {_KEY_EXTRA})*"
 _SUM = rf"{_DIGITS}(?:\+{_DIGITS})*"
 _METER = rf"(?:C\|?|none|(?:{_SUM}|\({_SUM}\))/{_POWER_OF_TWO})"
-_TEMPO = (rf'(?:"[^"]*" ?)?(?:(?:{_DIGITS}/{_POWER_OF_TWO} ?)+={_DIGITS}[0-9]?|{_DIGITS}[0-9]?)'
-          rf'(?: ?"[^"]*")?|"[^"]*"')
+# ABC 2.1 allows several beats (Q:1/4 3/8=40); abc2midi reads one, and looks for its = in
+# the whole value, so the text after the tempo must not hold one (parseabc.c, parsetempo).
+# Its texts ("Allegro") in words, and a number of beats beside them: abc2midi calls one
+# with punctuation malformed, and a text alone too unless it names a tempo it knows.
+_TEMPO_TEXT = r'"[A-Za-z][A-Za-z0-9 ]*"'
+_TEMPO = (rf'(?:{_TEMPO_TEXT} ?)?(?:{_DIGITS}/{_POWER_OF_TWO}={_DIGITS}[0-9]?|{_DIGITS}[0-9]?)'
+          rf'(?: ?{_TEMPO_TEXT})?')
+# abc2midi reads a voice's ID as a word up to a space, and refuses one with = or (after
+# its second character) ^ or _ in it (parseabc.c, interpret_voice_label); clef=, name=
+# and the like may follow.
+_VOICE = (r'(?:[1-9][0-9]?|[A-Za-z][A-Za-z0-9]{0,15})'
+          r'(?:[ \t]+(?:[a-z]+=(?:"[^"\n]*"|[^ \t"=\n]+)|treble|bass|alto|tenor|perc))*')
 
 VALUES = {
     "X": regex.compile(r"[0-9]{1,6}"),
@@ -38,9 +50,10 @@ VALUES = {
     "L": regex.compile(rf"1/{_POWER_OF_TWO}"),
     "K": regex.compile(_KEY),
     "Q": regex.compile(_TEMPO),
-    # abc2midi refuses an I: it does not know, but ignores a line that starts I:: or I:|
-    # (music21 reads I:| as music, so only bar lines may follow it).
-    "I": regex.compile(r"(?::.*|\|[|: ]*)?"),
+    "V": regex.compile(_VOICE),
+    # abc2midi refuses an I: it does not know, and reads I:: and I:| as music (a bar line
+    # after a letter it ignores), so only the empty I: is safe.
+    "I": regex.compile(r""),
     "P": regex.compile(r"[A-Z].*"),  # in the body: the part that begins here
 }
 # In the header, abc2midi wants the first K: to name a key, and P: to list the parts.
@@ -48,7 +61,7 @@ _PART = r"(?:[A-Z][0-9]?|\([A-Z]{1,4}\)[0-9]?)"
 HEADER_VALUES = {**VALUES, "K": regex.compile(_TONIC_KEY),
                  "P": regex.compile(rf"{_PART}(?:\.?{_PART}){{0,7}}")}
 WHAT = {"X": "a reference number", "M": "a meter", "L": "a unit note length",
-        "K": "a key", "Q": "a tempo", "I": "an instruction abc2midi reads",
+        "K": "a key", "Q": "a tempo", "V": "a voice", "I": "an instruction abc2midi reads",
         "P": "a part or a list of parts"}
 
 

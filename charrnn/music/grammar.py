@@ -34,7 +34,15 @@ NOTE_LETTERS = frozenset("ABCDEFGabcdefg")
 RESTS = frozenset("zx")
 DECORATION_CHARS = frozenset(".~HLMOPSTuv")
 ACCIDENTAL_CHARS = frozenset("^_=")
-IGNORED = frozenset("`y$")  # backquotes, spacers, score line-breaks: no music in them
+IGNORED = frozenset("`$")  # backquotes, score line-breaks: no music in them
+# Decorations abc2midi plays by turning the note into several, which it cannot do in a
+# chord (store.c: "Rolls and trills not supported in chords"): R, ~, T and !trill!.
+_ORNAMENTS = "R~T"
+# abc2midi's queue of sounding notes holds 50 (queues.c); a chord of more is refused, and
+# chords beside held notes need room too.
+MAX_CHORD_NOTES = 8
+# What may stand between a multi-bar rest and its bar line.
+_AFTER_MULTIREST = frozenset(" \t\n|:[%\\")
 MIN_NOTE = Fraction(1, 64)  # the shortest note a tune may write, in whole notes
 MAX_OCTAVE_MARKS = 3
 # Decorations abc2midi plays by changing a note's stored length (staccato shortens it, a
@@ -59,8 +67,11 @@ DECORATION_PREFIXES = frozenset(name[:i] for name in DECORATIONS for i in range(
 _CHORD_NAMES = ("m7b5|maj7|maj9|7sus2|7sus4|7sus9|sus2|sus4|sus9|aug7|dim7|dim9|m7|M7|m6|m9|"
                 "M9|11|aug|dim|sus|6|7|9|5|m|\\+")
 _PITCH = r"[A-Ga-g][#b]{0,2}"
+# An annotation (ABC 2.1 4.19) may not hold %, which starts abc2midi's comment even inside
+# quotes, nor a comma, which music21 reads as an octave mark; music21 loses the notes
+# after one placed with >.
 CHORD_SYMBOL = regex.compile(
-    rf'[\^_<>@][^"\n]*|[0-5]+|\(?{_PITCH}(?:{_CHORD_NAMES})?(?:/{_PITCH})?\)?')
+    rf'[\^_<@][^"\n%,]*|[0-5]+|\(?{_PITCH}(?:{_CHORD_NAMES})?(?:/{_PITCH})?\)?')
 # Bar lines, and the variant endings that may follow | or :|.
 # The kinds are abc2midi's reading (parseabc.c): a lone `:` is a dotted bar line, so `:|:`
 # is :| then a dotted bar line and `||:` is || then one; neither opens a repeat.
@@ -99,13 +110,15 @@ class TuneReader:
     `caps`, the characters a model can write, makes any other character a problem;
     `require_final_bar` asks that the music end with a bar line (sampled tunes do);
     `fixed` gives fields the value they must have ({"K": "Ador"}: every K: is K:Ador);
-    `lookahead` tries every way a bar line or tuplet being written can end, so that `alive`
+    `one_voice` refuses V: fields; `lookahead` tries every way a bar line or tuplet being written can end, so that `alive`
     turns False as soon as no continuation can be valid (the sampler needs that; a check of
     whole tunes does not).
     """
 
-    def __init__(self, caps=None, require_final_bar=False, fixed=None, lookahead=False):
+    def __init__(self, caps=None, require_final_bar=False, fixed=None, lookahead=False,
+                 one_voice=False):
         self.caps = caps
+        self.one_voice = one_voice  # a V: field is a problem (sampled tunes keep to one)
         self.lookahead = lookahead  # try how tokens can end, so `alive` is exact (sampling)
         self.require_final_bar = require_final_bar
         self.fixed = dict(fixed or {})  # field name -> the value it must have
@@ -136,6 +149,8 @@ class TuneReader:
         self.tie = None  # (pitch the next note must have, a bar line since) while a tie is open
         self.last: Written | None = None  # the note or chord just written, when adjacent
         self.wants_note = ""  # what needs a note next: "grace" or "decoration"
+        self.shorthand = False  # a one-character decoration (~, T, .) waits for its note
+        self.ornament = False  # a trill or roll waits for its note, which cannot be a chord
         self.bar_closed = True  # the last music element was a bar line (or none yet)
         self.multirest = False  # a multi-bar rest waits for its bar line
         self.previous = ""  # the character read last
@@ -166,7 +181,7 @@ class TuneReader:
                 self._note_key(), self.context,
                 tuple(self.chord_lengths) if self.context == "chord" else tuple(self.chord_lengths[:1]),
                 self.grace_notes if self.context == "grace" else 0, self.tuplet, self.broken,
-                self.tie, self._last_key(), self.wants_note, self.marks, self.bar_closed, self.multirest,
+                self.tie, self._last_key(), self.wants_note, self.shorthand, self.ornament, self.marks, self.bar_closed, self.multirest,
                 self.colon_after_capital if self.mode == "bar" else "",
                 self.alive)
 
@@ -219,7 +234,7 @@ class TuneReader:
             not any(v.problems or v.misfits or v.repeats_stuck for v in self.voices.values())
 
     def problem(self, text):
-        self.problems.append(text)
+        self.problems.append(text.replace("\n", "\\n"))  # one line each, whatever was read
 
     # ---- what can still fit ------------------------------------------------------------------
     # Each check below refuses a character after which no continuation could be valid, so
@@ -265,6 +280,8 @@ class TuneReader:
         the shortest note, the length a broken rhythm or a chord's first note needs, and
         no longer than the bar allows."""
         values = _extension_values(text, self.caps)
+        if self.context != "grace":
+            values = tuple(v for v in values if (v * self.unit * inner) % MIN_NOTE == 0)
         if self.context == "chord" and self.chord_lengths:
             return self.chord_lengths[0] in values
         if self.context == "grace":
@@ -351,6 +368,8 @@ class TuneReader:
             self.finish()  # a blank line ends the tune (ABC 2.1 section 2.2)
         elif ch == "%":
             self.mode = "comment"
+        elif ch in " \t" and not self.in_header:
+            self.mode = "line_space"
         elif ch.isascii() and ch.isalpha():
             self.mode, self.field_name = "line_letter", ch
             if not self._line_letter_can_go_on(ch):
@@ -358,12 +377,36 @@ class TuneReader:
         else:
             self._music_line(ch)
 
+    def _line_space(self, ch):
+        """Spaces open a line: one with nothing else is blank and ends the tune (as
+        charrnn.music.tunes reads it); anything else is music, fields being only at the
+        start of a line."""
+        if ch == "\n":
+            self.finish()
+        elif ch not in " \t":
+            self._music_line(ch)
+
     def _line_letter_can_go_on(self, letter):
         if self.in_header:
             return letter in fields.HEADER_FIELDS and \
                 not (letter in "XP" and letter in self.header_fields)
-        return letter in fields.BODY_FIELDS or letter in NOTE_LETTERS or letter in RESTS \
-            or letter in DECORATION_CHARS or letter in "ZX"
+        return (letter in fields.BODY_FIELDS and self._as_field(letter).alive) or \
+            self.as_music(letter).alive
+
+    def _as_field(self, letter):
+        trial = self.copy()
+        trial.mode, trial.field_name = "line_letter", letter
+        return trial.feed(":")
+
+    def as_music(self, text=None):
+        """A copy of the reader that has read the letter opening this line (and the spaces
+        after it), or `text`, as music rather than as the start of a field."""
+        trial = self.copy()
+        trial.mode, trial.in_header = "music", False
+        if text is None:
+            spaces = self.text if self.mode == "line_letter_space" else ""
+            text = self.field_name + spaces
+        return trial.feed(text)
 
     def _line_letter(self, ch):
         """A letter opens a line: a field when a colon follows, else music. abc2midi also
@@ -372,6 +415,7 @@ class TuneReader:
             return self._open_field(self.field_name)
         if ch in " \t" and not self.in_header:
             self.mode, self.text = "line_letter_space", ch
+            self._music_can_follow()
             return
         self._music_line(self.field_name)
         self._handle(ch)
@@ -379,6 +423,7 @@ class TuneReader:
     def _line_letter_space(self, ch):
         if ch in " \t":
             self.text += ch
+            self._music_can_follow()
             return
         if ch == ":":
             self.problem(f"{self.field_name}{self.text}: reads as a field with spaces before its colon")
@@ -387,6 +432,12 @@ class TuneReader:
         for space in spaces:
             self._handle(space)
         self._handle(ch)
+
+    def _music_can_follow(self):
+        """Spaces after a line's first letter: only music can follow now (a field with
+        spaces before its colon is a problem), so that reading must still be alive."""
+        if self.lookahead and not self.as_music().alive:
+            self._doom(f"{self.field_name} read as music cannot go on")
 
     def _music_line(self, ch):
         self.in_header = False
@@ -400,6 +451,10 @@ class TuneReader:
 
     def _open_field(self, name):
         self.mode, self.field_name, self.text, self.field_judged = "field", name, "", False
+        if name == "V" and self.one_voice:
+            self.problem("a V: field (a second voice)")
+        if name == "w" and not self.music_started:
+            self.problem("a w: lyrics line before any music")
         if self.in_header:
             if not self.header_fields and name != "X":
                 self.problem("the first line is not X:")
@@ -440,11 +495,19 @@ class TuneReader:
         if name != "I" and self.text.lstrip().startswith("|"):
             self.problem(f"{bracket}{name}:{value}: a value that starts with | reads to music21 as music")
             self.field_judged = True
-        elif (fixed is not None and not fixed.startswith(value)) or \
-                not fields.value_can_continue(name, value, self.in_header):
+        elif not self._value_can_continue(name, value, fixed):
             self._doom(f"{bracket}{name}:{value}... cannot be a value of {name}:")  # said at its end
         elif self.in_header and not self._hornpipe_can_be_met(name, value):
             self._doom("a hornpipe (R:) that abc2midi plays only in 2/4 or 4/4")
+
+    def _value_can_continue(self, name, value, fixed):
+        """The value can still end valid: as it stands (spaces after it are fine), or by
+        going on from the text as written, trailing spaces included (`Q:1/6 ` cannot go
+        on to `Q:1/64`)."""
+        if fixed is not None:
+            return value == fixed or fixed.startswith(self.text.lstrip())
+        return fields.value_problem(name, value, self.in_header) is None or \
+            fields.value_can_continue(name, self.text.lstrip(), self.in_header)
 
     def _hornpipe_can_be_met(self, name, value):
         """abc2midi refuses a hornpipe (R:Hornpipe...) whose header meter is not 2/4 or 4/4:
@@ -490,8 +553,6 @@ class TuneReader:
         elif name == "P":
             self.voice.bar_line("part", "")
             self.parts_due = self.parts_due - set(value[:1])
-        elif name == "w" and not self.music_started:
-            self.problem("a w: lyrics line before any music")
         elif name == "K" and self.in_header:
             self.in_header = False
             # ABC 2.1 3.1.7: with no L:, the header's meter sets the unit once and for all
@@ -520,6 +581,14 @@ class TuneReader:
     def _music(self, ch):
         if not self.music_started:
             self._start_music()
+        if self.multirest and ch not in _AFTER_MULTIREST:
+            self.problem("a multi-bar rest shares its bar")
+        if self.shorthand and ch != "[":
+            self._after_shorthand(ch)
+        elif self.shorthand and self.ornament:
+            self.problem("a trill or roll on a chord, which abc2midi cannot play")
+        elif self.shorthand and self.tie is not None:
+            self.problem("a tie (-) into a chord")
         handler = _MUSIC.get(ch)
         if handler is not None:
             handler(self, ch)
@@ -530,16 +599,39 @@ class TuneReader:
         elif ch not in IGNORED:
             self.problem(f"{ch!r} is not ABC music")
 
+    def _spacer(self, ch):
+        """y, a spacer: abc2midi counts it as a note of no length, so no tie or broken
+        rhythm reaches past it."""
+        if self.broken is not None or self.wants_note == "grace":
+            self.problem("a spacer (y) inside a broken rhythm or after grace notes")
+        self.last = None
+
     def _space(self, ch):
         """Spaces and slur ends: a tie or a broken rhythm may still follow the note before."""
 
+    def _after_shorthand(self, ch):
+        """abc2midi reads a one-character decoration as the start of a note (parseabc.c,
+        parsenote): only more of them, an accidental, the note, a rest or a chord may follow
+        it, with nothing between."""
+        self.shorthand = False
+        if ch not in DECORATION_CHARS and ch not in ACCIDENTAL_CHARS and \
+                ch not in NOTE_LETTERS and ch not in "zx":
+            self.problem(f"{ch!r} between a decoration and its note")
+
     def _decorate(self, ch):
+        self.shorthand = True
+        self.ornament = self.ornament or ch in _ORNAMENTS
+        if ch == "~" and (self.tie is not None or self.wants_note == "grace"):
+            # abc2midi plays it as several notes: none of them tied, none graced
+            self.problem("a roll (~) on a tied note or after grace notes")
         self._room_for_a_note("the decorated note")
         self.wants_note = self.wants_note or "decoration"
         self.marks += ch if ch in _LENGTH_MARKS else ""
         self.last = None
 
     def _newline(self, ch):
+        if self.tuplet is not None:  # music21 loses the tuplet's durations
+            self.problem("a tuplet across the end of a line")
         self.last = None
         self.mode = "line_start"
 
@@ -599,6 +691,9 @@ class TuneReader:
         accidental, letter, octave = self.note
         if length * self.unit < MIN_NOTE:
             self.problem(f"a note shorter than 1/{MIN_NOTE.denominator}")
+        elif self.context != "grace" and (length * self.unit) % MIN_NOTE:
+            # so that what is left of a bar can always be filled
+            self.problem(f"a note length that is not a whole number of 1/{MIN_NOTE.denominator} notes")
         if self.context == "grace":
             self.grace_notes += 1
         elif self.context == "chord":
@@ -617,6 +712,7 @@ class TuneReader:
             duration *= scale
             self.tuplet = (scale, left - 1) if left > 1 else None
         marks, self.marks = "".join(sorted(set(self.marks))), ""
+        self.ornament = False
         if self.broken is not None:
             factor, needed = self.broken
             if (written, marks) != needed:
@@ -654,13 +750,23 @@ class TuneReader:
 
     def _bracket(self, ch):
         """After [: a chord, an inline field [K:D], a variant ending [2 or the bar line [|."""
+        if self.shorthand:  # a decorated chord (H[ce]); abc2midi reads nothing else there
+            self.shorthand = False
+            if ch not in NOTE_LETTERS and ch not in ACCIDENTAL_CHARS:
+                self.problem(f"{'[' + ch!r} between a decoration and its note")
         if ch in NOTE_LETTERS or ch in ACCIDENTAL_CHARS:
+            if self.ornament:
+                self.problem("a trill or roll on a chord, which abc2midi cannot play")
+            if self.tie is not None:
+                self.problem("a tie (-) into a chord")
             self._room_for_a_note("a chord")
             self._marks_match()
             self._needs_closing("]", "a chord")
             self.context, self.chord_lengths = "chord", []
             self._begin_note(ch)
         elif ch in fields.BODY_FIELDS:
+            if ch == "V" and self.one_voice:
+                self.problem("a [V: field (a second voice)")
             self._needs_closing("]", "an inline field")
             self.mode, self.field_name = "inline_name", ch
         elif ch == "|":
@@ -673,6 +779,8 @@ class TuneReader:
 
     def _chord(self, ch):
         if ch in NOTE_LETTERS or ch in ACCIDENTAL_CHARS:
+            if len(self.chord_lengths) >= MAX_CHORD_NOTES:
+                self.problem(f"a chord of more than {MAX_CHORD_NOTES} notes")
             self._begin_note(ch)
         elif ch == "]" and self.chord_lengths:
             self.context, self.mode, self.text = "music", "chord_length", ""
@@ -839,7 +947,7 @@ class TuneReader:
         if ch == '"':
             if not CHORD_SYMBOL.fullmatch(self.text):
                 self.problem(f'"{self.text}" is neither a chord abc2midi knows nor an annotation '
-                             "(which starts with ^ _ < > or @)")
+                             "(which starts with ^ _ < or @)")
             self.mode = "music"
         elif ch == "\n":
             self.problem(f'line {self.line}: a chord symbol or annotation has no closing "')
@@ -854,7 +962,7 @@ class TuneReader:
         """The rest of a chord symbol already judged bad, read to its end for the message."""
         if ch == '"':
             self.problem(f'"{self.text}" is neither a chord abc2midi knows nor an annotation '
-                         "(which starts with ^ _ < > or @)")
+                         "(which starts with ^ _ < or @)")
             self.mode = "music"
         elif ch == "\n":
             self.problem(f'line {self.line}: a chord symbol or annotation has no closing "')
@@ -872,6 +980,7 @@ class TuneReader:
         mark, name = self.text[0], self.text[1:]
         if ch == mark and name in DECORATIONS:
             self.marks += "H" if name == "fermata" else ""
+            self.ornament = self.ornament or name == "trill"
             self.last, self.mode = None, "music"
         elif ch != "\n" and ch != mark and name + ch in DECORATION_PREFIXES:
             self.text += ch
@@ -889,7 +998,7 @@ class TuneReader:
 
     def _inline(self, ch):
         if ch == "]":
-            name, value = self.field_name, self.text.strip()
+            name, value = self.field_name, self._value_text()
             problem = None if self.field_judged else self._field_problem(name, value)
             if problem:
                 self.problem("[" + problem)
@@ -898,6 +1007,10 @@ class TuneReader:
         elif ch == "\n":
             self.problem(f"[{self.field_name}:{self.text} is never closed with ]")
             self._newline(ch)
+        elif ch == "%":  # abc2midi's comment, which leaves the field unclosed
+            self.problem(f"[{self.field_name}:{self.text}% has a comment inside it")
+        elif ch == '"':  # music21 reads a chord symbol there, and fails
+            self.problem(f'[{self.field_name}:{self.text}" has a " inside it')
         else:
             self.text += ch
             self._judge_partial("[")
@@ -922,7 +1035,7 @@ class TuneReader:
         """The text read is the whole tune: its problems, [] when it is valid."""
         if self.ended:
             return self.verdict()
-        if self.mode != "line_start":
+        if self.mode not in ("line_start", "line_space"):
             self._handle("\n")
         self.ended, self.mode = True, "end"
         if not self.music_started:
@@ -1012,7 +1125,7 @@ def _starts(mode):
 
 _MUSIC = {
     " ": TuneReader._space, "\t": TuneReader._space, ")": TuneReader._space,
-    "\n": TuneReader._newline, "{": TuneReader._grace_open, "-": TuneReader._tie_mark,
+    "\n": TuneReader._newline, "y": TuneReader._spacer, "{": TuneReader._grace_open, "-": TuneReader._tie_mark,
     ">": TuneReader._broken_open, "<": TuneReader._broken_open,
     "[": _starts("bracket"), "|": _starts("bar"), ":": TuneReader._colon,
     '"': lambda reader, ch: setattr(reader, "mode", "quote") or setattr(reader, "text", ""),
