@@ -20,8 +20,8 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
 
     title, meter, key = fields
     header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime)
-    check_vocabulary(vocab, header, settings.length, free, corpus)
     out_dir = prepare_out_dir(out) if out else None
+    check_vocabulary(vocab, header, settings.length, free, corpus)
     named = []
     for temperature in temperatures:
         label = f"T{temperature:g}" if len(temperatures) > 1 else ""
@@ -116,7 +116,7 @@ def report(tunes, too_long, wanted, label=""):
     at = f" at {label.replace('T', 'T=', 1)}" if label else ""
     lines = [f"{len(tunes)} tunes made{at}, {valid} valid"]
     if too_long:
-        lines[0] += f" ({too_long} draws ran past the length cap and were dropped)"
+        lines[0] += f" ({too_long} draws that could not end within --length were dropped)"
     if len(tunes) < wanted:
         lines.append(f"only {len(tunes)} of {wanted} tunes ended within the length cap; "
                      "raise --length or lower --temperature")

@@ -26,6 +26,8 @@ for _text, _value in sorted(LENGTHS.items(), key=lambda item: (len(item[0]), ite
 _BY_LENGTH = sorted(LENGTHS, key=lambda text: (len(text), text))
 _METERS = ("4/4", "6/8", "3/4", "2/4", "C")
 _KEYS = ("C", "G", "D", "A", "F", "E")
+# What chord names are written with (charrnn.music.grammar's CHORD_SYMBOL), shortest first.
+_CHORD_ALPHABET = "A^m7aj9dsu#b/gi+M24561"
 
 
 def completion(reader: TuneReader, caps=None) -> str | None:
@@ -352,7 +354,7 @@ def _quote(r, caps):
         for ending in frontier:
             if CHORD_SYMBOL.fullmatch(r.text + ending):
                 return ending + '"'
-        frontier = [e + c for e in frontier for c in "A^m7aj9dsu#b/" if _can(caps, c)
+        frontier = [e + c for e in frontier for c in _CHORD_ALPHABET if _can(caps, c)
                     and CHORD_SYMBOL.fullmatch(r.text + e + c, partial=True)][:100]
     return None
 

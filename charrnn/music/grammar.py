@@ -41,6 +41,10 @@ _ORNAMENTS = "R~T"
 # abc2midi's queue of sounding notes holds 50 (queues.c); a chord of more is refused, and
 # chords beside held notes need room too.
 MAX_CHORD_NOTES = 8
+# Bounds no tune comes near, which keep a sampler that has lost its way from writing slurs
+# or grace notes without end (abc2midi warns of a slur within a slur).
+MAX_GRACE_NOTES = 8
+MAX_SLURS = 2
 # What may stand between a multi-bar rest and its bar line.
 _AFTER_MULTIREST = frozenset(" \t\n|:[%\\")
 MIN_NOTE = Fraction(1, 64)  # the shortest note a tune may write, in whole notes
@@ -151,6 +155,7 @@ class TuneReader:
         self.wants_note = ""  # what needs a note next: "grace" or "decoration"
         self.shorthand = False  # a one-character decoration (~, T, .) waits for its note
         self.ornament = False  # a trill or roll waits for its note, which cannot be a chord
+        self.slurs = 0  # slurs open
         self.bar_closed = True  # the last music element was a bar line (or none yet)
         self.multirest = False  # a multi-bar rest waits for its bar line
         self.previous = ""  # the character read last
@@ -181,7 +186,7 @@ class TuneReader:
                 self._note_key(), self.context,
                 tuple(self.chord_lengths) if self.context == "chord" else tuple(self.chord_lengths[:1]),
                 self.grace_notes if self.context == "grace" else 0, self.tuplet, self.broken,
-                self.tie, self._last_key(), self.wants_note, self.shorthand, self.ornament, self.marks, self.bar_closed, self.multirest,
+                self.tie, self._last_key(), self.wants_note, self.shorthand, self.ornament, self.slurs, self.marks, self.bar_closed, self.multirest,
                 self.colon_after_capital if self.mode == "bar" else "",
                 self.alive)
 
@@ -370,6 +375,9 @@ class TuneReader:
             self.mode = "comment"
         elif ch in " \t" and not self.in_header:
             self.mode = "line_space"
+            missing = [name for name, _ in fields.REQUIRED if name not in self.header_fields]
+            if missing and not self.music_started:
+                self._doom(f"music with no {missing[0]}: field before it")
         elif ch.isascii() and ch.isalpha():
             self.mode, self.field_name = "line_letter", ch
             if not self._line_letter_can_go_on(ch):
@@ -606,8 +614,13 @@ class TuneReader:
             self.problem("a spacer (y) inside a broken rhythm or after grace notes")
         self.last = None
 
+    def _slur_end(self, ch):
+        """A slur ends (abc2midi ignores a ) with none open); a tie or broken rhythm may
+        still follow the note before."""
+        self.slurs = max(self.slurs - 1, 0)
+
     def _space(self, ch):
-        """Spaces and slur ends: a tie or a broken rhythm may still follow the note before."""
+        """Spaces: a tie or a broken rhythm may still follow the note before."""
 
     def _after_shorthand(self, ch):
         """abc2midi reads a one-character decoration as the start of a note (parseabc.c,
@@ -815,6 +828,8 @@ class TuneReader:
 
     def _grace(self, ch):
         if ch in NOTE_LETTERS or ch in ACCIDENTAL_CHARS:
+            if self.grace_notes >= MAX_GRACE_NOTES:
+                self.problem(f"a grace group of more than {MAX_GRACE_NOTES} notes")
             self._begin_note(ch)
         elif ch == "/" and self.grace_notes == 0 and not self.text:
             self.text = "/"  # an acciaccatura
@@ -862,7 +877,10 @@ class TuneReader:
                 self.problem("a tuplet inside a tuplet")
             self.mode, self.text = "tuplet", ""
             return self._tuplet(ch)
-        self._redo("music", ch)  # a slur: nothing to keep
+        if self.slurs >= MAX_SLURS:
+            self.problem(f"more than {MAX_SLURS} slurs open at once")
+        self.slurs += 1
+        self._redo("music", ch)
 
     def _tuplet(self, ch):
         if TUPLET.fullmatch(self.text + ch, partial=True):
@@ -1105,6 +1123,7 @@ _TOKEN_ENDINGS = {
     "broken": lambda text: [text[0] * n for n in range(0, 4 - len(text))],
     "variant": lambda text: [""],
     "multirest": lambda text: [""],
+    "paren": lambda text: [""] + [str(p) for p in range(2, 10)],  # a slur, or a tuplet
 }
 
 
@@ -1124,7 +1143,7 @@ def _starts(mode):
 
 
 _MUSIC = {
-    " ": TuneReader._space, "\t": TuneReader._space, ")": TuneReader._space,
+    " ": TuneReader._space, "\t": TuneReader._space, ")": TuneReader._slur_end,
     "\n": TuneReader._newline, "y": TuneReader._spacer, "{": TuneReader._grace_open, "-": TuneReader._tie_mark,
     ">": TuneReader._broken_open, "<": TuneReader._broken_open,
     "[": _starts("bracket"), "|": _starts("bar"), ":": TuneReader._colon,

@@ -4,9 +4,12 @@ Tunes are drawn as a batch of streams; a stream that finishes its tune starts th
 the batch stays full until the last tunes. By default the grammar disposes what the model
 proposes: before each draw every character that would spoil the tune gets probability
 zero (`charrnn.music.constraint`), and a tune near the length cap is steered to its end, so
-every tune comes out valid and none is dropped. `free=True` draws as the model likes: a tune
-ends at the tune delimiter (a blank line, as ABC 2.1 ends a tune), one that reaches the cap
-first is dropped and another is drawn.
+every tune comes out valid. A model can still lose its way (spaces, chord symbols or
+repeats without end) into text that no ending within the cap can finish: the grammar checks
+each draw for that every CHECK_EVERY characters, and such a draw is dropped and another
+drawn. `free=True` draws as the model likes: a tune ends at the tune delimiter (a blank
+line, as ABC 2.1 ends a tune), one that reaches the cap first is dropped and another is
+drawn.
 
 Each tune draws from its own random generator, seeded from the seed and the tune's number,
 so a seed makes the same tunes however many streams run beside it.
@@ -24,6 +27,7 @@ from charrnn.stepper import Stepper
 
 STREAMS = 16  # tunes drawn at once
 ROUNDS_PER_TUNE = 5  # draws allowed per tune before giving up on complete ones
+CHECK_EVERY = 128  # characters between checks that a constrained draw can still be finished
 
 
 @dataclass
@@ -74,7 +78,8 @@ class _Stream:
 
 
 def sample_tunes(model, vocab, count, header, settings, free=False, streams=STREAMS, on_tune=None):
-    """`count` tunes numbered X:1..count, and how many free draws ran past the cap.
+    """`count` tunes numbered X:1..count, and how many draws were dropped (free ones that
+    ran past the cap, constrained ones that lost their way).
     `settings` gives the length cap per tune (`length`), temperature, top-k, top-p and seed;
     `on_tune(tune)` is called with each tune, in order, as soon as it and those before it
     are done."""
@@ -166,6 +171,8 @@ class _Sampler:
             if stream.reader is not None:
                 stream.reader.feed_char(ch)
                 ended = stream.reader.ended
+                if not ended and len(stream.chars) % CHECK_EVERY == 0:
+                    stream.stuck = self.constraint.to_finish(stream.reader) is None
             else:
                 ended = "".join(stream.chars[-len(TUNE_END):]) == TUNE_END
                 if self.header.key and (self.prime + "".join(stream.chars)).endswith("\nK:"):
