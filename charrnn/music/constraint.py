@@ -15,12 +15,16 @@ over and over.
 import torch
 
 from charrnn.music.completion import completion
-from charrnn.music.grammar import TuneReader
+from charrnn.music.fields import VALUES
+from charrnn.music.grammar import ANNOTATION_MARKS, TuneReader
 
 _UNREACHABLE = 1 << 30
 # Characters left before the cap below which a tune is steered to its end: more than any
 # completion takes (closing a chord, a tuplet, the bar, the repeats, parts the header named).
 HORIZON = 100
+# Sampled tunes keep runs of spaces this short: a model that has lost its way otherwise
+# writes spaces without end, each run a state the mask has not seen.
+MAX_SPACES = 12
 
 # What a vocabulary needs before any tune can be finished, and how to name it.
 ESSENTIALS = {"\n": "a newline", "|": "a bar line |", ":": "a colon", "X": "X (the X: field)",
@@ -42,7 +46,7 @@ class TuneConstraint:
     def reader(self, prime="") -> TuneReader:
         """A reader for one tune, having read `prime`."""
         return TuneReader(self.caps, require_final_bar=True, fixed=self.fixed, one_voice=True,
-                          lookahead=True).feed(prime)
+                          max_spaces=MAX_SPACES, lookahead=True).feed(prime)
 
     def missing(self, prime="") -> list[str]:
         """What the vocabulary lacks to finish a tune from `prime`; [] when it can."""
@@ -89,7 +93,14 @@ class TuneConstraint:
         key = reader.key()
         cached = self._alive.get(key)
         if cached is None:
-            cached = torch.tensor([_alive_after(reader, ch) for ch in self.chars])
+            special = _free_text_specials(reader)
+            if special is None:
+                cached = torch.tensor([_alive_after(reader, ch) for ch in self.chars])
+            else:  # one trial stands for every ordinary character
+                other = next((ch for ch in self.chars if ch not in special), None)
+                ordinary = other is not None and _alive_after(reader, other)
+                cached = torch.tensor([_alive_after(reader, ch) if ch in special else ordinary
+                                       for ch in self.chars])
             self._alive[key] = cached
         return cached
 
@@ -120,6 +131,20 @@ class TuneConstraint:
         if left is None or left > HORIZON:
             return self.alive_after(reader)
         return self.needs(reader) < left
+
+
+def _free_text_specials(reader):
+    """In free text (a comment, a title or other field of words, an annotation) every
+    character but a few does the same: those few, or None where characters differ."""
+    mode = reader.mode
+    if mode in ("comment", "music_comment", "field_comment"):
+        return "\n"
+    if mode == "field" and reader.field_name not in VALUES and reader.field_name != "R" \
+            and reader.field_name not in reader.fixed and reader.text.strip():
+        return "\n%"
+    if mode == "quote" and reader.text[:1] in ANNOTATION_MARKS and reader.text:
+        return '"\n%,'
+    return None
 
 
 def _alive_after(reader, ch):

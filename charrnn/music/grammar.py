@@ -74,6 +74,7 @@ _PITCH = r"[A-Ga-g][#b]{0,2}"
 # An annotation (ABC 2.1 4.19) may not hold %, which starts abc2midi's comment even inside
 # quotes, nor a comma, which music21 reads as an octave mark; music21 loses the notes
 # after one placed with >.
+ANNOTATION_MARKS = "^_<@"
 CHORD_SYMBOL = regex.compile(
     rf'[\^_<@][^"\n%,]*|[0-5]+|\(?{_PITCH}(?:{_CHORD_NAMES})?(?:/{_PITCH})?\)?')
 # Bar lines, and the variant endings that may follow | or :|.
@@ -114,15 +115,17 @@ class TuneReader:
     `caps`, the characters a model can write, makes any other character a problem;
     `require_final_bar` asks that the music end with a bar line (sampled tunes do);
     `fixed` gives fields the value they must have ({"K": "Ador"}: every K: is K:Ador);
-    `one_voice` refuses V: fields; `lookahead` tries every way a bar line or tuplet being written can end, so that `alive`
+    `one_voice` refuses V: fields, `max_spaces` longer runs of spaces; `lookahead` tries every way a bar line or tuplet being written can end, so that `alive`
     turns False as soon as no continuation can be valid (the sampler needs that; a check of
     whole tunes does not).
     """
 
     def __init__(self, caps=None, require_final_bar=False, fixed=None, lookahead=False,
-                 one_voice=False):
+                 one_voice=False, max_spaces=None):
         self.caps = caps
         self.one_voice = one_voice  # a V: field is a problem (sampled tunes keep to one)
+        self.max_spaces = max_spaces  # the longest run of spaces allowed; None: any
+        self.space_run = 0
         self.lookahead = lookahead  # try how tokens can end, so `alive` is exact (sampling)
         self.require_final_bar = require_final_bar
         self.fixed = dict(fixed or {})  # field name -> the value it must have
@@ -187,7 +190,7 @@ class TuneReader:
                 tuple(self.chord_lengths) if self.context == "chord" else tuple(self.chord_lengths[:1]),
                 self.grace_notes if self.context == "grace" else 0, self.tuplet, self.broken,
                 self.tie, self._last_key(), self.wants_note, self.shorthand, self.ornament, self.slurs, self.marks, self.bar_closed, self.multirest,
-                self.colon_after_capital if self.mode == "bar" else "",
+                self.colon_after_capital if self.mode == "bar" else "", self.space_run,
                 self.alive)
 
     def _note_key(self):
@@ -284,9 +287,8 @@ class TuneReader:
         """A length being written (`A3`, `A3/`) can still end as one that fits: at least
         the shortest note, the length a broken rhythm or a chord's first note needs, and
         no longer than the bar allows."""
-        values = _extension_values(text, self.caps)
-        if self.context != "grace":
-            values = tuple(v for v in values if (v * self.unit * inner) % MIN_NOTE == 0)
+        values = _extension_values(text, self.caps) if self.context == "grace" else \
+            _whole_values(text, self.caps, self.unit * inner)
         if self.context == "chord" and self.chord_lengths:
             return self.chord_lengths[0] in values
         if self.context == "grace":
@@ -352,6 +354,10 @@ class TuneReader:
             return
         if self.caps is not None and ch not in self.caps:
             self.problem(f"{ch!r} is not a character the model can write")
+        if self.max_spaces is not None:
+            self.space_run = self.space_run + 1 if ch in " \t" else 0
+            if self.space_run > self.max_spaces:
+                self.problem(f"more than {self.max_spaces} spaces in a row")
         self._handle(ch)
         if self.lookahead and self.mode in _TOKEN_ENDINGS and not self.probing and self.alive:
             self._check_token_can_end()
@@ -1089,11 +1095,18 @@ class TuneReader:
 
 
 @functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096)
 def _extension_values(text, caps):
     """The lengths (multiples of the unit) that a length text begun as `text` can end as,
     written with caps, in rising order."""
     return tuple(sorted({value for full, value in LENGTHS.items() if full.startswith(text)
                          and (caps is None or set(full[len(text):]) <= caps)}))
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole_values(text, caps, unit):
+    """The lengths of _extension_values that make whole numbers of MIN_NOTE at this unit."""
+    return tuple(v for v in _extension_values(text, caps) if (v * unit) % MIN_NOTE == 0)
 
 
 @functools.lru_cache(maxsize=256)
