@@ -35,16 +35,36 @@ def pick_next(logits, temperature, top_k=0, top_p=1.0, generator=None):
     (Holtzman et al. 2019, arXiv:1904.09751)."""
     if temperature == 0:
         return logits.argmax(-1)
+    probs = distribution(logits, temperature, top_k, top_p)
+    return race(probs, torch.empty_like(probs).exponential_(generator=generator))
+
+
+def pick_rows(logits, temperature, top_k, top_p, generators):
+    """As pick_next, each row drawing from its own generator: a row's draws then do not
+    depend on how many rows are drawn beside it."""
+    if temperature == 0:
+        return logits.argmax(-1)
+    probs = distribution(logits, temperature, top_k, top_p)
+    noise = torch.stack([torch.empty(probs.shape[-1], device=probs.device).exponential_(generator=g)
+                         for g in generators])
+    return race(probs, noise)
+
+
+def distribution(logits, temperature, top_k=0, top_p=1.0):
+    """The softmax at `temperature`, cut to the top k and the nucleus p; logits set to
+    -inf beforehand (a constraint's) stay at probability zero."""
     logits = logits.float() / temperature
     if top_k and top_k < logits.shape[-1]:
         kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
         logits = logits.masked_fill(logits < kth, float("-inf"))
     if top_p < 1.0:
         logits = nucleus(logits, top_p)
-    probs = torch.softmax(logits, dim=-1)
-    # The exponential race: argmax p_i / E_i with E_i ~ Exp(1) is a draw from p (the
-    # Gumbel-max trick in another form), about 3x cheaper per step than torch.multinomial.
-    noise = torch.empty_like(probs).exponential_(generator=generator)
+    return torch.softmax(logits, dim=-1)
+
+
+def race(probs, noise):
+    """The exponential race: argmax p_i / E_i with E_i ~ Exp(1) is a draw from p (the
+    Gumbel-max trick in another form), about 3x cheaper per step than torch.multinomial."""
     return (probs / noise).argmax(-1)
 
 

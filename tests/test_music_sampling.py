@@ -1,8 +1,32 @@
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from charrnn.cli import main
-from charrnn.music.sampling import TuneHeader, header_prime, renumber
+import shutil
+
+import torch
+
+from charrnn.config import ModelConfig
+from charrnn.model import CharRNN
+from charrnn.music import reference
+from charrnn.music.check import check_tune
+from charrnn.music.completion import completion
+from charrnn.music.constraint import TuneConstraint
+from charrnn.music.fields import field_of
+from charrnn.music.sampling import TuneHeader, header_prime, sample_tunes
+from charrnn.sampling import SampleSettings
+from charrnn.vocab import Vocabulary
+
+ABC_CHARS = "\n !\"#%'()+,-./0123456789:<=>ABCDEFGHIKLMNOPQRSTUVWXZ[\\]^_abcdefghijklmnopqrstuvwxyz{|}~"
+
+
+def untrained(chars=ABC_CHARS, seed=0):
+    """A model that has learnt nothing: near-uniform over an ABC vocabulary."""
+    torch.manual_seed(seed)
+    vocab = Vocabulary(sorted(set(chars)))
+    return CharRNN(len(vocab), ModelConfig(layers=1, hidden=16, embedding=8)).eval(), vocab
 
 
 @pytest.mark.parametrize("header, prime", [
@@ -15,8 +39,90 @@ def test_header_prime(header, prime):
     assert header_prime(header) == prime
 
 
-def test_renumber_changes_only_the_first_line():
-    assert renumber("X:1\nT:X:1 in a title\n", 7) == "X:7\nT:X:1 in a title\n"
+WILD_HEADER = TuneHeader(prime="X:1\nT:Wild\nM:6/8\nL:1/8\nK:D\n")
+
+
+@pytest.fixture(scope="module")
+def wild_tunes():
+    """An untrained model at temperature 1.5 writes noise; the grammar makes it tunes."""
+    model, vocab = untrained()
+    chosen = SampleSettings(length=250, temperature=1.5, seed=11)
+    return sample_tunes(model, vocab, 4, WILD_HEADER, chosen, streams=2)
+
+
+def test_an_untrained_model_makes_only_valid_tunes(wild_tunes):
+    tunes, dropped = wild_tunes
+    assert len(tunes) == 4 and dropped == 0
+    for number, tune in enumerate(tunes, 1):
+        assert tune.text.startswith(f"X:{number}\n")
+        assert check_tune(tune.text).problems == [], tune.text
+
+
+@pytest.mark.skipif(shutil.which("abc2midi") is None, reason="abc2midi is not installed")
+def test_abc2midi_reads_every_constrained_tune_without_an_error(wild_tunes):
+    for tune in wild_tunes[0]:
+        assert reference.errors(tune.text) == [], tune.text
+
+
+def test_the_grammar_removes_probability_from_noise(wild_tunes):
+    assert all(0 < tune.removed < 1 for tune in wild_tunes[0])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=120))
+def test_any_text_the_mask_lets_through_can_be_finished_valid(choices):
+    """Walk the mask with arbitrary choices among the characters it allows, then finish
+    the tune as the sampler would near its cap: whatever comes out is a valid tune, and
+    abc2midi reads it without an error."""
+    constraint = TuneConstraint(sorted(set(ABC_CHARS)))
+    text = header_prime(WILD_HEADER)
+    reader = constraint.reader(text)
+    for choice in choices:
+        allowed = [ch for ch, ok in zip(constraint.chars, constraint.allowed(reader)) if ok]
+        ch = allowed[choice % len(allowed)]
+        reader.feed_char(ch)
+        text += ch
+        if reader.ended:
+            break
+    text += "" if reader.ended else completion(reader, constraint.caps)
+    assert check_tune(text).problems == [], text
+    if reference.installed():
+        assert reference.errors(text) == [], text
+
+
+def test_batched_and_one_stream_sampling_make_the_same_tunes():
+    model, vocab = untrained(seed=3)
+    chosen = SampleSettings(length=200, temperature=1.0, seed=5)
+    batched, _ = sample_tunes(model, vocab, 4, WILD_HEADER, chosen, streams=4)
+    alone, _ = sample_tunes(model, vocab, 4, WILD_HEADER, chosen, streams=1)
+    assert [t.text for t in batched] == [t.text for t in alone]
+
+
+def test_free_sampling_drops_tunes_that_run_past_the_cap():
+    model, vocab = untrained(seed=4)
+    chosen = SampleSettings(length=30, temperature=1.5, seed=2)
+    tunes, dropped = sample_tunes(model, vocab, 2, TuneHeader(), chosen, free=True)
+    assert dropped == 2 * 5 - len(tunes) and all(len(t.text) <= 34 for t in tunes)
+
+
+def test_a_key_and_meter_asked_for_are_in_every_tune():
+    model, vocab = untrained(seed=6)
+    header = TuneHeader(title="Ours", meter="6/8", key="Ador")
+    tunes, _ = sample_tunes(model, vocab, 3, header, SampleSettings(length=300, seed=1))
+    for tune in tunes:
+        lines = tune.text.splitlines()
+        keys = [field_of(line)[1] for line in lines if line.startswith("K:")]
+        assert lines[1:3] == ["T:Ours", "M:6/8"] and keys and set(keys) == {"Ador"}
+        assert check_tune(tune.text).ok
+
+
+@pytest.mark.parametrize("chars, missing", [
+    ("abcdefg ABCDEFG\n:XTMK/2", "a bar line |"),
+    ("abc |:XTMK/2", "a newline"),
+    ("\n|:XTMK/2 ", "note letters (A-G, a-g)"),
+])
+def test_a_vocabulary_that_cannot_finish_a_tune_says_what_it_lacks(chars, missing):
+    assert missing in TuneConstraint(sorted(set(chars))).missing("X:1\n")
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import click
 from click.core import ParameterSource
 
 from charrnn.cli.common import CHECKPOINT_CHOICE, DEVICE_CHOICE, load_run
+from charrnn.cli.tunes import DEFAULT_TUNE_CAP
 from charrnn.cli.paramtypes import CommaList, FiniteFloatRange
 from charrnn.config import MAX_SEED
 from charrnn.errors import UserError
@@ -56,14 +57,19 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
 @click.option("--out", "-o", type=click.Path(), default=None, metavar="PATH",
               help="Write the text to this file (with --abc: a directory of .abc files).")
 @click.option("--abc", is_flag=True,
-              help="Sample whole ABC tunes: each ends at the tune delimiter, numbered X:1..N, "
-                   "checked, and reported.")
+              help="Sample whole ABC tunes, numbered X:1..N, checked and reported. A grammar "
+                   "steers every character, so every tune is valid (abc-check and abc2midi); "
+                   "--length caps each tune [default with --abc: 2000], and a tune near the "
+                   "cap is steered to its end. Several temperatures make a set of tunes each.")
+@click.option("--free", is_flag=True,
+              help="--abc without the grammar: the model writes as it likes and tunes that run "
+                   "past --length are dropped (to compare with the constrained tunes).")
 @click.option("--key", default="", metavar="K", help="--abc: the key of every tune, like D or Ador.")
 @click.option("--meter", default="", metavar="M", help="--abc: the meter, like 6/8.")
 @click.option("--title", default="", metavar="TEXT", help="--abc: the title of every tune.")
 @click.option("--midi", is_flag=True, help="--abc: also write a .mid beside each .abc (needs --out).")
 def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samples, beam, stop,
-           unknown, which, device, out, abc, key, meter, title, midi):
+           unknown, which, device, out, abc, free, key, meter, title, midi):
     """Generate text from a trained model, streamed as it is written, or with --beam the
     most likely continuation a beam search finds.
 
@@ -84,6 +90,11 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         refuse_beside_beam(ctx)
     values = chosen_temperatures(ctx, temperature, greedy)
     check_tune_fields(abc, key, meter, title)
+    if abc:
+        check_tune_options(ctx, values, num_samples, free)
+        length = length if was_given(ctx, "length") else DEFAULT_TUNE_CAP
+    elif free:
+        raise UserError("--free goes with --abc: it samples tunes without the grammar")
     if midi and not (abc and out):
         raise UserError("--midi goes with --abc and --out DIR")
     if out and not abc and out.endswith(".pt"):
@@ -101,8 +112,8 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
     if abc:
         from charrnn.cli.tunes import sample_abc
 
-        return sample_abc(model, vocab, settings, values[0], (title, meter, key), out, midi,
-                          corpus=config.data.corpus)
+        return sample_abc(model, vocab, settings, values, (title, meter, key), out, midi,
+                          corpus=config.data.corpus, free=free)
     if beam:
         return print_beam(model, vocab, settings, beam, out)
     texts = [run_one(model, vocab, settings, t, labelled=len(values) > 1, to_stdout=out is None)
@@ -140,12 +151,21 @@ def check_tune_fields(abc, key, meter, title):
         if key or meter or title:
             raise UserError("--key, --meter and --title go with --abc")
         return
-    from charrnn.music.check import is_key, is_meter
+    from charrnn.music.fields import is_key, is_meter
 
     if key and not is_key(key):
         raise UserError(f"--key {key!r} is not an ABC key; keys look like D, Ador, Bbm or F#mix")
     if meter and not is_meter(meter):
         raise UserError(f"--meter {meter!r} is not an ABC meter; meters look like 6/8, 3/4, C or C|")
+
+
+def check_tune_options(ctx, temperatures, num_samples, free):
+    """With --abc every sampling option is honoured or refused, never silently replaced."""
+    if was_given(ctx, "stop"):
+        raise UserError("--abc ends each tune where the tune ends (a blank line); it takes no --stop")
+    if 0 in temperatures and num_samples > 1:
+        raise UserError(f"greedy sampling (temperature 0) makes the same tune every time, so "
+                        f"-n {num_samples} would repeat it; ask for -n 1 or give a temperature")
 
 
 def unescape(text):

@@ -1,4 +1,5 @@
-"""`charrnn sample --abc`: sample tunes, check them, write .abc (and .mid) files, report."""
+"""`charrnn sample --abc`: sample tunes (valid by construction, or `--free`), check them,
+write .abc (and .mid) files and their page, and report."""
 
 from pathlib import Path
 
@@ -6,31 +7,62 @@ import click
 
 from charrnn.errors import UserError
 
-DEFAULT_TUNE_CAP = 2000  # characters per tune when --length was left at its text default
+DEFAULT_TUNE_CAP = 2000  # characters per tune when --length is not given
 
 
-def sample_abc(model, vocab, settings, temperature, fields, out, midi, corpus=None):
-    """Print or write `settings.num_samples` tunes and a short validity report; with `out`,
-    also the page of them against `corpus`, the corpus spec the model learned from."""
+def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=None, free=False):
+    """Print or write `settings.num_samples` tunes at each temperature and a short validity
+    report; with `out`, also the page of them against `corpus`, the corpus spec the model
+    learned from."""
     from dataclasses import replace
 
-    from charrnn.music.check import check_tune
     from charrnn.music.sampling import TuneHeader, sample_tunes
 
     title, meter, key = fields
     header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime)
-    settings = replace(settings, temperature=temperature, prime="",
-                       length=max(settings.length, DEFAULT_TUNE_CAP))
     out_dir = prepare_out_dir(out) if out else None
-    show = None if out_dir else (lambda tune: click.echo(tune))
-    tunes, too_long = sample_tunes(model, vocab, settings.num_samples, header, settings, show)
-    checks = [check_tune(tune) for tune in tunes]
-    named = write_tunes(tunes, out_dir, midi) if out_dir else []
-    report(tunes, checks, too_long, settings.num_samples)
+    check_vocabulary(vocab, header, settings.length, free, corpus)
+    named = []
+    for temperature in temperatures:
+        label = f"T{temperature:g}" if len(temperatures) > 1 else ""
+        if out_dir is None and label:
+            click.echo(f"--- temperature {temperature:g} ---")
+        show = None if out_dir else (lambda tune: click.echo(tune.text))
+        tunes, too_long = sample_tunes(model, vocab, settings.num_samples, header,
+                                       replace(settings, temperature=temperature, prime=""),
+                                       free=free, on_tune=show)
+        texts = [tune.text for tune in tunes]
+        named += write_tunes(texts, out_dir, midi, label) if out_dir else []
+        report(texts, too_long, settings.num_samples, label)
     if out_dir:
         from charrnn.cli.report import write_sample_page
 
         write_sample_page(named, out_dir, corpus)
+
+
+def check_vocabulary(vocab, header, length, free, corpus):
+    """Before any sampling: the model can write the header asked for, and (unless --free)
+    finish a tune from it within --length characters."""
+    from charrnn.music.constraint import TuneConstraint
+    from charrnn.music.sampling import header_prime
+    from charrnn.vocab import describe
+
+    prime = header_prime(header)
+    unknown = vocab.unknown(prime + header.key)
+    if unknown:
+        raise UserError(f"the model never saw {describe(unknown)}, which the tune's header needs")
+    if free:
+        return
+    constraint = TuneConstraint(vocab.chars, header.fixed())
+    missing = constraint.missing(prime)
+    if missing:
+        trained = f" (it was trained on {corpus})" if corpus else ""
+        raise UserError(f"this model cannot finish an ABC tune{trained}: its characters have no "
+                        f"{', '.join(missing)}; --abc needs a model trained on ABC tunes")
+    needed = constraint.to_finish(constraint.reader(prime))
+    if needed >= length:
+        raise UserError(f"--length {length} is too short for a tune from this start: the "
+                        f"shortest takes {needed + 1} characters")
 
 
 def prepare_out_dir(out):
@@ -44,12 +76,14 @@ def prepare_out_dir(out):
     return path
 
 
-def write_tunes(tunes, out_dir, midi):
+def write_tunes(tunes, out_dir, midi, label=""):
+    """tune-01.abc ... (tune-T0.8-01.abc with several temperatures), and .mid beside each."""
     from charrnn.files import write_atomic
 
     midis, named = 0, []
+    prefix = f"tune-{label}-" if label else "tune-"
     for number, tune in enumerate(tunes, 1):
-        stem = out_dir / f"tune-{number:02d}"
+        stem = out_dir / f"{prefix}{number:02d}"
         write_atomic(stem.with_suffix(".abc"), tune.encode("utf-8"))
         midis += midi and write_midi(tune, stem.with_suffix(".mid"))
         named.append((stem.name, tune))
@@ -73,11 +107,16 @@ def write_midi(tune, path):
         return False
 
 
-def report(tunes, checks, too_long, wanted):
+def report(tunes, too_long, wanted, label=""):
+    """How many tunes were made and how many are valid (abc-check), and why not."""
+    from charrnn.music.check import check_tune
+
+    checks = [check_tune(tune) for tune in tunes]
     valid = sum(check.ok for check in checks)
-    lines = [f"{len(tunes)} tunes made, {valid} valid"]
+    at = f" at {label.replace('T', 'T=', 1)}" if label else ""
+    lines = [f"{len(tunes)} tunes made{at}, {valid} valid"]
     if too_long:
-        lines[0] += f" ({too_long} draws ran past the length cap and were dropped)"
+        lines[0] += f" ({too_long} draws that could not end within --length were dropped)"
     if len(tunes) < wanted:
         lines.append(f"only {len(tunes)} of {wanted} tunes ended within the length cap; "
                      "raise --length or lower --temperature")

@@ -20,10 +20,10 @@ from typing import NamedTuple
 
 from charrnn.errors import UserError, WriteError
 from charrnn.files import check_writable, write_atomic
-from charrnn.music.check import field_of, field_value_problem
+from charrnn.music.fields import field_of, value_problem
 from charrnn.music.performance import performance
 from charrnn.music.playable import parse, split_header, tune_header
-from charrnn.music.tunes import split_tunes, tune_field
+from charrnn.music.tunes import split_tunes, text_lines, tune_field
 
 
 def tune_to_midi(tune_text: str, tempo: float | None = None) -> bytes:
@@ -103,7 +103,7 @@ class PartialConversion(UserError):
 def single_tune_text(tune_text: str) -> str:
     """A tune as both converters read it: blank lines inside it dropped (a blank line ends
     a tune in ABC, but `split_tunes` keeps music that follows one), `\\n` line ends."""
-    lines = [line.rstrip() for line in re.split(r"\r\n|\r|\n", tune_text)]
+    lines = [line.rstrip() for line in text_lines(tune_text)]
     return "\n".join(line for line in lines if line) + "\n"
 
 
@@ -153,7 +153,7 @@ def _bad_header_value(lines: list[str]) -> int | None:
     over it only later (`M:9/0` fails as a division by zero at the first note)."""
     for index, line in enumerate(lines[:split_header(lines)]):
         field = field_of(line)
-        if field and field_value_problem(*field):
+        if field and field[0] in "MK" and value_problem(*field, header=True):
             return index
     return None
 
@@ -163,7 +163,7 @@ def _tune_midi(tune_text: str, first_line: int, tempo: float | None) -> bytes:
     try:
         return checked_midi(tune_text, tempo)
     except ValueError as error:
-        own = [line.rstrip() for line in re.split(r"\r\n|\r|\n", tune_text)]
+        own = [line.rstrip() for line in text_lines(tune_text)]
         kept = [i for i, line in enumerate(own) if line]  # single_tune_text drops blanks
         bad = _bad_header_value(own)
         if bad is None:

@@ -20,7 +20,9 @@ import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from charrnn.music.tunes import tune_field
+from charrnn.music import fields
+from charrnn.music.fields import field_match
+from charrnn.music.tunes import text_lines, tune_field
 
 # --- the tune as ABC that music21 reads right, in playing order ------------------------
 # Token kinds. Bar lines are read as abc2midi's parser reads them (parseabc.c): `||:` is a
@@ -44,7 +46,6 @@ _MUSIC_TOKEN = re.compile(
     r"|(?P<music>\(\d(?::\d*){0,2}|[^\"!\[|:%(]+|\[(?![A-Za-z]:|\||\d)|.)"  # notes, (3:2...
 )
 _INLINE_FIELD = re.compile(r"\[[A-Za-z]:[^\]]*\]")
-_FIELD_LINE = re.compile(r"[A-Za-z+]\s*:(?![:|])")  # `A:|` is music, as abc2midi reads it
 # A quoted string that is not a chord name is an annotation ("f", "Segno", ">"): abc2midi
 # ignores it, and music21 can lose the note after it, so it goes.
 _CHORD_SYMBOL = re.compile(r"\(?[A-G][#b]?(?:m|min|maj|M|dim|aug|sus|add)?\d*"
@@ -86,21 +87,21 @@ class Header:
 
 
 def _meter(text: str) -> tuple[int, Fraction]:
-    """(top number, bar length in beats) of an M: field. C is 4/4, C| 2/2; one abc2midi
-    cannot read (none, 2+3/8) counts as 4/4."""
+    """(top number, bar length in beats) of an M: field, as charrnn.music.fields reads it.
+    C is 4/4, C| 2/2; one abc2midi cannot read (none, 2+3/8) counts as 4/4."""
     meter = text.strip().replace(" ", "")
-    top, _, bottom = {"C": "4/4", "C|": "2/2"}.get(meter, meter).partition("/")
-    if not (top.isdigit() and bottom.isdigit() and int(top) and int(bottom)):
+    bar = fields.meter_fraction(meter)
+    if bar is None or "+" in meter:
         return 4, Fraction(4)
-    return int(top), Fraction(4 * int(top), int(bottom))
+    return {"C": 4, "C|": 2}.get(meter) or int(meter.strip("()").split("/")[0]), 4 * bar
 
 
 def _unit(text: str | None, bar: Fraction) -> Fraction:
     """An L: field in beats; without one, the ABC default: 1/16 for meters under 3/4,
-    else 1/8."""
-    unit = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text or "")
-    if unit and int(unit[1]) and int(unit[2]):
-        return 4 * Fraction(int(unit[1]), int(unit[2]))
+    else 1/8 (ABC 2.1 section 3.1.7)."""
+    value = (text or "").strip().replace(" ", "")
+    if fields.VALUES["L"].fullmatch(value):
+        return 4 * fields.unit_fraction(value)
     return Fraction(1, 4) if bar < 3 else Fraction(1, 2)
 
 
@@ -262,7 +263,7 @@ def _body_tokens(body_lines: list[str], header: Header) -> list[tuple[str, objec
     """Tokens of a tune body. Field lines (`K:`, `M:`, `W:`) and comment lines stay whole."""
     tokens = []
     for line in body_lines:
-        if line.startswith("%") or _FIELD_LINE.match(line):
+        if line.startswith("%") or field_match(line, body=True):
             tokens.append((LINE, line + "\n"))
             header = _after_field(header, line)
         else:
@@ -403,7 +404,7 @@ def split_header(lines: list[str]) -> int:
         if line.startswith("K:"):
             return i + 1
     i = 0
-    while i < len(lines) and (lines[i].startswith("%") or _FIELD_LINE.match(lines[i])):
+    while i < len(lines) and (lines[i].startswith("%") or field_match(lines[i], body=True)):
         i += 1
     return i
 
@@ -416,7 +417,7 @@ def playable_abc(tune_text: str, parts: bool = False) -> str:
     fails on a non-number) and an L: field (music21 fails without one). With `parts`, `P:`
     lines say which written part plays, and whether again (part_mark): music21's score
     ignores them, its tokens keep them."""
-    lines = [line.rstrip() for line in re.split(r"\r\n|\r|\n", tune_text) if line.strip()]
+    lines = [line.rstrip() for line in text_lines(tune_text) if line.strip()]
     start = split_header(lines)
     head = [line for line in lines[:start] if not line.startswith("X:")]
     header = tune_header("\n".join(head) + "\n")

@@ -1,18 +1,33 @@
-"""Sampling whole ABC tunes: start from a header, end at the tune delimiter, number them.
+"""Sampling whole ABC tunes, several at once, each steered by the grammar.
 
-A tune is complete when the model writes the delimiter (a blank line, as ABC 2.1 ends a
-tune); one that reaches the length cap first is dropped and another is drawn. With a key
-asked for, the model writes the rest of the header itself and the K: line is put in when
-the header ends, so any corpus's header style works.
+Tunes are drawn as a batch of streams; a stream that finishes its tune starts the next, so
+the batch stays full until the last tunes. By default the grammar disposes what the model
+proposes: before each draw every character that would spoil the tune gets probability
+zero (`charrnn.music.constraint`), and a tune near the length cap is steered to its end, so
+every tune comes out valid. A model can still lose its way (spaces, chord symbols or
+repeats without end) into text that no ending within the cap can finish: the grammar checks
+each draw for that every CHECK_EVERY characters, and such a draw is dropped and another
+drawn. `free=True` draws as the model likes: a tune ends at the tune delimiter (a blank
+line, as ABC 2.1 ends a tune), one that reaches the cap first is dropped and another is
+drawn.
+
+Each tune draws from its own random generator, seeded from the seed and the tune's number,
+so a seed makes the same tunes however many streams run beside it.
 """
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
+import torch
+
+from charrnn.model import map_state
 from charrnn.music.tunes import TUNE_END
-from charrnn.sampling import generate_samples
+from charrnn.sampling import few_threads, pick_rows
+from charrnn.stepper import Stepper
 
+STREAMS = 16  # tunes drawn at once
 ROUNDS_PER_TUNE = 5  # draws allowed per tune before giving up on complete ones
+CHECK_EVERY = 128  # characters between checks that a constrained draw can still be finished
 
 
 @dataclass
@@ -21,6 +36,10 @@ class TuneHeader:
     meter: str = ""
     key: str = ""
     prime: str = ""  # any ABC header text the user gives instead of (or before) the fields
+
+    def fixed(self):
+        """The fields every tune must have exactly as asked."""
+        return {name: value for name, value in (("K", self.key), ("M", self.meter)) if value}
 
 
 def header_prime(header):
@@ -37,43 +56,177 @@ def header_prime(header):
     return text
 
 
-def sample_tune(model, vocab, header, settings):
-    """One tune (or None if the length cap came first), prime included."""
-    prime = header_prime(header)
-    if header.key:
-        # The model finishes the header up to where it would write K:, then the key is set.
-        # The prime loses its last newline so that a K: written at once is caught too.
-        head = draw(model, vocab, replace(settings, prime=prime[:-1], stop="\nK:"))
-        if head is None or TUNE_END in head:
+@dataclass
+class Tune:
+    """One sampled tune, and how much the grammar bent the model to make it."""
+
+    text: str
+    removed: float  # mean probability per character (at temperature 1) the grammar removed
+
+
+@dataclass
+class _Stream:
+    """One row of the batch: the tune it is drawing, and its random generator."""
+
+    number: int
+    generator: torch.Generator
+    reader: object  # the grammar's TuneReader, or None when sampling freely
+    chars: list
+    forced: list  # characters fed without a draw (free sampling: an asked-for key)
+    removed: float = 0.0
+    stuck: bool = False  # the grammar left no character to draw
+
+
+def sample_tunes(model, vocab, count, header, settings, free=False, streams=STREAMS, on_tune=None):
+    """`count` tunes numbered X:1..count, and how many draws were dropped (free ones that
+    ran past the cap, constrained ones that lost their way).
+    `settings` gives the length cap per tune (`length`), temperature, top-k, top-p and seed;
+    `on_tune(tune)` is called with each tune, in order, as soon as it and those before it
+    are done."""
+    model.eval()
+    device = next(model.parameters()).device
+    with torch.inference_mode(), few_threads(device, min(count, streams)):
+        sampler = _Sampler(model, vocab, header, settings, free, device)
+        return sampler.run(count, streams, on_tune)
+
+
+class _Sampler:
+    def __init__(self, model, vocab, header, settings, free, device):
+        from charrnn.music.constraint import TuneConstraint
+
+        self.model, self.vocab, self.settings, self.device = model, vocab, settings, device
+        self.header, self.free = header, free
+        self.prime = header_prime(header)
+        self.constraint = None if free else TuneConstraint(vocab.chars, header.fixed())
+        tokens = torch.tensor([vocab.encode(self.prime)], device=device)
+        logits, self.start_state = model(tokens, None)
+        self.start_logits = logits[:, -1]
+        self.stepper = Stepper(model)
+        self.seed = settings.seed if settings.seed is not None else torch.seed() % 2**62
+
+    def new_stream(self, number):
+        generator = torch.Generator(device=self.device)
+        generator.manual_seed((self.seed + number * 1_000_003) % 2**63)
+        reader = None if self.free else self.constraint.reader(self.prime)
+        return _Stream(number, generator, reader, [], [])
+
+    def run(self, count, width, on_tune):
+        attempts = count * ROUNDS_PER_TUNE
+        rows = [self.new_stream(n) for n in range(min(width, count))]
+        started, done, too_long = len(rows), {}, 0
+        logits = self.start_logits.repeat(len(rows), 1)
+        state = _repeat(self.start_state, len(rows))
+        printer = _InOrder(on_tune)
+        while rows and len([t for t in done.values() if t]) < count:
+            nxt, logits = self.draw(rows, logits)
+            finished = self.advance(rows, nxt.tolist())
+            logits, state = self.stepper.step(nxt, state)
+            for row in finished:
+                stream = rows[row]
+                tune = self.finish(stream)
+                too_long += tune is None
+                done[stream.number] = tune
+                printer.add(stream.number, tune)
+                if started < attempts and len([t for t in done.values() if t]) + \
+                        (len(rows) - len(finished)) < count:
+                    rows[row] = self.new_stream(started)
+                    started += 1
+                    logits[row] = self.start_logits[0]
+                    state = _set_row(state, row, self.start_state)
+                else:
+                    rows[row] = None
+            keep = [i for i, stream in enumerate(rows) if stream is not None]
+            if len(keep) < len(rows):
+                rows = [rows[i] for i in keep]
+                logits, state = logits[keep], _rows(state, keep)
+        tunes = [t for _, t in sorted(done.items()) if t][:count]
+        return [Tune(_renumber(t.text, i), t.removed) for i, t in enumerate(tunes, 1)], too_long
+
+    def draw(self, rows, logits):
+        """The next character of every stream: the grammar's mask applied, then a draw."""
+        settings = self.settings
+        if not self.free:
+            masks = torch.stack([self.constraint.allowed(s.reader, settings.length - len(s.chars))
+                                 for s in rows]).to(logits.device)
+            for stream, stuck in zip(rows, (~masks.any(-1)).tolist()):
+                stream.stuck = stream.stuck or stuck  # never, if the grammar is right
+            masks |= ~masks.any(-1, keepdim=True)
+            probs = torch.softmax(logits.float(), dim=-1)
+            for stream, removed in zip(rows, (probs * ~masks).sum(-1).tolist()):
+                stream.removed += removed
+            logits = logits.masked_fill(~masks, float("-inf"))
+        nxt = pick_rows(logits, settings.temperature, settings.top_k, settings.top_p,
+                        [s.generator for s in rows])
+        for i, stream in enumerate(rows):
+            if stream.forced:
+                nxt[i] = self.vocab.index[stream.forced.pop(0)]
+        return nxt, logits
+
+    def advance(self, rows, next_ids):
+        """Each stream takes its character; the rows whose tune ended (or ran out) now."""
+        finished = []
+        for row, (stream, token) in enumerate(zip(rows, next_ids)):
+            ch = self.vocab.chars[token]
+            stream.chars.append(ch)
+            if stream.reader is not None:
+                stream.reader.feed_char(ch)
+                ended = stream.reader.ended
+                if not ended and len(stream.chars) % CHECK_EVERY == 0:
+                    stream.stuck = self.constraint.to_finish(stream.reader) is None
+            else:
+                ended = "".join(stream.chars[-len(TUNE_END):]) == TUNE_END
+                if self.header.key and (self.prime + "".join(stream.chars)).endswith("\nK:"):
+                    stream.forced = list(self.header.key + "\n")
+            if ended or stream.stuck or len(stream.chars) >= self.settings.length:
+                finished.append(row)
+        return finished
+
+    def finish(self, stream):
+        """The tune a stream wrote, or None when it ran past the cap before its end."""
+        text = "".join(stream.chars)
+        ended = stream.reader.ended if stream.reader is not None else text.endswith(TUNE_END)
+        if not ended or stream.stuck:
             return None
-        prime = prime[:-1] + head + f"\nK:{header.key}\n"
-    body = draw(model, vocab, replace(settings, prime=prime, stop=TUNE_END))
-    return None if body is None else (prime + body).rstrip("\n") + "\n"
+        return Tune((self.prime + text).rstrip("\n") + "\n", stream.removed / max(len(text), 1))
 
 
-def draw(model, vocab, settings):
-    """One sample's text, or None when it ran out of length before its stop string."""
-    sample = generate_samples(model, vocab, replace(settings, num_samples=1))[0]
-    return sample.text if sample.stopped else None
+class _InOrder:
+    """Hands finished tunes to a callback in their order, each as soon as it can."""
+
+    def __init__(self, on_tune):
+        self.on_tune, self.waiting, self.next, self.shown = on_tune, {}, 0, 0
+
+    def add(self, number, tune):
+        if self.on_tune is None:
+            return
+        self.waiting[number] = tune
+        while self.next in self.waiting:
+            tune = self.waiting.pop(self.next)
+            self.next += 1
+            if tune is not None:
+                self.shown += 1
+                self.on_tune(Tune(_renumber(tune.text, self.shown), tune.removed))
 
 
-def sample_tunes(model, vocab, count, header, settings, on_tune=None):
-    """`count` complete tunes numbered X:1..count, and how many draws ran too long."""
-    tunes, too_long, seed = [], 0, settings.seed
-    for attempt in range(count * ROUNDS_PER_TUNE):
-        if len(tunes) == count:
-            break
-        attempt_seed = None if seed is None else seed + attempt
-        tune = sample_tune(model, vocab, header, replace(settings, seed=attempt_seed))
-        if tune is None:
-            too_long += 1
-            continue
-        tune = renumber(tune, len(tunes) + 1)
-        tunes.append(tune)
-        if on_tune:
-            on_tune(tune)
-    return tunes, too_long
-
-
-def renumber(tune, number):
+def _renumber(tune, number):
     return re.sub(r"\AX:[^\n]*", f"X:{number}", tune, count=1)
+
+
+def _repeat(state, rows):
+    return map_state(state, lambda s: s.repeat(1, rows, 1))
+
+
+def _set_row(state, row, start):
+    def put(pair):
+        s, first = pair
+        s = s.clone()
+        s[:, row] = first[:, 0]
+        return s
+
+    if isinstance(state, tuple):
+        return tuple(put(pair) for pair in zip(state, start))
+    return put((state, start))
+
+
+def _rows(state, keep):
+    return map_state(state, lambda s: s[:, keep].contiguous())

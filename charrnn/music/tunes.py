@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from charrnn.errors import UserError
+from charrnn.music.fields import field_match
 
 # Tunes in training text are joined with a blank line after each, the way ABC 2.1 itself
 # ends a tune, so the model learns where a tune stops and sampling can stop there too.
@@ -17,7 +18,13 @@ TUNE_END = "\n\n"
 # One line with its terminator: \r\n, \r or \n. Not str.splitlines, which also breaks on
 # \x85 and \x0c, characters that latin-1 text and old ABC files contain inside lines.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-_FIELD = re.compile(r"[A-Za-z+]:")
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def text_lines(text: str) -> list[str]:
+    """The lines of a text, without their terminators (\r\n, \r or \n): the one way
+    charrnn cuts ABC into lines."""
+    return _LINE_END.split(text)
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -32,7 +39,7 @@ def _is_blank(line: str) -> bool:
 def _looks_like_music(line: str) -> bool:
     """A line of notes: not a field, not a comment, and holding a bar line. Free text in
     ABC files (notes, source lists, page numbers like ':1646') almost never has a `|`."""
-    return "|" in line and not line.startswith("%") and not _FIELD.match(line)
+    return "|" in line and not line.startswith("%") and not field_match(line)
 
 
 def _blocks(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
@@ -103,7 +110,7 @@ def normalise_tune(tune: str) -> str:
     lines, header renumbered `X:1` (reference numbers are arbitrary and would waste the
     model's capacity; sampling renumbers tunes anyway), bibliographic header fields dropped
     and `T: x` written `T:x`, ending in exactly one `\\n`."""
-    lines = [line.rstrip() for line in re.split(r"\r\n|\r|\n", tune)]
+    lines = [line.rstrip() for line in text_lines(tune)]
     lines = [line for line in lines if line]
     if not lines:
         return ""
@@ -116,10 +123,11 @@ def tidy_header(lines: list[str]) -> list[str]:
     """Drop bibliographic fields from the header (up to K:) and the space after a field's colon."""
     out, in_header = [], True
     for line in lines:
-        if in_header and _FIELD.match(line):
-            if line[0] in BIBLIOGRAPHIC_FIELDS:
+        match = field_match(line) if in_header else None
+        if match:
+            if match.group(1) in BIBLIOGRAPHIC_FIELDS:
                 continue
-            line = line[:2] + line[2:].lstrip()
+            line = f"{match.group(1)}:{line[match.end():].lstrip()}"
             in_header = line[0] != "K"
         out.append(line)
     return out
@@ -141,7 +149,7 @@ def tune_field(tune: str, field: str) -> str | None:
     Only the header counts (up to the first `K:` line): a `T:` inside the music names a
     section, not the tune. The first occurrence wins (ABC 2.1: later `T:` are subtitles).
     """
-    for line in re.split(r"\r\n|\r|\n", tune):
+    for line in text_lines(tune):
         if line.startswith(field + ":"):
             return line[len(field) + 1:].strip()
         if line.startswith("K:"):

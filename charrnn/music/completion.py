@@ -1,0 +1,400 @@
+"""How a half-written tune can still end: a short text that finishes it validly.
+
+`completion(reader)` writes, with only the characters the model can write, what closes the
+open constructs (a note's length, a chord, a grace group, a tuplet, a broken rhythm, a tie,
+a chord symbol, a decoration, a field's value), completes a pickup the grammar is waiting
+for, closes the last bar and every repeat, and ends the tune; or None when nothing can.
+It steps the reader itself chunk by chunk, so what it writes is valid by the grammar's own
+reading, never by a second opinion. The sampler asks it two things: can the tune still be
+finished after this character, and in how many characters, to steer a tune to its end
+before the length cap.
+"""
+
+import functools
+import itertools
+from fractions import Fraction
+
+from charrnn.music import fields, repeats
+from charrnn.music.grammar import (BAR_LINE, CHORD_SYMBOL, DECORATIONS, LENGTHS, MIN_NOTE,
+                                   NOTE_LETTERS, TUPLET, TuneReader)
+
+MAX_CHUNKS = 60
+# The text that writes each length most briefly: 1/2 is "/" rather than "/2".
+_SHORTEST = {}
+for _text, _value in sorted(LENGTHS.items(), key=lambda item: (len(item[0]), item[0])):
+    _SHORTEST.setdefault(_value, _text)
+_BY_LENGTH = sorted(LENGTHS, key=lambda text: (len(text), text))
+_METERS = ("4/4", "6/8", "3/4", "2/4", "C")
+_KEYS = ("C", "G", "D", "A", "F", "E")
+# What chord names are written with (charrnn.music.grammar's CHORD_SYMBOL), shortest first.
+_CHORD_ALPHABET = "A^m7aj9dsu#b/gi+M24561"
+
+
+def completion(reader: TuneReader, caps=None) -> str | None:
+    """Text that ends the tune `reader` has read so far as a valid tune, or None."""
+    if not reader.alive:
+        return None
+    reader, written = reader.copy(), []
+    caps = caps if caps is not None else reader.caps
+    for _ in range(MAX_CHUNKS):
+        if reader.ended:
+            return "".join(written) if reader.alive else None
+        step = _next_step(reader, caps)
+        if step is None:
+            return None
+        reader, chunk = step
+        written.append(chunk)
+    return None
+
+
+def _next_step(r: TuneReader, caps):
+    """The reader after the first proposed chunk that keeps the tune alive, and the chunk."""
+    handler = _CHUNKS.get(r.mode)
+    for chunk in _flat(handler(r, caps) if handler else None):
+        if chunk and _can(caps, chunk):
+            trial = r.copy().feed(chunk)
+            if trial.alive:
+                return trial, chunk
+    return None
+
+
+def _flat(proposed):
+    """A handler's proposal as a list of chunks: one chunk, None, or lists of them."""
+    if proposed is None:
+        return []
+    if isinstance(proposed, str):
+        return [proposed]
+    return [chunk for item in proposed for chunk in _flat(item)]
+
+
+def _can(caps, text):
+    return caps is None or set(text) <= caps
+
+
+# ---- lines and fields -----------------------------------------------------------------------
+
+def _line_start(r, caps):
+    if r.in_header:
+        return _header_line(r, caps)
+    if not r.music_started:
+        missing = [name for name in "TM" if name not in r.header_fields]
+        if missing:
+            value = _value(r, missing[0], "", caps)
+            return None if value is None else f"{missing[0]}:{value}\n"
+    return _music(r, caps)
+
+
+def _header_line(r, caps):
+    if not r.header_fields:
+        return "X:1\n"
+    for name in ("T", "M", "K"):
+        if name not in r.header_fields:
+            return f"{name}:{_value(r, name, '', caps)}\n" if _value(r, name, "", caps) is not None else None
+    return None  # K: would have ended the header
+
+
+def _value(r, name, start, caps):
+    """A short valid value for field `name` that starts with `start`."""
+    fixed = r.fixed.get(name)
+    if fixed is not None:
+        return fixed if fixed.startswith(start) else None
+    if name == "T":
+        return start + ("" if start.strip() else next((c for c in "ABCDEFGTabcde" if _can(caps, c)), ""))
+    if name == "M":
+        hornpipe = fields.is_hornpipe(r.rhythm)
+        options = [m for m in _METERS if not hornpipe or fields.hornpipe_meter_ok(m)]
+    elif name == "K":
+        options = _KEYS
+    elif name == "P":
+        options = sorted(r.parts_due) + [c for c in "ABCD" if _can(caps, c)]
+    elif name == "I":
+        options = [""]
+    elif name in fields.VALUES:
+        options = ()
+    else:
+        return start
+    for option in options:
+        if option.startswith(start.strip()) and _can(caps, option) and \
+                (name != "K" or _hornpipe_ok(r)):
+            return start + option[len(start.strip()):]
+    return _search_value(name, start, caps, r.in_header)
+
+
+def _hornpipe_ok(r):
+    return not fields.is_hornpipe(r.rhythm) or fields.hornpipe_meter_ok(r.meter)
+
+
+def _search_value(name, start, caps, header=True, depth=6):
+    """The shortest valid value that extends `start`, by breadth-first search."""
+    # Closing characters first: the frontier is cut short, and they end a value soonest.
+    alphabet = [c for c in '"0123456789/ :=|CGDAFEBmajorindx^_' if _can(caps, c)]
+    frontier = [start]
+    for _ in range(depth):
+        for text in frontier:
+            if fields.value_problem(name, text.strip(), header) is None:
+                return text
+        frontier = [t + c for t in frontier for c in alphabet
+                    if fields.value_can_continue(name, (t + c).strip(), header)][:200]
+    return None
+
+
+def _line_letter(r, caps):
+    """A letter opening a line: a field, or (in the body) a note or a decoration."""
+    name, chunks = r.field_name, []
+    if r.in_header or name in fields.BODY_FIELDS:
+        value = _value(r, name, "", caps)
+        chunks.append(None if value is None else f":{value}\n")
+    if not r.in_header:
+        chunks.append(completion(r.as_music(), caps))
+    return chunks
+
+
+def _field(r, caps):
+    value = _value(r, r.field_name, r.text, caps)
+    if value is None:
+        return None
+    if r.field_name == "K" and r.in_header and not _hornpipe_ok(r):
+        return None
+    return value[len(r.text):] + "\n"
+
+
+def _to_line_end(r, caps):
+    return "\n"
+
+
+# ---- music ----------------------------------------------------------------------------------
+
+def _music(r, caps):
+    """What the tune needs next between elements, most pressing first."""
+    voice = r.voice
+    if r.broken is not None:
+        return _note_text(r, caps, forced=r.broken[1])
+    if r.tie is not None:
+        return _note_text(r, caps, pitch=r.tie[0])
+    if r.multirest:
+        return _bar_text(r, caps, "|")
+    if r.wants_note or r.tuplet is not None or not r.has_notes:
+        return _note_text(r, caps)
+    required = voice.required()
+    if required is not None and voice.current.length < required:
+        return _note_text(r, caps)
+    if not r.bar_closed:
+        return _bar_text(r, caps, _closing_bar(voice))
+    if r.parts_due:
+        return ("" if r.mode == "line_start" else "\n") + f"P:{sorted(r.parts_due)[0]}\n"
+    if repeats.can_end(voice.signs):
+        return _bar_text(r, caps, _closing_bar(voice), space=True)
+    return "\n" if r.mode in ("line_start", "line_space") else "\n\n"
+
+
+def _closing_bar(voice):
+    """The bar line that lets the voice end as abc2midi plays it: | or :| (or ||)."""
+    ending = repeats.can_end(voice.signs)
+    return {(): "|", (repeats.END,): ":|", (repeats.SECTION,): "||"}.get(ending, ":|2")
+
+
+def _bar_text(r, caps, bar, space=False):
+    return [(" " if space else "") + bar, "\n" + bar]
+
+
+def _note_text(r, caps, forced=None, pitch=None):
+    """A note that fits: the length a broken rhythm forces, the pitch a tie needs."""
+    voice = r.voice
+    full = voice.current is not None and voice.room() is not None and voice.room() <= 0
+    if full and forced is None and not r.tuplet:
+        return _bar_text(r, caps, "|")
+    marks = ""
+    if forced is not None:
+        length, marks = forced
+        multiple = length / r.unit
+    else:
+        multiple = _fitting_multiple(r, caps)
+    if multiple is None or multiple not in _SHORTEST:
+        return None
+    letter = _note_letter(caps, pitch)
+    if letter is None:
+        return None
+    return marks + letter + _SHORTEST[multiple]
+
+
+def _note_letter(caps, pitch):
+    if pitch is not None:
+        return pitch[0] + pitch[1]
+    return next((c for c in "ABCDEFGabcdefg" if _can(caps, c)), None)
+
+
+@functools.lru_cache(maxsize=64)
+def _writable_multiples(caps, unit):
+    """The note lengths (multiples of the unit) that caps can write, longest first."""
+    return tuple(sorted((m for m, text in _SHORTEST.items() if _can(caps, text)
+                         and m * unit >= MIN_NOTE and m <= 16), reverse=True))
+
+
+def _fitting_multiple(r, caps):
+    """The length (as a multiple of the unit) of the next note: what completes a pickup
+    the bar must complete, else the unit if it fits, else the longest shorter one."""
+    voice = r.voice
+    scale = r.tuplet[0] if r.tuplet else Fraction(1)
+    room = voice.room() if voice.current is not None else r.bar_full
+    required = voice.required()
+    if required is not None and voice.current is not None:
+        room = required - voice.current.length
+    candidates = _writable_multiples(caps, r.unit)
+    if required is not None and voice.current is not None:
+        exact = [m for m in candidates if m * r.unit * scale == room]
+        if exact:
+            return exact[0]
+    if room is None or r.unit * scale <= room:
+        return Fraction(1) if Fraction(1) in candidates else (candidates[-1] if candidates else None)
+    fitting = [m for m in candidates if m * r.unit * scale <= room]
+    return fitting[0] if fitting else None
+
+
+# ---- tokens in progress ---------------------------------------------------------------------
+
+def _note(r, caps):
+    """Finish the length of the note being written, then end the note."""
+    if not r.note[1]:
+        letter = _note_letter(caps, None)
+        return letter
+    return _end_note_text(r, caps)
+
+
+def _end_note_text(r, caps):
+    suffix = _length_suffix(r, caps)
+    if suffix is None:
+        return None
+    enders = {"chord": "]", "grace": "}"}.get(r.context, " |\n")
+    return [suffix + ender for ender in enders]
+
+
+@functools.lru_cache(maxsize=1024)
+def _extensions(written, caps):
+    """The length texts that extend `written` with caps, shortest first."""
+    return [text for text in _BY_LENGTH if text.startswith(written) and _can(caps, text[len(written):])]
+
+
+def _length_ok(r, multiple):
+    """Whether the note (or chord) being written may have this length: long enough, the
+    length a broken rhythm or the chord's first note asks, and room for it in the bar."""
+    unit, voice = r.unit, r.voice
+    if r.context in ("grace", "chord"):
+        first = r.chord_lengths[0] if r.context == "chord" and r.chord_lengths else None
+        return multiple * unit >= MIN_NOTE and (first is None or multiple == first)
+    inner = r.chord_lengths[0] if r.mode == "chord_length" else 1
+    written = multiple * inner * unit
+    if r.mode != "chord_length" and multiple * unit < MIN_NOTE:
+        return False
+    duration = written * (r.tuplet[0] if r.tuplet else 1)
+    if r.broken is not None:
+        if written != r.broken[1][0]:
+            return False
+        duration *= r.broken[0]
+    so_far = voice.current.length if voice.current is not None else 0
+    room = voice.room() if voice.current is not None else r.bar_full
+    if room is not None and duration > room:
+        return False
+    pending = voice.pending if voice.current is not None else voice.unsettled
+    return pending is None or so_far + duration <= pending.full - pending.length
+
+
+def _length_suffix(r, caps):
+    """The shortest length text that extends what is written and lets the note stand."""
+    written = r.text if r.mode in ("note", "chord_length") else ""
+    options = list(itertools.islice((text for text in _extensions(written, caps)
+                                     if _length_ok(r, LENGTHS[text])), 4))
+    for text in options:
+        for ender in {"chord": "]", "grace": "}"}.get(r.context, " |\n"):
+            trial = r.copy().feed(text[len(written):] + ender)
+            if trial.alive:
+                return text[len(written):]
+    return None
+
+
+def _chord(r, caps):
+    return "]" if r.chord_lengths else _note_letter(caps, None)
+
+
+def _chord_length(r, caps):
+    suffix = _length_suffix(r, caps)
+    return None if suffix is None else [suffix + ender for ender in " |\n"]
+
+
+def _grace(r, caps):
+    return "}" if r.grace_notes else _note_letter(caps, None)
+
+
+def _bar(r, caps):
+    return [ending + end for ending in ("|", "", "]", ":") for end in (" ", "\n")
+            if BAR_LINE.fullmatch(r.text + ending)]
+
+
+def _variant(r, caps):
+    return " "
+
+
+def _bracket(r, caps):
+    return _note_letter(caps, None)
+
+
+def _inline_name(r, caps):
+    value = _value(r, r.field_name, "", caps)
+    return None if value is None else f":{value}]"
+
+
+def _inline(r, caps):
+    value = _value(r, r.field_name, r.text, caps)
+    return None if value is None else value[len(r.text):] + "]"
+
+
+def _quote(r, caps):
+    """Close a chord symbol, completing its name first where it is unfinished."""
+    frontier = [""]
+    for _ in range(5):
+        for ending in frontier:
+            if CHORD_SYMBOL.fullmatch(r.text + ending):
+                return ending + '"'
+        frontier = [e + c for e in frontier for c in _CHORD_ALPHABET if _can(caps, c)
+                    and CHORD_SYMBOL.fullmatch(r.text + e + c, partial=True)][:100]
+    return None
+
+
+def _decoration(r, caps):
+    mark, name = r.text[0], r.text[1:]
+    if mark == "!" and not name and _can(caps, "\n"):
+        return "\n"
+    names = sorted((d for d in DECORATIONS if d.startswith(name) and _can(caps, d[len(name):])),
+                   key=len)
+    return names[0][len(name):] + mark if names else None
+
+
+def _paren(r, caps):
+    return ")"
+
+
+def _tuplet(r, caps):
+    return [" ", "\n", _note_letter(caps, None)] if TUPLET.fullmatch(r.text) else None
+
+
+def _broken(r, caps):
+    return _note_text(r, caps, forced=(r.last.length, r.last.marks))
+
+
+def _multirest(r, caps):
+    return "|"
+
+
+def _line_letter_space(r, caps):
+    return completion(r.as_music(), caps)
+
+
+_CHUNKS = {
+    "line_start": _line_start, "line_space": _music, "line_letter": _line_letter, "field": _field,
+    "line_letter_space": _line_letter_space,
+    "field_comment": _to_line_end, "comment": _to_line_end, "music_comment": _to_line_end,
+    "backslash": _to_line_end, "music": _music, "note": _note, "chord": _chord,
+    "chord_length": _chord_length, "grace": _grace, "bar": _bar, "variant": _variant,
+    "bracket": _bracket, "inline_name": _inline_name, "inline": _inline, "quote": _quote,
+    "bang": _decoration, "plus": _decoration, "paren": _paren, "tuplet": _tuplet,
+    "broken": _broken, "multirest": _multirest,
+}

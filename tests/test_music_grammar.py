@@ -1,0 +1,187 @@
+"""The ABC grammar: each construct's duration against hand-worked answers, verdicts on whole
+tunes, reading one character at a time against reading the whole text, and completions."""
+
+from fractions import Fraction as F
+
+import pytest
+
+from charrnn.music.collections import load_tunes
+from charrnn.music.completion import completion
+from charrnn.music.constraint import TuneConstraint
+from charrnn.music.grammar import TuneReader, check_text
+
+
+def head(meter="4/4", unit="1/8", key="G"):
+    lines = ["X:1", "T:Test", f"M:{meter}"] + ([f"L:{unit}"] if unit else []) + [f"K:{key}"]
+    return "\n".join(lines) + "\n"
+
+
+def bar_so_far(music, meter="4/4", unit="1/8"):
+    """The length of the bar in progress after `music` (and a space to end its last note)."""
+    reader = TuneReader().feed(head(meter, unit) + " " + music + " ")
+    assert reader.alive, reader.verdict()
+    return reader.voice.current.length
+
+
+@pytest.mark.parametrize("music, length", [
+    ("A", F(1, 8)), ("A2", F(1, 4)), ("A/", F(1, 16)), ("A//", F(1, 32)), ("A///", F(1, 64)),
+    ("A3/2", F(3, 16)), ("A/4", F(1, 32)), ("A3//", F(3, 32)), ("A8", F(1)),
+    ("z2", F(1, 4)), ("x2", F(1, 4)), ("A-A", F(1, 4)), ("^A=B_c", F(3, 8)), ("c'D,", None),
+    ("A>B", F(1, 4)), ("A<B", F(1, 4)), ("A>>B", F(1, 4)), ("A2>B2", F(1, 2)), ("A> B", F(1, 4)),
+    (".A>.B", F(1, 4)), ("z>A", F(1, 4)),
+    ("(3ABc", F(1, 4)), ("(3:2:3ABc", F(1, 4)), ("(3ABcd", F(3, 8)), ("(2AB", F(3, 8)),
+    ("(5ABcde", F(1, 4)), ("(3::2AB c", F(1, 4) * F(2, 3) + F(1, 8)), ("(3A2B2c2", F(1, 2)),
+    ("[ceg]2", F(1, 4)), ("[c2e2]", F(1, 4)), ("[c2e2]3/2", F(3, 8)), ("[c/e/]2", F(1, 8)),
+    ("{ab}c", F(1, 8)), ("{/a}c", F(1, 8)), ("{a}[ce]", F(1, 8)),
+    ('"G"A', F(1, 8)), ('"^text"A', F(1, 8)), ("!trill!A", F(1, 8)), (".~A", F(1, 8)),
+    ("[L:1/16]AB", F(1, 8)), ("A [L:1/4]B", F(3, 8)),
+])
+def test_durations_match_hand_worked_answers(music, length):
+    if length is None:  # octave marks change no length
+        length = F(1, 4)
+    assert bar_so_far(music) == length
+
+
+@pytest.mark.parametrize("meter, unit, music, length", [
+    ("2/4", None, "A", F(1, 16)),  # ABC 2.1 3.1.7: a meter below 3/4 makes the unit 1/16
+    ("3/4", None, "A", F(1, 8)),
+    ("6/8", "1/8", "(5ABcde", F(3, 8)),  # in a compound meter (5 takes the time of 3
+    ("6/8", "1/8", "(2AB", F(3, 8)),
+])
+def test_unit_and_tuplets_follow_the_meter(meter, unit, music, length):
+    assert bar_so_far(music, meter, unit) == length
+
+
+VALID = [
+    head("6/8") + "ABc dcB|GAB c3|]\n",
+    head("6/8") + "d|ABc dcB|GAB c2:|\n",  # a pickup, and a short last bar completing it
+    head("6/8") + "|:ABc dcB|[1 GAB c3:|[2 GAB c2 d||\n",  # endings
+    head("6/8") + "ABc dcB:|\n|:GAB c3::d3 e3:|\n",  # :| with no |: repeats from the start
+    head("6/8") + "Z2|ABc dcB|]\n",
+    head("none") + "ABcdefgabc'|]\n",  # free meter: no bar lengths
+    head("6/8") + "A>Bc d2-d|e3 z3|\n",
+    head("4/4") + '"Am"A2 "G"G2 {ag}f4|]\n',
+    "X:1\nT:A\nR:hornpipe\nM:4/4\nL:1/8\nK:D\nA>B c>d e>f g>a|]\n",
+    head("6/8") + "[V:1]ABc dcB|\n[V:2]GAB c3|\n",
+]
+
+
+@pytest.mark.parametrize("tune", VALID)
+def test_valid_tunes_have_no_problems(tune):
+    assert check_text(tune) == []
+
+
+@pytest.mark.parametrize("tune, problem", [
+    ("T:A\nX:1\nM:6/8\nK:G\nABc|\n", "the first line is not X:"),
+    ("X:1\nM:6/8\nK:G\nABc|\n", "no T: (title) field"),
+    ("X:1\nT:A\nM:6/8\nK:G\nC:Me\nABc|\n", "K: is not the last header field (C: follows it)"),
+    ("X:1\nT:A\nM:9/0\nK:G\nABc|\n", "M:9/0 is not a meter"),
+    ("X:1\nT:A\nM:6/8\nK:H\nABc|\n", "K:H is not a key"),
+    (head("6/8") + "ABc dcB|ABc dc|ABc dcB|\n", "bar 2 has 5/8 in 6/8"),
+    (head("6/8") + "ABc dcB|ABc|ABc dcB|\n", "bar 2 has 3/8 in 6/8"),
+    (head("6/8") + "ABc dcB a|\n", "bar 1 has 7/8 in 6/8"),
+    (head("6/8") + "|:ABc dcB|\n", "a |: repeat is never closed with :|"),
+    (head("6/8") + "ABc dcB:|ABc dcB|[1ABc dcB:|\n", "a variant ending with no |: before it"),
+    (head("6/8") + "ABc dcB-|A6|\n", "a tie (-) to a different note"),
+    (head("6/8") + "A2>B c3|\n", "a broken rhythm (> or <) between notes of different lengths"),
+    (head("6/8") + "{a{b}}A3 B3|\n", "grace notes inside grace notes"),
+    (head("6/8") + '"Segno"A3 B3|\n', '"Segno" is neither a chord abc2midi knows'),
+    (head("6/8") + "A3 #B3|\n", "'#' is not ABC music"),
+    (head("6/8") + 'A3 "G B3|\n', 'line 6: a chord symbol or annotation has no closing "'),
+    ("X:1\nT:A\nR:Hornpipe\nM:C|\nL:1/8\nK:D\nA8|\n", "R:Hornpipe is a hornpipe"),
+    (head("6/8") + "z6|\n", "no notes"),
+])
+def test_invalid_tunes_say_why(tune, problem):
+    assert any(p.startswith(problem) for p in check_text(tune)), check_text(tune)
+
+
+def valid_bundled_tunes(count=8):
+    tunes = [t for t in load_tunes("oneills1850")[::37] if not check_text(t)]
+    return tunes[:count]
+
+
+@pytest.mark.parametrize("tune", valid_bundled_tunes())
+def test_a_valid_tune_stays_alive_char_by_char(tune):
+    """Read one character at a time, with the sampler's lookahead, a valid tune is alive at
+    every prefix: the incremental verdict agrees with the whole-text one."""
+    reader = TuneReader(lookahead=True)
+    for index, ch in enumerate(tune):
+        reader.feed_char(ch)
+        assert reader.alive, (index, tune[:index + 1], reader.doomed, reader.verdict())
+    assert reader.finish() == check_text(tune) == []
+
+
+@pytest.mark.parametrize("tune", [
+    head("6/8") + "ABc dcB a|\n", head("6/8") + "|:ABc dcB|\n", head("6/8") + "ABc dcB-|A6|\n",
+])
+def test_an_invalid_tune_dies_and_stays_dead(tune):
+    reader, alive = TuneReader(lookahead=True), []
+    for ch in tune:
+        reader.feed_char(ch)
+        alive.append(reader.alive)
+    reader.finish()
+    assert not reader.alive and reader.verdict() == check_text(tune)
+    first_dead = alive.index(False) if False in alive else len(alive)
+    assert not any(alive[first_dead:])
+
+
+@pytest.mark.parametrize("tune", valid_bundled_tunes(4))
+def test_every_prefix_of_a_valid_tune_has_a_valid_completion(tune):
+    reader = TuneReader(lookahead=True)
+    for index, ch in enumerate(tune[:-1]):
+        reader.feed_char(ch)
+        if index % 7:
+            continue
+        text = completion(reader)
+        assert text is not None, tune[:index + 1]
+        assert check_text(tune[:index + 1] + text) == [], (tune[:index + 1], text)
+
+
+@pytest.mark.parametrize("start", ["|:(3AB", "|:A>", 'AB"G', "[ce", "{ab", "ABc dcB|[1 A"])
+def test_a_tune_steered_to_its_end_never_runs_out_of_room(start):
+    """Near the length cap the sampler allows only characters whose completions still fit:
+    following them, a tune ends within the characters the first count promised."""
+    chars = sorted(set(head("6/8") + "ABCDEFGabcdefg|:[]{}()<>/23\"^ \n"))
+    constraint = TuneConstraint(chars)
+    reader = constraint.reader(head("6/8") + start)
+    left = constraint.to_finish(reader) + 1
+    while not reader.ended:
+        allowed = constraint.allowed(reader, left)
+        assert allowed.any(), reader.key()
+        needs = constraint.needs(reader).masked_fill(~allowed, 1 << 30)
+        reader.feed_char(chars[int(needs.argmin())])
+        left -= 1
+    assert left >= 0 and reader.verdict() == []
+
+
+def test_several_voices_have_their_own_bars():
+    tune = head("6/8") + "V:1\nABc dcB|ABc dc|\nV:2\nABc dcB|ABc dc|ABc dcB|\n"
+    assert check_text(tune) == ["voice 2, bar 2 has 5/8 in 6/8"]
+
+
+def test_many_misfits_are_summarised():
+    problems = check_text(head("6/8") + "ABc dcB a|" * 8 + "\n")
+    assert problems[-1] == "and 3 more bars that misfit" and len(problems) == 6
+
+
+@pytest.mark.parametrize("fixed, tune, ok", [
+    ({"K": "Ador"}, "X:1\nT:A\nM:6/8\nK:Ador\nABc dcB|\n", True),
+    ({"K": "Ador"}, "X:1\nT:A\nM:6/8\nK:D\nABc dcB|\n", False),
+    ({"M": "6/8"}, "X:1\nT:A\nM:6/8\nK:D\n[M:3/4]ABc dcB|\n", False),
+])
+def test_fixed_fields_must_be_as_asked(fixed, tune, ok):
+    assert (TuneReader(fixed=fixed).feed(tune).finish() == []) == ok
+
+
+def test_the_sampler_asks_for_a_closing_bar_line():
+    tune = head("6/8") + "ABc dcB\n"
+    assert check_text(tune) == []
+    assert TuneReader(require_final_bar=True).feed(tune).finish() == \
+        ["the last bar has no bar line after it"]
+
+
+def test_a_vocabulary_without_a_character_cannot_write_it():
+    caps = frozenset(head("6/8") + "ABCabc|\n")
+    reader = TuneReader(caps, lookahead=True).feed(head("6/8") + "AB")
+    assert reader.alive and completion(reader) is not None
+    assert not reader.copy().feed("[").alive  # a chord needs a ] the model cannot write
