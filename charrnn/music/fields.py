@@ -51,9 +51,10 @@ VALUES = {
     "K": regex.compile(_KEY),
     "Q": regex.compile(_TEMPO),
     "V": regex.compile(_VOICE),
-    # abc2midi refuses an I: it does not know, and reads I:: and I:| as music (a bar line
-    # after a letter it ignores), so only the empty I: is safe.
-    "I": regex.compile(r""),
+    # abc2midi refuses an I: it does not know, and reads I:: and I:| as music (bar lines
+    # after a letter it ignores): so an empty I:, or bar-line characters after it (sampled
+    # tunes, whose repeats the grammar must count, keep to the empty one).
+    "I": regex.compile(r"(?:[:|][|: ]*)?"),
     "P": regex.compile(r"[A-Z].*"),  # in the body: the part that begins here
 }
 # In the header, abc2midi wants the first K: to name a key, and P: to list the parts.

@@ -115,15 +115,16 @@ class TuneReader:
     `caps`, the characters a model can write, makes any other character a problem;
     `require_final_bar` asks that the music end with a bar line (sampled tunes do);
     `fixed` gives fields the value they must have ({"K": "Ador"}: every K: is K:Ador);
-    `one_voice` refuses V: fields, `max_spaces` longer runs of spaces; `lookahead` tries every way a bar line or tuplet being written can end, so that `alive`
-    turns False as soon as no continuation can be valid (the sampler needs that; a check of
-    whole tunes does not).
+    `sampled` refuses V: fields and I: values (which abc2midi reads as bar lines), and
+    `max_spaces` longer runs of spaces, for tunes being sampled; `lookahead` tries every
+    way a bar line or tuplet being written can end, so that `alive` turns False as soon as
+    no continuation can be valid (the sampler needs that; a check of whole tunes does not).
     """
 
     def __init__(self, caps=None, require_final_bar=False, fixed=None, lookahead=False,
-                 one_voice=False, max_spaces=None):
+                 sampled=False, max_spaces=None):
         self.caps = caps
-        self.one_voice = one_voice  # a V: field is a problem (sampled tunes keep to one)
+        self.sampled = sampled  # a tune being sampled: one voice, and I: lines empty
         self.max_spaces = max_spaces  # the longest run of spaces allowed; None: any
         self.space_run = 0
         self.lookahead = lookahead  # try how tokens can end, so `alive` is exact (sampling)
@@ -156,7 +157,8 @@ class TuneReader:
         self.tie = None  # (pitch the next note must have, a bar line since) while a tie is open
         self.last: Written | None = None  # the note or chord just written, when adjacent
         self.wants_note = ""  # what needs a note next: "grace" or "decoration"
-        self.shorthand = False  # a one-character decoration (~, T, .) waits for its note
+        self.shorthand = ""  # one-character decorations (~, T, .) waiting for their note
+        self.before_dot = None  # (wants_note, marks) before a lone . that may be abc2midi's .( or .|
         self.ornament = False  # a trill or roll waits for its note, which cannot be a chord
         self.slurs = 0  # slurs open
         self.bar_closed = True  # the last music element was a bar line (or none yet)
@@ -465,7 +467,7 @@ class TuneReader:
 
     def _open_field(self, name):
         self.mode, self.field_name, self.text, self.field_judged = "field", name, "", False
-        if name == "V" and self.one_voice:
+        if name == "V" and self.sampled:
             self.problem("a V: field (a second voice)")
         if name == "w" and not self.music_started:
             self.problem("a w: lyrics line before any music")
@@ -503,6 +505,8 @@ class TuneReader:
 
     def _judge_partial(self, bracket):
         name, value = self.field_name, self._value_text()
+        if name == "I" and self.sampled and value:
+            self.problem(f"{bracket}I:{value}: an I: with a value in a sampled tune")
         fixed = self.fixed.get(name)
         if self.field_judged:
             return
@@ -631,14 +635,19 @@ class TuneReader:
     def _after_shorthand(self, ch):
         """abc2midi reads a one-character decoration as the start of a note (parseabc.c,
         parsenote): only more of them, an accidental, the note, a rest or a chord may follow
-        it, with nothing between."""
-        self.shorthand = False
+        it, with nothing between; but a lone . before ( or | is a dotted slur or bar line."""
+        run, self.shorthand = self.shorthand, ""
+        if run == "." and ch in "(|":
+            self.wants_note, self.marks = self.before_dot
+            return
         if ch not in DECORATION_CHARS and ch not in ACCIDENTAL_CHARS and \
                 ch not in NOTE_LETTERS and ch not in "zx":
             self.problem(f"{ch!r} between a decoration and its note")
 
     def _decorate(self, ch):
-        self.shorthand = True
+        if ch == "." and not self.shorthand:
+            self.before_dot = (self.wants_note, self.marks)
+        self.shorthand += ch
         self.ornament = self.ornament or ch in _ORNAMENTS
         if ch == "~" and (self.tie is not None or self.wants_note == "grace"):
             # abc2midi plays it as several notes: none of them tied, none graced
@@ -770,7 +779,7 @@ class TuneReader:
     def _bracket(self, ch):
         """After [: a chord, an inline field [K:D], a variant ending [2 or the bar line [|."""
         if self.shorthand:  # a decorated chord (H[ce]); abc2midi reads nothing else there
-            self.shorthand = False
+            self.shorthand = ""
             if ch not in NOTE_LETTERS and ch not in ACCIDENTAL_CHARS:
                 self.problem(f"{'[' + ch!r} between a decoration and its note")
         if ch in NOTE_LETTERS or ch in ACCIDENTAL_CHARS:
@@ -784,7 +793,7 @@ class TuneReader:
             self.context, self.chord_lengths = "chord", []
             self._begin_note(ch)
         elif ch in fields.BODY_FIELDS:
-            if ch == "V" and self.one_voice:
+            if ch == "V" and self.sampled:
                 self.problem("a [V: field (a second voice)")
             self._needs_closing("]", "an inline field")
             self.mode, self.field_name = "inline_name", ch
