@@ -28,7 +28,7 @@ LISTING = HERE / "check_differences.md"
 KINDS = [
     (r"is neither a chord abc2midi knows", "chord symbol that is no chord",
      'abc2midi: "Guitar chord does not start with A-G or a-g" or "Unrecognized chord name"; '
-     "text in quotes is an annotation only when it starts with ^ _ < > or @"),
+     "text in quotes is an annotation only when it starts with ^ _ < or @ (music21 loses the notes after >)"),
     (r"is a hornpipe", "hornpipe not in 2/4 or 4/4",
      'abc2midi: "Hornpipe must be in 2/4 or 4/4 time"'),
     (r"tie \(-\)", "tie to another note",
@@ -50,6 +50,11 @@ KINDS = [
     (r"is not a key|is not a meter|is not a header field|is not allowed in the tune body"
      r"|is not the last header field", "header",
      'abc2midi: "Field not allowed in tune body", or a value it cannot read'),
+    (r"between a decoration and its note", "decoration apart from its note",
+     'abc2midi: "Malformed note : expecting a-g or A-G": a one-character decoration (~, T, '
+     "., H...) starts a note, so nothing may stand between it and its note"),
+    (r"^I:", "I: line", "abc2midi: \"I: key ... not recognized\", or an I:: line read as bar "
+     "lines and repeats"),
     (r"\\ that does not end", "\\ inside a line", "abc2midi: \"'\\' in middle of line ignored\""),
     (r"bar \d+ has", "bar length",
      "the grammar and music21's tokens count this bar differently; abc2midi counts it as the "

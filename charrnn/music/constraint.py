@@ -143,7 +143,7 @@ def _free_text_specials(reader):
             and reader.field_name not in reader.fixed and reader.text.strip():
         return "\n%"
     if mode == "quote" and reader.text[:1] in ANNOTATION_MARKS and reader.text:
-        return '"\n%,'
+        return '"\n%,\\'
     return None
 
 

@@ -72,11 +72,11 @@ _CHORD_NAMES = ("m7b5|maj7|maj9|7sus2|7sus4|7sus9|sus2|sus4|sus9|aug7|dim7|dim9|
                 "M9|11|aug|dim|sus|6|7|9|5|m|\\+")
 _PITCH = r"[A-Ga-g][#b]{0,2}"
 # An annotation (ABC 2.1 4.19) may not hold %, which starts abc2midi's comment even inside
-# quotes, nor a comma, which music21 reads as an octave mark; music21 loses the notes
-# after one placed with >.
+# quotes, nor \, which escapes its closing quote, nor a comma, which music21 reads as an
+# octave mark; music21 loses the notes after one placed with >.
 ANNOTATION_MARKS = "^_<@"
 CHORD_SYMBOL = regex.compile(
-    rf'[\^_<@][^"\n%,]*|[0-5]+|\(?{_PITCH}(?:{_CHORD_NAMES})?(?:/{_PITCH})?\)?')
+    rf'[\^_<@][^"\n%,\\]*|[0-5]+|\(?{_PITCH}(?:{_CHORD_NAMES})?(?:/{_PITCH})?\)?')
 # Bar lines, and the variant endings that may follow | or :|.
 # The kinds are abc2midi's reading (parseabc.c): a lone `:` is a dotted bar line, so `:|:`
 # is :| then a dotted bar line and `||:` is || then one; neither opens a repeat.
