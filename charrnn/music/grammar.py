@@ -977,8 +977,10 @@ class TuneReader:
     # ---- chord symbols, decorations, inline fields -------------------------------------------
 
     def _quote(self, ch):
+        """A chord symbol or annotation; once it can no longer be one (mode quote_skip) the
+        rest is read to its end for the message."""
         if ch == '"':
-            if not CHORD_SYMBOL.fullmatch(self.text):
+            if self.mode == "quote_skip" or not CHORD_SYMBOL.fullmatch(self.text):
                 self.problem(f'"{self.text}" is neither a chord abc2midi knows nor an annotation '
                              "(which starts with ^ _ < or @)")
             self.mode = "music"
@@ -987,21 +989,11 @@ class TuneReader:
             self._newline(ch)
         else:
             self.text += ch
-            if not CHORD_SYMBOL.fullmatch(self.text, partial=True):
+            if self.mode == "quote" and not CHORD_SYMBOL.fullmatch(self.text, partial=True):
                 self._doom(f'"{self.text}..." is neither a chord abc2midi knows nor an annotation')
                 self.mode = "quote_skip"
 
-    def _quote_skip(self, ch):
-        """The rest of a chord symbol already judged bad, read to its end for the message."""
-        if ch == '"':
-            self.problem(f'"{self.text}" is neither a chord abc2midi knows nor an annotation '
-                         "(which starts with ^ _ < or @)")
-            self.mode = "music"
-        elif ch == "\n":
-            self.problem(f'line {self.line}: a chord symbol or annotation has no closing "')
-            self._newline(ch)
-        else:
-            self.text += ch
+    _quote_skip = _quote
 
     def _bang(self, ch):
         """After !: the end of a line (an old line-break mark) or a !decoration!."""
