@@ -636,12 +636,13 @@ class TuneReader:
         """abc2midi reads a one-character decoration as the start of a note (parseabc.c,
         parsenote): only more of them, an accidental, the note, a rest or a chord may follow
         it, with nothing between; but a lone . before ( or | is a dotted slur or bar line."""
+        if ch in DECORATION_CHARS:
+            return  # the run goes on (_decorate adds to it)
         run, self.shorthand = self.shorthand, ""
         if run == "." and ch in "(|":
             self.wants_note, self.marks = self.before_dot
             return
-        if ch not in DECORATION_CHARS and ch not in ACCIDENTAL_CHARS and \
-                ch not in NOTE_LETTERS and ch not in "zx":
+        if ch not in ACCIDENTAL_CHARS and ch not in NOTE_LETTERS and ch not in "zx":
             self.problem(f"{ch!r} between a decoration and its note")
 
     def _decorate(self, ch):
