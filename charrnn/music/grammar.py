@@ -158,7 +158,8 @@ class TuneReader:
         self.last: Written | None = None  # the note or chord just written, when adjacent
         self.wants_note = ""  # what needs a note next: "grace" or "decoration"
         self.shorthand = ""  # one-character decorations (~, T, .) waiting for their note
-        self.before_dot = None  # (wants_note, marks) before a lone . that may be abc2midi's .( or .|
+        self.before_dot = None
+        self.dotted_slur = False  # abc2midi reads .( as a slur, never a tuplet  # (wants_note, marks) before a lone . that may be abc2midi's .( or .|
         self.ornament = False  # a trill or roll waits for its note, which cannot be a chord
         self.slurs = 0  # slurs open
         self.bar_closed = True  # the last music element was a bar line (or none yet)
@@ -191,7 +192,7 @@ class TuneReader:
                 self._note_key(), self.context,
                 tuple(self.chord_lengths) if self.context == "chord" else tuple(self.chord_lengths[:1]),
                 self.grace_notes if self.context == "grace" else 0, self.tuplet, self.broken,
-                self.tie, self._last_key(), self.wants_note, self.shorthand, self.ornament, self.slurs, self.marks, self.bar_closed, self.multirest,
+                self.tie, self._last_key(), self.wants_note, self.shorthand, self.ornament, self.slurs, self.dotted_slur, self.marks, self.bar_closed, self.multirest,
                 self.colon_after_capital if self.mode == "bar" else "", self.space_run,
                 self.alive)
 
@@ -641,6 +642,7 @@ class TuneReader:
         run, self.shorthand = self.shorthand, ""
         if run == "." and ch in "(|":
             self.wants_note, self.marks = self.before_dot
+            self.dotted_slur = ch == "("
             return
         if ch not in ACCIDENTAL_CHARS and ch not in NOTE_LETTERS and ch not in "zx":
             self.problem(f"{ch!r} between a decoration and its note")
@@ -650,12 +652,12 @@ class TuneReader:
             self.before_dot = (self.wants_note, self.marks)
         self.shorthand += ch
         self.ornament = self.ornament or ch in _ORNAMENTS
-        if ch == "~" and (self.tie is not None or self.wants_note == "grace"):
-            # abc2midi plays it as several notes: none of them tied, none graced
-            self.problem("a roll (~) on a tied note or after grace notes")
+        if ch == "~" and (self.tie is not None or self.wants_note == "grace" or self.broken):
+            # abc2midi plays it as several notes: none of them tied, graced or broken
+            self.problem("a roll (~) on a tied note, after grace notes or in a broken rhythm")
         self._room_for_a_note("the decorated note")
         self.wants_note = self.wants_note or "decoration"
-        self.marks += ch if ch in _LENGTH_MARKS else ""
+        self.marks += ch if ch in _LENGTH_MARKS or ch == "~" else ""
         self.last = None
 
     def _newline(self, ch):
@@ -873,6 +875,8 @@ class TuneReader:
         if self.last is None or self.broken is not None or self.tie is not None:
             self.problem(f"a broken rhythm ({ch}) that follows no note")
             return
+        if "~" in self.last.marks:
+            self.problem(f"a broken rhythm ({ch}) after a roll (~), which abc2midi plays as several notes")
         self.mode, self.text = "broken", ch
 
     def _broken(self, ch):
@@ -888,6 +892,9 @@ class TuneReader:
         self._redo("music", ch)
 
     def _paren(self, ch):
+        dotted, self.dotted_slur = self.dotted_slur, False
+        if ch.isdigit() and dotted:
+            self.problem(f".({ch}: abc2midi reads .( as a dotted slur, and {ch} as no music")
         if ch.isdigit():
             if self.tuplet is not None:
                 self.problem("a tuplet inside a tuplet")
