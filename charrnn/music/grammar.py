@@ -875,6 +875,9 @@ class TuneReader:
         if self.last is None or self.broken is not None or self.tie is not None:
             self.problem(f"a broken rhythm ({ch}) that follows no note")
             return
+        if self.tuplet is not None or self.last.duration != self.last.length:
+            self.problem(f"a broken rhythm ({ch}) with a note of a tuplet, which abc2midi "
+                         "cannot even out")
         if "~" in self.last.marks:
             self.problem(f"a broken rhythm ({ch}) after a roll (~), which abc2midi plays as several notes")
         self.mode, self.text = "broken", ch
@@ -893,6 +896,8 @@ class TuneReader:
 
     def _paren(self, ch):
         dotted, self.dotted_slur = self.dotted_slur, False
+        if ch.isdigit() and self.broken is not None:
+            self.problem("a tuplet inside a broken rhythm")
         if ch.isdigit() and dotted:
             self.problem(f".({ch}: abc2midi reads .( as a dotted slur, and {ch} as no music")
         if ch.isdigit():
