@@ -237,3 +237,30 @@ def test_abc_check_rejects_bad_files_in_one_line(tmp_path, content, message):
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and message in result.output
     assert "Traceback" not in result.output
+
+
+# Rules the grammar holds beyond ABC 2.1's text, each one an Error abc2midi prints (the
+# kinds benchmarks/check_differences.md sorts the bundled tunes into): a sample pinned here,
+# each in a tune whose bars all fit, against the reference converter where it is installed.
+# (Some rules are stricter than abc2midi in cases it happens to survive; these are not.)
+ABC2MIDI_RULES = [
+    ("~ G3 ABc|", "between a decoration and its note", "Malformed note"),
+    ('"H7"G3 ABc|', "neither a chord abc2midi knows", "Guitar chord"),
+    ("G3- ABc|", "a tie (-) to a different note", "tied"),
+    ("G2>A B2c|", "broken rhythm", "broken rhythm"),
+    ("T[GB]3 ABc|", "a trill or roll on a chord", "Rolls and trills"),
+    ("G>(3ABc d2|", "a tuplet inside a broken rhythm", "broken rhythm"),
+    (".(3GAB) dBG|", "abc2midi reads .( as a dotted slur", "Unrecognized character"),
+    ("Ga-~a ABc|", "a roll (~) on a tied note", "tied"),  # (a long note's roll can hold it)
+    ("|: G3 ABc :|2 d6|", "variant ending", "found"),
+]
+
+
+@pytest.mark.parametrize("music, problem, error", ABC2MIDI_RULES)
+def test_a_rule_beyond_abc_text_is_an_abc2midi_error(music, problem, error):
+    tune = HEAD + music + "\n"
+    assert any(problem in found for found in check_tune(tune).problems), check_tune(tune).problems
+    if shutil.which("abc2midi"):
+        from charrnn.music import reference
+
+        assert any(error in message for message in reference.errors(tune)), reference.messages(tune)
