@@ -4,7 +4,8 @@ For tunes sampled from the default run at three temperatures with fixed seeds, s
 in the same run: the share that pass `abc-check`, the share the reference converter
 `abc2midi` reads without an Error line, the probability the grammar removed (mean per
 character, at temperature 1), the draws dropped, and the time taken; the ratio is the
-constrained sampler's speed (characters of kept tunes per second) over the free one's.
+constrained sampler's speed (characters of kept tunes per second) over the free one's, in
+batches of 16 streams and (a fifth as many tunes, T=1.0) in one stream.
 
 Needs the README's main job to have run first (`charrnn train` -> runs/oneills1850).
 """
@@ -18,7 +19,7 @@ TEMPERATURES = (0.8, 1.0, 1.5)
 SEED = 1000
 
 
-def measure(model, vocab, temperature, count, free):
+def measure(model, vocab, temperature, count, free, streams=16):
     from charrnn.music import reference
     from charrnn.music.check import check_tune
     from charrnn.music.sampling import TuneHeader, sample_tunes
@@ -26,7 +27,8 @@ def measure(model, vocab, temperature, count, free):
 
     settings = SampleSettings(length=2000, temperature=temperature, seed=SEED)
     start = time.perf_counter()
-    tunes, dropped = sample_tunes(model, vocab, count, TuneHeader(), settings, free=free)
+    tunes, dropped = sample_tunes(model, vocab, count, TuneHeader(), settings, free=free,
+                                  streams=streams)
     seconds = time.perf_counter() - start
     texts = [tune.text for tune in tunes]
     clean = sum(reference.errors(text) == [] for text in texts) if reference.installed() else None
@@ -62,4 +64,6 @@ def run(quick=False):
         free = measure(model, vocab, temperature, count, free=True)
         constrained = measure(model, vocab, temperature, count, free=False)
         rows += [row(temperature, "free", free), row(temperature, "constrained", constrained, free)]
+    one = {free: measure(model, vocab, 1.0, count // 5 or 1, free, streams=1) for free in (True, False)}
+    rows.append(row(1.0, "constrained, one stream", one[False], one[True]))
     return rows
