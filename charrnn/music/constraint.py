@@ -16,7 +16,7 @@ import torch
 
 from charrnn.music.completion import completion
 from charrnn.music.fields import VALUES
-from charrnn.music.grammar import ANNOTATION_MARKS, TuneReader
+from charrnn.music.grammar import ANNOTATION_MARKS, ANNOTATION_STOPS, TuneReader
 
 _UNREACHABLE = 1 << 30
 # Characters left before the cap below which a tune is steered to its end: more than any
@@ -143,7 +143,7 @@ def _free_text_specials(reader):
             and reader.field_name not in reader.fixed and reader.text.strip():
         return "\n%"
     if mode == "quote" and reader.text[:1] in ANNOTATION_MARKS and reader.text:
-        return '"\n%,\\'
+        return ANNOTATION_STOPS
     return None
 
 

@@ -75,8 +75,9 @@ _PITCH = r"[A-Ga-g][#b]{0,2}"
 # quotes, nor \, which escapes its closing quote, nor a comma, which music21 reads as an
 # octave mark; music21 loses the notes after one placed with >.
 ANNOTATION_MARKS = "^_<@"
+ANNOTATION_STOPS = '"\n%,\\'  # what ends an annotation or spoils it
 CHORD_SYMBOL = regex.compile(
-    rf'[\^_<@][^"\n%,\\]*|[0-5]+|\(?{_PITCH}(?:{_CHORD_NAMES})?(?:/{_PITCH})?\)?')
+    rf'[{regex.escape(ANNOTATION_MARKS)}][^{regex.escape(ANNOTATION_STOPS)}]*|[0-5]+|\(?{_PITCH}(?:{_CHORD_NAMES})?(?:/{_PITCH})?\)?')
 # Bar lines, and the variant endings that may follow | or :|.
 # The kinds are abc2midi's reading (parseabc.c): a lone `:` is a dotted bar line, so `:|:`
 # is :| then a dotted bar line and `||:` is || then one; neither opens a repeat.
@@ -604,10 +605,8 @@ class TuneReader:
             self.problem("a multi-bar rest shares its bar")
         if self.shorthand and ch != "[":
             self._after_shorthand(ch)
-        elif self.shorthand and self.ornament:
-            self.problem("a trill or roll on a chord, which abc2midi cannot play")
-        elif self.shorthand and self.tie is not None:
-            self.problem("a tie (-) into a chord")
+        elif self.shorthand:  # after a decoration, [ can only open a chord: judge it now
+            self._chord_can_open()
         handler = _MUSIC.get(ch)
         if handler is not None:
             handler(self, ch)
@@ -779,17 +778,21 @@ class TuneReader:
 
     # ---- chords and grace notes ------------------------------------------------------------
 
+    def _chord_can_open(self):
+        if self.ornament:
+            self.problem("a trill or roll on a chord, which abc2midi cannot play")
+        if self.tie is not None:
+            self.problem("a tie (-) into a chord")
+
     def _bracket(self, ch):
         """After [: a chord, an inline field [K:D], a variant ending [2 or the bar line [|."""
-        if self.shorthand:  # a decorated chord (H[ce]); abc2midi reads nothing else there
-            self.shorthand = ""
-            if ch not in NOTE_LETTERS and ch not in ACCIDENTAL_CHARS:
-                self.problem(f"{'[' + ch!r} between a decoration and its note")
+        decorated, self.shorthand = self.shorthand, ""
+        if decorated and ch not in NOTE_LETTERS and ch not in ACCIDENTAL_CHARS:
+            # a decorated chord (H[ce]); abc2midi reads nothing else there
+            self.problem(f"{'[' + ch!r} between a decoration and its note")
         if ch in NOTE_LETTERS or ch in ACCIDENTAL_CHARS:
-            if self.ornament:
-                self.problem("a trill or roll on a chord, which abc2midi cannot play")
-            if self.tie is not None:
-                self.problem("a tie (-) into a chord")
+            if not decorated:  # judged at its [ when decorated
+                self._chord_can_open()
             self._room_for_a_note("a chord")
             self._marks_match()
             self._needs_closing("]", "a chord")
