@@ -127,7 +127,7 @@ def _hornpipe_ok(r):
 def _search_value(name, start, caps, header=True, depth=6):
     """The shortest valid value that extends `start`, by breadth-first search."""
     # Closing characters first: the frontier is cut short, and they end a value soonest.
-    alphabet = [c for c in '"0123456789/ :=|CGDAFEBmajorindx^_' if _can(caps, c)]
+    alphabet = [c for c in '"0123456789/ :=|CGDAFEBmajorindxlef^_' if _can(caps, c)]
     frontier = [start]
     for _ in range(depth):
         for text in frontier:

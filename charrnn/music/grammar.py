@@ -901,7 +901,7 @@ class TuneReader:
         dotted, self.dotted_slur = self.dotted_slur, False
         if ch.isdigit() and self.broken is not None:
             self.problem("a tuplet inside a broken rhythm")
-        if ch.isdigit() and dotted:
+        if dotted and (ch.isdigit() or ch == "\n"):  # the end of the line reads as a note
             self.problem(f".({ch}: abc2midi reads .( as a dotted slur, and {ch} as no music")
         if ch.isdigit():
             if self.tuplet is not None:
