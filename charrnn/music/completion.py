@@ -124,7 +124,7 @@ def _hornpipe_ok(r):
     return not fields.is_hornpipe(r.rhythm) or fields.hornpipe_meter_ok(r.meter)
 
 
-def _search_value(name, start, caps, header=True, depth=6):
+def _search_value(name, start, caps, header=True, depth=9):
     """The shortest valid value that extends `start`, by breadth-first search."""
     # Closing characters first: the frontier is cut short, and they end a value soonest.
     alphabet = [c for c in '"0123456789/ :=|CGDAFEBmajorindxlef^_' if _can(caps, c)]

@@ -23,9 +23,10 @@ _DIGITS = r"[1-9][0-9]?"
 _POWER_OF_TWO = r"(?:1|2|4|8|16|32|64)"
 # ABC 2.1 section 3.1.14: a tonic, then a mode of which only the first three letters count.
 _MODE = r"(?:(?i:m)|(?i:maj|min|ion|dor|phr|lyd|mix|aeo|loc)[a-zA-Z]*)"
-# After the key: explicit accidentals, and clef=, middle=, transpose= and the like (ABC 2.1
-# 3.1.14), their values plain words: music21 fails on some others.
-_KEY_EXTRA = r"(?:[_^=][a-gA-G]|exp|(?:clef|middle|transpose|octave|m)=[A-Za-z0-9+-]+)"
+# After the key: explicit accidentals, and clef=, middle= (a note), transpose= and octave=
+# (numbers), ABC 2.1 3.1.14: abc2midi and music21 fail on other values.
+_KEY_EXTRA = (r"(?:[_^=][a-gA-G]|exp|clef=[a-z]+|middle=[A-Ga-g][,']*"
+              r"|(?:transpose|octave)=-?[0-9]{1,2})")
 _TONIC_KEY = (rf"(?:[A-G][#b]?{_MODE}?(?: (?i:maj|min|ion|dor|phr|lyd|mix|aeo|loc)[a-zA-Z]*)?"
               rf"|none|HP|Hp)(?: {_KEY_EXTRA})*")
 _KEY = rf"{_TONIC_KEY}|{_KEY_EXTRA}(?: {_KEY_EXTRA})*"

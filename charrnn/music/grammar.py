@@ -657,6 +657,8 @@ class TuneReader:
         self._room_for_a_note("the decorated note")
         self.wants_note = self.wants_note or "decoration"
         self.marks += ch if ch in _LENGTH_MARKS or ch == "~" else ""
+        if self.broken is not None and ch in _LENGTH_MARKS and ch not in self.broken[1][1]:
+            self.problem(f"{ch} on the second note of a broken rhythm and not the first")
         self.last = None
 
     def _newline(self, ch):
