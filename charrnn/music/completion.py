@@ -360,12 +360,12 @@ def _quote(r, caps):
 
 
 def _decoration(r, caps):
+    """Close the decoration; a lone ! may also be an old line break, tried first."""
     mark, name = r.text[0], r.text[1:]
-    if mark == "!" and not name and _can(caps, "\n"):
-        return "\n"
     names = sorted((d for d in DECORATIONS if d.startswith(name) and _can(caps, d[len(name):])),
                    key=len)
-    return names[0][len(name):] + mark if names else None
+    closing = names[0][len(name):] + mark if names else None
+    return ["\n", closing] if mark == "!" and not name else closing
 
 
 def _paren(r, caps):
