@@ -35,7 +35,7 @@ def measure(model, vocab, temperature, count, free, streams=16):
     return {"made": len(texts), "valid": sum(check_tune(text).ok for text in texts),
             "clean": clean, "dropped": dropped, "seconds": seconds,
             "chars": sum(len(text) for text in texts),
-            "removed": sum(tune.removed for tune in tunes) / max(len(tunes), 1)}
+            "refused": sum(tune.refused for tune in tunes) / max(len(tunes), 1)}
 
 
 def row(temperature, name, got, baseline=None):

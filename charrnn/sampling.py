@@ -42,12 +42,23 @@ def pick_next(logits, temperature, top_k=0, top_p=1.0, generator=None):
 def pick_rows(logits, temperature, top_k, top_p, generators):
     """As pick_next, each row drawing from its own generator: a row's draws then do not
     depend on how many rows are drawn beside it."""
+    noise = race_noise(generators, logits.shape[-1], logits.device) if temperature else None
+    return race_scores(logits, temperature, top_k, top_p, noise).argmax(-1)
+
+
+def race_noise(generators, size, device):
+    """One row of Exp(1) noise per generator, for `race_scores`."""
+    return torch.stack([torch.empty(size, device=device).exponential_(generator=g)
+                        for g in generators])
+
+
+def race_scores(logits, temperature, top_k, top_p, noise):
+    """Each row's scores in the exponential race (see `race`): the highest is the draw, and
+    the highest among any subset of tokens is a draw from the distribution cut to that
+    subset. At temperature 0 (no noise) the logits themselves: greedy."""
     if temperature == 0:
-        return logits.argmax(-1)
-    probs = distribution(logits, temperature, top_k, top_p)
-    noise = torch.stack([torch.empty(probs.shape[-1], device=probs.device).exponential_(generator=g)
-                         for g in generators])
-    return race(probs, noise)
+        return logits.float()
+    return distribution(logits, temperature, top_k, top_p) / noise
 
 
 def distribution(logits, temperature, top_k=0, top_p=1.0):

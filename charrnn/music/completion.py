@@ -32,19 +32,26 @@ _CHORD_ALPHABET = "A^m7aj9dsu#b/gi+M24561"
 
 def completion(reader: TuneReader, caps=None) -> str | None:
     """Text that ends the tune `reader` has read so far as a valid tune, or None."""
+    last, written = reader, []
+    for last, chunk in steps(reader, caps):
+        written.append(chunk)
+    return "".join(written) if last.ended and last.alive else None
+
+
+def steps(reader: TuneReader, caps=None):
+    """The completion chunk by chunk: each chunk, with a reader that has read it. The
+    steps stop at the end of the tune, or early where nothing can finish it."""
     if not reader.alive:
-        return None
-    reader, written = reader.copy(), []
+        return
     caps = caps if caps is not None else reader.caps
     for _ in range(MAX_CHUNKS):
         if reader.ended:
-            return "".join(written) if reader.alive else None
+            return
         step = _next_step(reader, caps)
         if step is None:
-            return None
+            return
         reader, chunk = step
-        written.append(chunk)
-    return None
+        yield reader, chunk
 
 
 def _next_step(r: TuneReader, caps):

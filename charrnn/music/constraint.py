@@ -1,29 +1,28 @@
 """Which characters of a model's vocabulary keep a tune valid: the grammar as a sampling mask.
 
-Before each character is drawn, every character after which the tune could no longer be
-completed into a valid one gets probability zero. A character is allowed when the grammar
-(`charrnn.music.grammar`) still accepts the text with it, and a completion
-(`charrnn.music.completion`) can end the tune in the characters the length cap leaves, so
-near the cap the tune is steered to its end rather than dropped.
+A character is allowed when the grammar (`charrnn.music.grammar`) accepts the text with it
+and a completion (`charrnn.music.completion`) can then end the tune, in the characters the
+length cap leaves. So every allowed character leads to a state that is known to end: the
+sampler can never write itself into a corner, and near the cap the tune is steered to its
+end rather than dropped.
 
-Trying every character is thousands of grammar steps, so the answer is cached by the
-reader's key: two readers with the same key accept the same continuations, and a tune
-revisits the same few hundred states (a bar half full, a note's length being written)
-over and over.
+Each answer is worked out once per reader state: a move (reader key, character) is cached
+with the key it leads to, and each key with the length of the shortest completion found
+from it. Two readers with the same key accept the same continuations, and a tune revisits
+the same few hundred states (a bar half full, a note's length being written) over and over.
+The sampler asks only about the characters it is about to draw (`allows`), so a new state
+costs a grammar step or two, not one per vocabulary character.
 """
 
 import torch
 
-from charrnn.music.completion import completion
-from charrnn.music.fields import VALUES
-from charrnn.music.grammar import ANNOTATION_MARKS, ANNOTATION_STOPS, TuneReader
+from charrnn.music.completion import steps
+from charrnn.music.grammar import TuneReader
 
-_UNREACHABLE = 1 << 30
-# Characters left before the cap below which a tune is steered to its end: more than any
-# completion takes (closing a chord, a tuplet, the bar, the repeats, parts the header named).
-HORIZON = 100
+UNREACHABLE = 1 << 30  # characters needed after a character that spoils the tune
+_DEAD, _ENDED = "dead", "ended"  # where a move leads other than to a live, open tune
 # Sampled tunes keep runs of spaces this short: a model that has lost its way otherwise
-# writes spaces without end, each run a state the mask has not seen.
+# writes spaces without end, each run a state not seen before.
 MAX_SPACES = 12
 
 # What a vocabulary needs before any tune can be finished, and how to name it.
@@ -37,11 +36,10 @@ class TuneConstraint:
     def __init__(self, chars, fixed=None):
         self.chars = list(chars)
         self.caps = frozenset(self.chars)
-        self.index = {ch: i for i, ch in enumerate(self.chars)}
         self.fixed = dict(fixed or {})
-        self._needs = {}  # reader key -> characters needed to finish after each char
-        self._finish = {}  # reader key -> characters needed to finish from there
-        self._alive = {}  # reader key -> which characters keep the tune alive
+        self._moves = {}  # reader key -> {character: the key it leads to, _DEAD or _ENDED}
+        self._finish = {}  # reader key -> the text of a completion from there, or None
+        self._trials = {}  # id(reader) -> (reader, {character: the reader after it})
 
     def reader(self, prime="") -> TuneReader:
         """A reader for one tune, having read `prime`."""
@@ -57,97 +55,113 @@ class TuneConstraint:
             lacking.append("note letters (A-G, a-g)")
         return lacking or ["the characters to finish a tune from this start"]
 
-    def to_finish(self, reader: TuneReader) -> int | None:
+    def to_finish(self, reader: TuneReader, key=None) -> int | None:
         """Characters a completion needs to end the tune, or None when none can."""
-        key = reader.key()
+        text = self._completion(reader, reader.key() if key is None else key)
+        return None if text is None else len(text)
+
+    def _completion(self, reader, key):
         if key not in self._finish:
-            text = completion(reader, self.caps)
-            self._finish[key] = None if text is None else len(text)
-            if text:
-                self._remember_path(reader, text)
+            self._finish[key] = self._complete(reader, key)
         return self._finish[key]
 
-    def _remember_path(self, reader, text):
-        """Each state on the way along a completion can end in what is left of it: so
-        writing a completion's first character never leaves a longer way to the end, and a
-        tune steered to its end near the cap is never stuck. Masks already worked out for
-        the states on the way learn the shorter way too."""
+    def _complete(self, reader, key):
+        """A completion (`charrnn.music.completion`), written chunk by chunk until it
+        reaches a state whose way to the end is known; each state on the way learns its
+        own way to the end."""
+        keys, chunks, tail = [], [], None
+        for after, chunk in steps(reader, self.caps):
+            chunks.append(chunk)
+            if after.ended:
+                tail = ""
+                break
+            after_key = after.key()
+            if after_key in self._finish:
+                tail = self._finish[after_key]
+                break
+            keys.append(after_key)
+        if tail is None:
+            return None
+        for index, after_key in enumerate(keys, 1):
+            self._finish[after_key] = "".join(chunks[index:]) + tail
+        return "".join(chunks) + tail
+
+    def _remember_path(self, reader, key):
+        """Each state on the way along the reader's completion can end in what is left of
+        it. Asked for when no character fits the characters left before the length cap:
+        then the completion's first character always does, as it ends the tune in fewer."""
+        text = self._completion(reader, key)
+        if text is None:
+            return
         reader = reader.copy()
         for index, ch in enumerate(text):
             before = reader.key()
             reader.feed_char(ch)
-            left = len(text) - index - 1
-            needs = self._needs.get(before)
-            if needs is not None:
-                column = self.index[ch]
-                needs[column] = min(int(needs[column]), left)
-            if left:
-                key = reader.key()
-                known = self._finish.get(key)
-                self._finish[key] = left if known is None else min(known, left)
+            rest = text[index + 1:]
+            after = reader.key() if rest else _ENDED
+            self._moves.setdefault(before, {})[ch] = after
+            if rest:
+                known = self._finish.get(after)
+                if known is None or len(rest) < len(known):
+                    self._finish[after] = rest
 
-    def alive_after(self, reader: TuneReader) -> torch.Tensor:
-        """For each vocabulary character: whether the tune can still be finished after it.
-        A live reader always can be (the grammar refuses every character after which it
-        could not), so one step of the grammar per character answers it."""
-        key = reader.key()
-        cached = self._alive.get(key)
-        if cached is None:
-            special = _free_text_specials(reader)
-            if special is None:
-                cached = torch.tensor([_alive_after(reader, ch) for ch in self.chars])
-            else:  # one trial stands for every ordinary character
-                other = next((ch for ch in self.chars if ch not in special), None)
-                ordinary = other is not None and _alive_after(reader, other)
-                cached = torch.tensor([_alive_after(reader, ch) if ch in special else ordinary
-                                       for ch in self.chars])
-            self._alive[key] = cached
-        return cached
+    def need_after(self, reader: TuneReader, ch: str, key=None) -> int:
+        """How many characters after `ch` a completion needs to end the tune (0 where `ch`
+        ends it, UNREACHABLE where it spoils it). `key`: the reader's key, if known."""
+        key = reader.key() if key is None else key
+        moves = self._moves.setdefault(key, {})
+        after = moves.get(ch)
+        if after is None:
+            after = moves[ch] = self._move(reader, ch)
+        if after is _DEAD:
+            return UNREACHABLE
+        if after is _ENDED:
+            return 0
+        rest = self._finish[after]
+        return UNREACHABLE if rest is None else len(rest)
 
-    def needs(self, reader: TuneReader) -> torch.Tensor:
-        """For each vocabulary character: how many characters after it a completion needs
-        (a huge number where the character spoils the tune)."""
-        key = reader.key()
-        cached = self._needs.get(key)
-        if cached is None:
-            cached = torch.tensor([self._need_after(reader, ch) for ch in self.chars])
-            self._needs[key] = cached
-        return cached
-
-    def _need_after(self, reader, ch):
+    def _move(self, reader, ch):
         trial = reader.copy()
         trial.feed_char(ch)
+        self._trials.setdefault(id(reader), (reader, {}))[1][ch] = trial
         if not trial.alive:
-            return _UNREACHABLE
+            return _DEAD
         if trial.ended:
-            return 0
-        need = self.to_finish(trial)
-        return _UNREACHABLE if need is None else need
+            return _ENDED
+        key = trial.key()
+        self.to_finish(trial, key)
+        return key
+
+    def advance(self, reader: TuneReader, ch: str) -> TuneReader:
+        """The reader after `ch`: the one tried for the mask, when one was (a grammar step
+        saved), else `reader` itself, having read it."""
+        held, trials = self._trials.pop(id(reader), (None, {}))
+        if held is reader and ch in trials:
+            return trials[ch]
+        reader.feed_char(ch)
+        return reader
+
+    def allows(self, reader: TuneReader, ch: str, left: int | None = None, key=None) -> bool:
+        """Whether `ch` keeps the tune valid and lets it end within `left` more characters
+        (`ch` included); None: no cap."""
+        return self.need_after(reader, ch, key) < (UNREACHABLE if left is None else left)
 
     def allowed(self, reader: TuneReader, left: int | None = None) -> torch.Tensor:
-        """Bool mask over the vocabulary: the characters that keep the tune valid and let
-        it end within `left` more characters (this one included); None: no cap. Only near
-        the cap are completions written out to count their characters."""
-        if left is None or left > HORIZON:
-            return self.alive_after(reader)
-        return self.needs(reader) < left
+        """Bool mask over the whole vocabulary: the characters `allows` lets through."""
+        key = reader.key()
+        mask = [self.allows(reader, ch, left, key) for ch in self.chars]
+        if not any(mask):
+            self._remember_path(reader, key)
+            mask = [self.allows(reader, ch, left, key) for ch in self.chars]
+        return torch.tensor(mask)
 
-
-def _free_text_specials(reader):
-    """In free text (a comment, a title or other field of words, an annotation) every
-    character but a few does the same: those few, or None where characters differ."""
-    mode = reader.mode
-    if mode in ("comment", "music_comment", "field_comment"):
-        return "\n"
-    if mode == "field" and reader.field_name not in VALUES and reader.field_name != "R" \
-            and reader.field_name not in reader.fixed and reader.text.strip():
-        return "\n%"
-    if mode == "quote" and reader.text[:1] in ANNOTATION_MARKS and reader.text:
-        return ANNOTATION_STOPS
-    return None
-
-
-def _alive_after(reader, ch):
-    trial = reader.copy()
-    trial.feed_char(ch)
-    return trial.alive
+    def first_allowed(self, reader: TuneReader, order, left: int | None = None) -> int | None:
+        """The first of `order` (vocabulary indices) that `allows` lets through; None
+        where none is (never, for a live reader whose way to the end fits in `left`)."""
+        key = reader.key()
+        for _ in range(2):
+            for token in order:
+                if self.allows(reader, self.chars[token], left, key):
+                    return token
+            self._remember_path(reader, key)
+        return None

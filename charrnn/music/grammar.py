@@ -108,6 +108,19 @@ _NAME_MODES = frozenset(("field", "field_comment", "inline", "inline_name", "lin
                          "line_letter_space"))
 
 
+class _Key(tuple):
+    """A reader's key, hashed once: its fractions are slow to hash, and a key is looked up
+    many times."""
+
+    def __new__(cls, items):
+        key = super().__new__(cls, items)
+        key.hash = tuple.__hash__(key)
+        return key
+
+    def __hash__(self):
+        return self.hash
+
+
 class TuneReader:
     """Reads one ABC tune a character at a time (`feed`), keeping its problems.
 
@@ -125,6 +138,7 @@ class TuneReader:
     def __init__(self, caps=None, require_final_bar=False, fixed=None, lookahead=False,
                  sampled=False, max_spaces=None):
         self.caps = caps
+        self._key = None  # the key, once worked out for this state
         self.sampled = sampled  # a tune being sampled: one voice, and I: lines empty
         self.max_spaces = max_spaces  # the longest run of spaces allowed; None: any
         self.space_run = 0
@@ -184,7 +198,12 @@ class TuneReader:
     def key(self):
         """What decides the future of the text: two live readers with equal keys accept the
         same continuations. Free text (titles, annotations, comments), stale token text and
-        bar numbers are left out."""
+        bar numbers are left out. Worked out once per state: the sampler asks often."""
+        if self._key is None:
+            self._key = _Key(self._make_key())
+        return self._key
+
+    def _make_key(self):
         return (self.mode, self._key_text(), self.field_name if self.mode in _NAME_MODES else "",
                 self.in_header, frozenset(self.header_fields), self.music_started,
                 self.has_notes, self.meter, self.explicit_unit, fields.is_hornpipe(self.rhythm),
@@ -222,8 +241,8 @@ class TuneReader:
         if self.mode not in _TEXT_MODES:
             return ""
         if self.mode in ("field", "inline") and self.field_name not in fields.VALUES:
-            if self.field_name != "R":
-                return ""
+            if self.field_name != "R":  # free text: only whether it has begun (it may not begin with |)
+                return bool(self.text.strip())
             start = self.text.lstrip()[:8]  # how far towards "Hornpipe" the R: has come
             return start if "hornpipe".startswith(start.lower()) else fields.is_hornpipe(self.text)
         return self.text
@@ -353,6 +372,7 @@ class TuneReader:
         return self
 
     def feed_char(self, ch: str):
+        self._key = None
         if self.ended:
             self.problem("text after the end of the tune")
             return
@@ -420,7 +440,7 @@ class TuneReader:
         """A copy of the reader that has read the letter opening this line (and the spaces
         after it), or `text`, as music rather than as the start of a field."""
         trial = self.copy()
-        trial.mode, trial.in_header = "music", False
+        trial.mode, trial.in_header, trial._key = "music", False, None
         if text is None:
             spaces = self.text if self.mode == "line_letter_space" else ""
             text = self.field_name + spaces
@@ -1078,6 +1098,7 @@ class TuneReader:
         """The text read is the whole tune: its problems, [] when it is valid."""
         if self.ended:
             return self.verdict()
+        self._key = None
         if self.mode not in ("line_start", "line_space"):
             self._handle("\n")
         self.ended, self.mode = True, "end"

@@ -2,14 +2,12 @@
 
 Tunes are drawn as a batch of streams; a stream that finishes its tune starts the next, so
 the batch stays full until the last tunes. By default the grammar disposes what the model
-proposes: before each draw every character that would spoil the tune gets probability
-zero (`charrnn.music.constraint`), and a tune near the length cap is steered to its end, so
-every tune comes out valid. A model can still lose its way (spaces, chord symbols or
-repeats without end) into text that no ending within the cap can finish: the grammar checks
-each draw for that every CHECK_EVERY characters, and such a draw is dropped and another
-drawn. `free=True` draws as the model likes: a tune ends at the tune delimiter (a blank
-line, as ABC 2.1 ends a tune), one that reaches the cap first is dropped and another is
-drawn.
+proposes: each stream takes the likeliest character of its draw that the grammar allows
+(`charrnn.music.constraint`), which is exactly a draw from the model's distribution with
+every character that would spoil the tune given probability zero, and a tune near the
+length cap is steered to its end, so every tune comes out valid and none is dropped.
+`free=True` draws as the model likes: a tune ends at the tune delimiter (a blank line, as
+ABC 2.1 ends a tune), one that reaches the cap first is dropped and another is drawn.
 
 Each tune draws from its own random generator, seeded from the seed and the tune's number,
 so a seed makes the same tunes however many streams run beside it.
@@ -22,12 +20,11 @@ import torch
 
 from charrnn.model import map_state
 from charrnn.music.tunes import TUNE_END
-from charrnn.sampling import few_threads, pick_rows
+from charrnn.sampling import few_threads, race_noise, race_scores
 from charrnn.stepper import Stepper
 
 STREAMS = 16  # tunes drawn at once
 ROUNDS_PER_TUNE = 5  # draws allowed per tune before giving up on complete ones
-CHECK_EVERY = 128  # characters between checks that a constrained draw can still be finished
 
 
 @dataclass
@@ -61,7 +58,9 @@ class Tune:
     """One sampled tune, and how much the grammar bent the model to make it."""
 
     text: str
-    removed: float  # mean probability per character (at temperature 1) the grammar removed
+    # Share of characters at which the grammar refused the model's own draw: on average,
+    # the probability it removed per character, at the sampling temperature.
+    refused: float
 
 
 @dataclass
@@ -73,13 +72,13 @@ class _Stream:
     reader: object  # the grammar's TuneReader, or None when sampling freely
     chars: list
     forced: list  # characters fed without a draw (free sampling: an asked-for key)
-    removed: float = 0.0
-    stuck: bool = False  # the grammar left no character to draw
+    refused: int = 0  # characters at which the grammar refused the model's own draw
+    stuck: bool = False  # the grammar left no character to draw (never, if it is right)
 
 
 def sample_tunes(model, vocab, count, header, settings, free=False, streams=STREAMS, on_tune=None):
     """`count` tunes numbered X:1..count, and how many draws were dropped (free ones that
-    ran past the cap, constrained ones that lost their way).
+    ran past the cap).
     `settings` gives the length cap per tune (`length`), temperature, top-k, top-p and seed;
     `on_tune(tune)` is called with each tune, in order, as soon as it and those before it
     are done."""
@@ -118,7 +117,7 @@ class _Sampler:
         state = _repeat(self.start_state, len(rows))
         printer = _InOrder(on_tune)
         while rows and len([t for t in done.values() if t]) < count:
-            nxt, logits = self.draw(rows, logits)
+            nxt = self.draw(rows, logits)
             finished = self.advance(rows, nxt.tolist())
             logits, state = self.stepper.step(nxt, state)
             for row in finished:
@@ -140,27 +139,48 @@ class _Sampler:
                 rows = [rows[i] for i in keep]
                 logits, state = logits[keep], _rows(state, keep)
         tunes = [t for _, t in sorted(done.items()) if t][:count]
-        return [Tune(_renumber(t.text, i), t.removed) for i, t in enumerate(tunes, 1)], too_long
+        return [Tune(_renumber(t.text, i), t.refused) for i, t in enumerate(tunes, 1)], too_long
 
     def draw(self, rows, logits):
-        """The next character of every stream: the grammar's mask applied, then a draw."""
+        """The next character of every stream."""
         settings = self.settings
-        if not self.free:
-            masks = torch.stack([self.constraint.allowed(s.reader, settings.length - len(s.chars))
-                                 for s in rows]).to(logits.device)
-            for stream, stuck in zip(rows, (~masks.any(-1)).tolist()):
-                stream.stuck = stream.stuck or stuck  # never, if the grammar is right
-            masks |= ~masks.any(-1, keepdim=True)
-            probs = torch.softmax(logits.float(), dim=-1)
-            for stream, removed in zip(rows, (probs * ~masks).sum(-1).tolist()):
-                stream.removed += removed
-            logits = logits.masked_fill(~masks, float("-inf"))
-        nxt = pick_rows(logits, settings.temperature, settings.top_k, settings.top_p,
-                        [s.generator for s in rows])
+        noise = race_noise([s.generator for s in rows], logits.shape[-1], logits.device) \
+            if settings.temperature else None
+        own = race_scores(logits, settings.temperature, settings.top_k, settings.top_p, noise)
+        if self.free:
+            return self._forced(rows, own.argmax(-1).tolist(), logits.device)
+        keys = [stream.reader.key() for stream in rows]
+        scores = own
+        if settings.top_k or settings.top_p < 1.0:  # the cut is taken among allowed characters
+            masks = torch.stack([self.constraint.allowed(s.reader, self._left(s)) for s in rows])
+            logits = logits.masked_fill(~masks.to(logits.device), float("-inf"))
+            scores = race_scores(logits, settings.temperature, settings.top_k, settings.top_p, noise)
+        picks = scores.argmax(-1).tolist()
+        for row, (stream, key, first) in enumerate(zip(rows, keys, own.argmax(-1).tolist())):
+            stream.refused += not self._allows(stream, first, key)
+            if not self._allows(stream, picks[row], key):
+                picks[row] = self._first_allowed(stream, scores[row])
+        return torch.tensor(picks, device=logits.device)
+
+    def _left(self, stream):
+        return self.settings.length - len(stream.chars)
+
+    def _allows(self, stream, token, key):
+        return self.constraint.allows(stream.reader, self.vocab.chars[token], self._left(stream), key)
+
+    def _first_allowed(self, stream, scores):
+        """The highest-scoring character the grammar allows: the race's draw among them."""
+        order = scores.argsort(descending=True).tolist()
+        token = self.constraint.first_allowed(stream.reader, order, self._left(stream))
+        stream.stuck = token is None
+        return order[0] if token is None else token
+
+    def _forced(self, rows, picks, device):
+        """Free sampling writes an asked-for key itself."""
         for i, stream in enumerate(rows):
             if stream.forced:
-                nxt[i] = self.vocab.index[stream.forced.pop(0)]
-        return nxt, logits
+                picks[i] = self.vocab.index[stream.forced.pop(0)]
+        return torch.tensor(picks, device=device)
 
     def advance(self, rows, next_ids):
         """Each stream takes its character; the rows whose tune ended (or ran out) now."""
@@ -169,10 +189,8 @@ class _Sampler:
             ch = self.vocab.chars[token]
             stream.chars.append(ch)
             if stream.reader is not None:
-                stream.reader.feed_char(ch)
+                stream.reader = self.constraint.advance(stream.reader, ch)
                 ended = stream.reader.ended
-                if not ended and len(stream.chars) % CHECK_EVERY == 0:
-                    stream.stuck = self.constraint.to_finish(stream.reader) is None
             else:
                 ended = "".join(stream.chars[-len(TUNE_END):]) == TUNE_END
                 if self.header.key and (self.prime + "".join(stream.chars)).endswith("\nK:"):
@@ -187,7 +205,7 @@ class _Sampler:
         ended = stream.reader.ended if stream.reader is not None else text.endswith(TUNE_END)
         if not ended or stream.stuck:
             return None
-        return Tune((self.prime + text).rstrip("\n") + "\n", stream.removed / max(len(text), 1))
+        return Tune((self.prime + text).rstrip("\n") + "\n", stream.refused / max(len(text), 1))
 
 
 class _InOrder:
@@ -205,7 +223,7 @@ class _InOrder:
             self.next += 1
             if tune is not None:
                 self.shown += 1
-                self.on_tune(Tune(_renumber(tune.text, self.shown), tune.removed))
+                self.on_tune(Tune(_renumber(tune.text, self.shown), tune.refused))
 
 
 def _renumber(tune, number):
