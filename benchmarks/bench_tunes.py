@@ -2,14 +2,21 @@
 
 For tunes sampled from the default run at three temperatures with fixed seeds, side by side
 in the same run: the share that pass `abc-check`, the share the reference converter
-`abc2midi` reads without an Error line, the probability the grammar removed (mean per
-character, at temperature 1), the draws dropped, and the time taken; the ratio is the
-constrained sampler's speed (characters of kept tunes per second) over the free one's, in
-batches of 16 streams and (a fifth as many tunes, T=1.0) in one stream.
+`abc2midi` reads without an Error line, how often the grammar refused the model's own draw
+(on average, the probability it removed per character), the mean log-likelihood per
+character of the tunes under the model, the draws dropped, and the time taken. The ratio is
+the constrained sampler's speed (characters of kept tunes per second) over the free one's,
+in batches of 16 streams and (a fifth as many tunes, T=1.0) in one stream. Last, the whole
+`charrnn sample RUN --abc -n 100 --out DIR` is timed against the same command as it was
+before the grammar (one tune at a time, `benchmarks/before_grammar.py`), in the same run.
 
 Needs the README's main job to have run first (`charrnn train` -> runs/oneills1850).
 """
 
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,7 +42,24 @@ def measure(model, vocab, temperature, count, free, streams=16):
     return {"made": len(texts), "valid": sum(check_tune(text).ok for text in texts),
             "clean": clean, "dropped": dropped, "seconds": seconds,
             "chars": sum(len(text) for text in texts),
-            "refused": sum(tune.refused for tune in tunes) / max(len(tunes), 1)}
+            "refused": sum(tune.refused for tune in tunes) / max(len(tunes), 1),
+            "loglik": log_likelihood(model, vocab, texts)}
+
+
+def log_likelihood(model, vocab, texts):
+    """Mean log-probability (nats) per character the sampler drew, under the model at
+    temperature 1 with nothing masked: each tune scored after the X:1 line it started from."""
+    import torch
+
+    total, count = 0.0, 0
+    with torch.inference_mode():
+        for text in texts:
+            ids = torch.tensor([vocab.encode("X:1\n" + text.split("\n", 1)[1])])
+            logits, _ = model(ids[:, :-1], None)
+            scores = torch.log_softmax(logits.float(), -1).gather(-1, ids[:, 1:, None])
+            total += scores[0, 3:].sum().item()  # from the first character after "X:1\n"
+            count += scores.shape[1] - 3
+    return total / max(count, 1)
 
 
 def row(temperature, name, got, baseline=None):
@@ -49,7 +73,28 @@ def row(temperature, name, got, baseline=None):
             "ratio": None if ratio is None else round(ratio, 2),
             "target": "1.0 valid; speed ratio >= 0.8" if baseline else "",
             "note": f"{got['made']} tunes, {clean}, {got['dropped']} draws dropped, "
-                    f"{got['removed']:.3f} probability removed per char, {got['seconds']:.0f} s"}
+                    f"{got['refused']:.3f} of draws refused, "
+                    f"{got['loglik']:.3f} nats/char log-likelihood, {got['seconds']:.0f} s"}
+
+
+def command_row(count):
+    """`sample --abc -n COUNT --out DIR` today against before the grammar, each timed once."""
+    from benchmarks.before_grammar import OldSampler
+
+    args = ["sample", "--abc", "-n", str(count), "--seed", str(SEED)]
+    with OldSampler(RUN) as old, tempfile.TemporaryDirectory() as scratch:
+        start = time.perf_counter()
+        old.python(["-m", "charrnn", args[0], str(old.run), *args[1:], "--out", f"{scratch}/old"])
+        before = time.perf_counter() - start
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "charrnn", args[0], str(RUN), *args[1:], "--out",
+                        f"{scratch}/new"], check=True, capture_output=True, env=env)
+        now = time.perf_counter() - start
+    return {"name": f"sample --abc -n {count} --out DIR (sampling and report)", "value": round(now, 1),
+            "unit": "s", "baseline": round(before, 1), "ratio": round(before / now, 2),
+            "target": "ratio >= 4 (times faster than one at a time, before the grammar)",
+            "note": "baseline: the same command at commit before the grammar, free, one tune at a time"}
 
 
 def run(quick=False):
@@ -66,4 +111,5 @@ def run(quick=False):
         rows += [row(temperature, "free", free), row(temperature, "constrained", constrained, free)]
     one = {free: measure(model, vocab, 1.0, count // 5 or 1, free, streams=1) for free in (True, False)}
     rows.append(row(1.0, "constrained, one stream", one[False], one[True]))
+    rows.append(command_row(count))
     return rows
