@@ -119,6 +119,7 @@ CASES = [
     ("sample-key-not-abc", sample("--abc", "--key", "H"), "not an ABC key"),
     ("sample-meter-not-abc", sample("--abc", "--meter", "9/0"), "not an ABC meter"),
     ("sample-key-without-abc", sample("--key", "D"), "go with --abc"),
+    ("sample-no-page-without-out", sample("--abc", "--no-page"), "go with --abc and --out DIR"),
     ("sample-out-in-missing-dir", sample("-l", "5", "--out", "{shared}/nowhere/s.txt"), "does not exist"),
     ("sample-out-is-a-directory", sample("-l", "5", "--out", "{shared}/empty-dir"), "it is a directory"),
     ("sample-out-under-a-file", sample("-l", "5", "--out", "{shared}/file.txt/s.txt"),

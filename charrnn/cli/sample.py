@@ -68,8 +68,11 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
 @click.option("--meter", default="", metavar="M", help="--abc: the meter, like 6/8.")
 @click.option("--title", default="", metavar="TEXT", help="--abc: the title of every tune.")
 @click.option("--midi", is_flag=True, help="--abc: also write a .mid beside each .abc (needs --out).")
+@click.option("--page/--no-page", default=True, show_default=True,
+              help="--abc --out DIR: also write DIR/index.html, the page of the tunes (sheet "
+                   "music, audio, statistics against the corpus); --no-page writes the tunes only.")
 def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samples, beam, stop,
-           unknown, which, device, out, abc, free, key, meter, title, midi):
+           unknown, which, device, out, abc, free, key, meter, title, midi, page):
     """Generate text from a trained model, streamed as it is written, or with --beam the
     most likely continuation a beam search finds.
 
@@ -84,6 +87,7 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
       charrnn sample runs/mine --top-p 0.9 -n 4 --stop "\\n\\n" -o samples.txt
       charrnn sample runs/oneills1850 --abc -n 10 --out tunes --midi
       charrnn sample runs/oneills1850 --abc -n 3 --key D --meter 6/8 -t 0.8
+      charrnn sample runs/oneills1850 --abc -n 100 --out many --no-page
     """
     ctx = click.get_current_context()
     if beam:
@@ -97,6 +101,8 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         raise UserError("--free goes with --abc: it samples tunes without the grammar")
     if midi and not (abc and out):
         raise UserError("--midi goes with --abc and --out DIR")
+    if was_given(ctx, "page") and not (abc and out):
+        raise UserError("--page and --no-page go with --abc and --out DIR")
     if out and not abc and out.endswith(".pt"):
         raise UserError(f"refusing to write samples over {out}: that is a checkpoint's name")
     if out and not abc:
@@ -113,7 +119,7 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         from charrnn.cli.tunes import sample_abc
 
         return sample_abc(model, vocab, settings, values, (title, meter, key), out, midi,
-                          corpus=config.data.corpus, free=free)
+                          corpus=config.data.corpus, free=free, page=page)
     if beam:
         return print_beam(model, vocab, settings, beam, out)
     texts = [run_one(model, vocab, settings, t, labelled=len(values) > 1, to_stdout=out is None)

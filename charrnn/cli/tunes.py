@@ -10,10 +10,11 @@ from charrnn.errors import UserError
 DEFAULT_TUNE_CAP = 2000  # characters per tune when --length is not given
 
 
-def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=None, free=False):
+def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=None, free=False,
+               page=True):
     """Print or write `settings.num_samples` tunes at each temperature and a short validity
-    report; with `out`, also the page of them against `corpus`, the corpus spec the model
-    learned from."""
+    report; with `out` (and `page`), also the page of them against `corpus`, the corpus spec
+    the model learned from."""
     from dataclasses import replace
 
     from charrnn.music.sampling import TuneHeader, sample_tunes
@@ -34,7 +35,7 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
         texts = [tune.text for tune in tunes]
         named += write_tunes(texts, out_dir, midi, label) if out_dir else []
         report(texts, too_long, settings.num_samples, label)
-    if out_dir:
+    if out_dir and page:
         from charrnn.cli.report import write_sample_page
 
         write_sample_page(named, out_dir, corpus)
