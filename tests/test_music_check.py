@@ -253,6 +253,8 @@ ABC2MIDI_RULES = [
     (".(3GAB) dBG|", "abc2midi reads .( as a dotted slur", "Unrecognized character"),
     ("Ga-~a ABc|", "a roll (~) on a tied note", "tied"),  # (a long note's roll can hold it)
     ("|: G3 ABc :|2 d6|", "variant ending", "found"),
+    ("G3 ABc-|\nK:A\nTc3 ABc|", "a K: while a tie (-) waits", "tied"),
+    ("G3 ABc|\nK:Gmix Dor\nG3 ABc|", "K:Gmix Dor is not a key", "Unknown mode"),
 ]
 
 

@@ -27,7 +27,9 @@ _MODE = r"(?:(?i:m)|(?i:maj|min|ion|dor|phr|lyd|mix|aeo|loc)[a-zA-Z]*)"
 # (numbers), ABC 2.1 3.1.14: abc2midi and music21 fail on other values.
 _KEY_EXTRA = (r"(?:[_^=][a-gA-G]|exp|clef=[a-z]+|middle=[A-Ga-g][,']*"
               r"|(?:transpose|octave)=-?[0-9]{1,2})")
-_TONIC_KEY = (rf"(?:[A-G][#b]?{_MODE}?(?: (?i:maj|min|ion|dor|phr|lyd|mix|aeo|loc)[a-zA-Z]*)?"
+# The mode is joined to the tonic or a word of its own, never both: abc2midi reads a second
+# mode word that starts with a capital A-G as another key ("K:Gmix Dor": "Unknown mode 'or'").
+_TONIC_KEY = (rf"(?:[A-G][#b]?(?:{_MODE}|(?: (?i:maj|min|ion|dor|phr|lyd|mix|aeo|loc)[a-zA-Z]*))?"
               rf"|none|HP|Hp)(?: {_KEY_EXTRA})*")
 _KEY = rf"{_TONIC_KEY}|{_KEY_EXTRA}(?: {_KEY_EXTRA})*"
 _SUM = rf"{_DIGITS}(?:\+{_DIGITS})*"

@@ -489,6 +489,7 @@ class TuneReader:
 
     def _open_field(self, name):
         self.mode, self.field_name, self.text, self.field_judged = "field", name, "", False
+        self._no_key_in_tie(name)
         if name == "V" and self.sampled:
             self.problem("a V: field (a second voice)")
         if name == "w" and not self.music_started:
@@ -1058,6 +1059,14 @@ class TuneReader:
             self.problem(f"[{self.field_name}{ch} is neither a chord nor an inline field")
             return self._redo("music", ch)
         self.mode, self.text, self.field_judged = "inline", "", False
+        self._no_key_in_tie(self.field_name)
+
+    def _no_key_in_tie(self, name):
+        """A key change between a tie and its note can change the note's pitch: abc2midi
+        then cannot tie a trill on it ("Could not find note to be tied"). Refused whatever
+        follows, as no bundled tune writes one."""
+        if name == "K" and self.tie is not None and not self.in_header:
+            self.problem("a K: while a tie (-) waits for its note")
 
     def _inline(self, ch):
         if ch == "]":
