@@ -44,6 +44,7 @@ class Voice:
     unsettled: Bar | None = None  # a short bar whose justification waits for the next bar
     pending: Bar | None = None  # a short bar the current bar must complete to a full one
     signs: tuple = ()  # the repeat signs so far (charrnn.music.repeats)
+    last_bar: Fraction | None = None  # how long the last bar closed lasts (None: rests)
     repeats_stuck: bool = False  # no way to end the voice that abc2midi would play
     problems: list = field(default_factory=list)  # repeat structure
     misfits: list = field(default_factory=list)  # bars that do not fit the meter
@@ -67,7 +68,7 @@ class Voice:
         current = self.current
         return (self.bars == 0, self.edge, self.variant,
                 _bar_key(current), _bar_key(self.section_start), _bar_key(self.unsettled),
-                _bar_key(self.pending), self.signs)
+                _bar_key(self.pending), self.signs, self.last_bar)
 
     # ---- notes -------------------------------------------------------------------------
 
@@ -112,6 +113,7 @@ class Voice:
         if bar is None:
             return
         self.bars = bar.number + max(bar.rests, 1) - 1
+        self.last_bar = None if bar.rests else bar.length
         if self.pending is not None:
             short = self.pending
             self.pending = None

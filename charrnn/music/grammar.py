@@ -27,7 +27,7 @@ from fractions import Fraction
 
 import regex
 
-from charrnn.music import fields
+from charrnn.music import accompaniment, fields
 from charrnn.music.bars import Voice, capped
 
 NOTE_LETTERS = frozenset("ABCDEFGabcdefg")
@@ -41,6 +41,9 @@ _ORNAMENTS = "R~T"
 # abc2midi's queue of sounding notes holds 50 (queues.c); a chord of more is refused, and
 # chords beside held notes need room too.
 MAX_CHORD_NOTES = 8
+# Each bar line queues a step of the chord accompaniment, taken off only as time passes: about
+# 48 bar lines with no note between them fill the queue ("Too many notes in chord").
+MAX_BARE_BAR_LINES = 16
 # Bounds no tune comes near, which keep a sampler that has lost its way from writing slurs
 # or grace notes without end (abc2midi warns of a slur within a slur).
 MAX_GRACE_NOTES = 8
@@ -155,6 +158,8 @@ class TuneReader:
         self.explicit_unit: Fraction | None = None
         self._set_meter()
         self.rhythm = ""
+        self.header_meter = None  # the meter when K: ended the header (abc2midi's accompaniment)
+        self.chords = False  # a chord symbol abc2midi plays has been read
         self.parts = False  # a P: in the header: abc2midi plays the parts in its order
         self.parts_due = frozenset()  # parts the header names that have not begun yet
         self.voices = {"1": Voice()}
@@ -179,6 +184,8 @@ class TuneReader:
         self.slurs = 0  # slurs open
         self.bar_closed = True  # the last music element was a bar line (or none yet)
         self.multirest = False  # a multi-bar rest waits for its bar line
+        self.bare_bar_lines = 0  # bar lines since the last note or rest
+        self.bare_run = ""  # "long": more than MAX_BARE_BAR_LINES of them once; "told"
         self.previous = ""  # the character read last
         self.doomed = ""  # why the text can no longer become a valid tune, before it shows
         self.probing = False  # a copy trying out how a token could end
@@ -208,6 +215,7 @@ class TuneReader:
                 self.in_header, frozenset(self.header_fields), self.music_started,
                 self.has_notes, self.meter, self.explicit_unit, fields.is_hornpipe(self.rhythm),
                 self.voice_id, tuple((name, v.key()) for name, v in sorted(self.voices.items())),
+                self.chords, self.header_meter, self.bare_bar_lines, self.bare_run,
                 self.parts_due,
                 self._note_key(), self.context,
                 tuple(self.chord_lengths) if self.context == "chord" else tuple(self.chord_lengths[:1]),
@@ -241,8 +249,8 @@ class TuneReader:
         if self.mode not in _TEXT_MODES:
             return ""
         if self.mode in ("field", "inline") and self.field_name not in fields.VALUES:
-            if self.field_name != "R":  # free text: only whether it has begun (it may not begin with |)
-                return bool(self.text.strip())
+            if self.field_name != "R":  # free text: whether anything, and anything but spaces,
+                return self.text != "", bool(self.text.strip())  # has begun (see _judge_partial)
             start = self.text.lstrip()[:8]  # how far towards "Hornpipe" the R: has come
             return start if "hornpipe".startswith(start.lower()) else fields.is_hornpipe(self.text)
         return self.text
@@ -536,6 +544,10 @@ class TuneReader:
         if name != "I" and self.text.lstrip().startswith("|"):
             self.problem(f"{bracket}{name}:{value}: a value that starts with | reads to music21 as music")
             self.field_judged = True
+        elif not bracket and not self.in_header and self.text.startswith(":"):
+            self.problem(f"{name}:{value}: a field line in the music whose value starts with : "
+                         "reads to abc2midi as music")
+            self.field_judged = True
         elif not self._value_can_continue(name, value, fixed):
             self._doom(f"{bracket}{name}:{value}... cannot be a value of {name}:")  # said at its end
         elif self.in_header and not self._hornpipe_can_be_met(name, value):
@@ -595,7 +607,7 @@ class TuneReader:
             self.voice.bar_line("part", "")
             self.parts_due = self.parts_due - set(value[:1])
         elif name == "K" and self.in_header:
-            self.in_header = False
+            self.in_header, self.header_meter = False, self.meter
             # ABC 2.1 3.1.7: with no L:, the header's meter sets the unit once and for all
             self._set_meter(unit=self.unit)
             if fields.is_hornpipe(self.rhythm) and not fields.hornpipe_meter_ok(self.meter):
@@ -785,7 +797,7 @@ class TuneReader:
             self._room_for_tuplet()
         self.has_notes = self.has_notes or pitch is not None or chord
         self.last = Written(written, pitch, duration, marks)
-        self.bar_closed = False
+        self.bar_closed, self.bare_bar_lines = False, 0
 
     def _check_tie(self, pitch):
         """abc2midi ties a note to the next note of the same pitch: the same letter and
@@ -989,9 +1001,21 @@ class TuneReader:
             self.wants_note = "" if self.wants_note == "decoration" else self.wants_note
         if self.tie is not None:
             self.tie = (self.tie[0], True)
+        self.bare_bar_lines = min(self.bare_bar_lines + (not self.multirest), MAX_BARE_BAR_LINES + 1)
+        self._check_bare_bar_lines()
         self.voice.bar_line(kind, variant)
         self.multirest = False
         self.last, self.bar_closed = None, True
+
+    def _check_bare_bar_lines(self):
+        """With a chord accompaniment (any chord symbol), a long run of bar lines with no
+        note between them is one abc2midi cannot play (see MAX_BARE_BAR_LINES)."""
+        if self.bare_bar_lines > MAX_BARE_BAR_LINES and not self.bare_run:
+            self.bare_run = "long"
+        if self.chords and self.bare_run == "long":
+            self.problem(f"more than {MAX_BARE_BAR_LINES} bar lines with no note or rest "
+                         "between them, in a tune with chord symbols")
+            self.bare_run = "told"
 
     def _colon(self, ch):
         self._token("bar", ch)
@@ -1005,6 +1029,8 @@ class TuneReader:
         voice = self.voice
         if voice.current is not None or not self._between_elements():
             self.problem("a multi-bar rest inside a bar")
+        elif self.tie is not None:  # abc2midi: "Could not find note to be tied"
+            self.problem("a multi-bar rest where a tie (-) waits for its note")
         else:
             if self._limit() is not None and self._limit() < self.bar_full:
                 self._doom("a multi-bar rest where the bar must complete a pickup")
@@ -1022,6 +1048,8 @@ class TuneReader:
             if self.mode == "quote_skip" or not CHORD_SYMBOL.fullmatch(self.text):
                 self.problem(f'"{self.text}" is neither a chord abc2midi knows nor an annotation '
                              "(which starts with ^ _ < or @)")
+            self.chords = self.chords or _is_chord(self.text)
+            self._check_bare_bar_lines()
             self.mode = "music"
         elif ch == "\n":
             self.problem(f'line {self.line}: a chord symbol or annotation has no closing "')
@@ -1129,6 +1157,9 @@ class TuneReader:
             self.problem("the last bar has no bar line after it")
         for voice in self.voices.values():
             voice.end(patch=len(self.voices) == 1 and not self.parts)
+            if self.chords and accompaniment.cuts_a_chord(self.header_meter, voice.last_bar):
+                self.problem(f"the last bar ({voice.last_bar}) stops partway into a chord of "
+                             "abc2midi's accompaniment, which then sounds past the end")
         return self.verdict()
 
     def verdict(self) -> list[str]:
@@ -1159,6 +1190,11 @@ def _whole_values(text, caps, unit):
 
 
 @functools.lru_cache(maxsize=256)
+def _is_chord(text):
+    """A chord symbol abc2midi plays (a pitch, not an annotation or a fingering digit)."""
+    return text[:1] not in ANNOTATION_MARKS and not text.isdigit() and CHORD_SYMBOL.fullmatch(text) is not None
+
+
 def _shortest(caps, unit):
     """The shortest note (in whole notes) caps can write at this unit length, MIN_NOTE
     or longer."""
