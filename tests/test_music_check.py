@@ -70,7 +70,7 @@ def test_is_key(value, ok):
 
 
 @pytest.mark.parametrize("value, ok", [
-    ("6/8", True), ("C", True), ("C|", True), ("none", True), ("2+3/8", True), ("(2+3)/8", True),
+    ("6/8", True), ("C", True), ("C|", True), ("none", True), ("2+3/8", False), ("(2+3)/8", False),
     ("9/0", False), ("0/4", False), ("fast", False), ("FREI4/4", False),
 ])
 def test_is_meter(value, ok):
@@ -142,7 +142,7 @@ def test_many_bad_bars_are_summarised():
 
 @pytest.mark.parametrize("meter, length", [
     ("6/8", Fraction(3, 4)), ("C", Fraction(1)), ("C|", Fraction(1)), (" 3/4 ", Fraction(3, 4)),
-    ("2+3/8", Fraction(5, 8)), ("none", None), ("", None), ("waltz", None), ("3/0", None),
+    ("12/8", Fraction(3, 2)), ("none", None), ("", None), ("waltz", None), ("3/0", None),
 ])
 def test_bar_length(meter, length):
     assert meter_fraction(meter) == length

@@ -23,12 +23,7 @@ def _numbers(meter: str):
     if meter in ("C", "C|"):
         return (4, 4) if meter == "C" else (2, 2)
     top, _, bottom = meter.partition("/")
-    if not bottom.isdigit():
-        return None
-    try:
-        return sum(int(part) for part in top.strip("()").split("+")), int(bottom)
-    except ValueError:
-        return None
+    return (int(top), int(bottom)) if top.isdigit() and bottom.isdigit() else None
 
 
 def cuts_a_chord(header_meter: str | None, last_bar: Fraction | None) -> bool:

@@ -32,8 +32,9 @@ _KEY_EXTRA = (r"(?:[_^=][a-gA-G]|exp|clef=[a-z]+|middle=[A-Ga-g][,']*"
 _TONIC_KEY = (rf"(?:[A-G][#b]?(?:{_MODE}|(?: (?i:maj|min|ion|dor|phr|lyd|mix|aeo|loc)[a-zA-Z]*))?"
               rf"|none|HP|Hp)(?: {_KEY_EXTRA})*")
 _KEY = rf"{_TONIC_KEY}|{_KEY_EXTRA}(?: {_KEY_EXTRA})*"
-_SUM = rf"{_DIGITS}(?:\+{_DIGITS})*"
-_METER = rf"(?:C\|?|none|(?:{_SUM}|\({_SUM}\))/{_POWER_OF_TWO})"
+# ABC 2.1's additive meters (M:2+3/8, M:(2+3)/8) are left out: music21 reads them as 23/8,
+# or (M:12+2+23/2) as a bar so long that its reader never finishes.
+_METER = rf"(?:C\|?|none|{_DIGITS}/{_POWER_OF_TWO})"
 # ABC 2.1 allows several beats (Q:1/4 3/8=40); abc2midi reads one, and looks for its = in
 # the whole value, so the text after the tempo must not hold one (parseabc.c, parsetempo).
 # Its texts ("Allegro") in words, and a number of beats beside them: abc2midi calls one
@@ -120,15 +121,15 @@ def is_key(value: str) -> bool:
 
 
 def meter_fraction(meter: str) -> Fraction | None:
-    """The length of one bar in whole notes: 6/8 -> 3/4, C -> 1, (2+3)/8 -> 5/8; None for
-    free meter (`none`) or a value that is not a meter."""
+    """The length of one bar in whole notes: 6/8 -> 3/4, C -> 1; None for free meter
+    (`none`) or a value that is not a meter."""
     meter = meter.strip()
     if meter in ("C", "C|"):
         return Fraction(1)
     if not is_meter(meter) or meter == "none":
         return None
     top, bottom = meter.split("/")
-    return Fraction(sum(int(part) for part in top.strip("()").split("+")), int(bottom))
+    return Fraction(int(top), int(bottom))
 
 
 def beat_unit(meter: str) -> int:
