@@ -173,7 +173,7 @@ class TuneReader:
         self.grace_notes = 0
         self.tuplet = None  # (scale, notes left) while a tuplet is open
         self.broken = None  # (factor for the next note, the (length, marks) it must have)
-        self.marks = ""  # staccato or fermata marks waiting for their note
+        self.marks = ""  # staccato, fermata, roll or trill marks waiting for their note
         self.tie = None  # (pitch the next note must have, a bar line since) while a tie is open
         self.last: Written | None = None  # the note or chord just written, when adjacent
         self.wants_note = ""  # what needs a note next: "grace" or "decoration"
@@ -310,7 +310,7 @@ class TuneReader:
     def _marks_match(self):
         """The second note of a broken rhythm begins: its staccato and fermata marks, all
         written before it, must be the first note's."""
-        if self.broken is not None and "".join(sorted(set(self.marks))) != self.broken[1][1]:
+        if self.broken is not None and _rhythm_marks(self.marks) != self.broken[1][1]:
             self._doom("the second note of a broken rhythm without the staccato or fermata "
                        "of the first")
 
@@ -607,7 +607,8 @@ class TuneReader:
             self.voice.bar_line("part", "")
             self.parts_due = self.parts_due - set(value[:1])
         elif name == "K" and self.in_header:
-            self.in_header, self.header_meter = False, self.meter
+            self.in_header = False
+            self.header_meter = self.meter or "4/4"  # abc2midi's meter when the header has none
             # ABC 2.1 3.1.7: with no L:, the header's meter sets the unit once and for all
             self._set_meter(unit=self.unit)
             if fields.is_hornpipe(self.rhythm) and not fields.hornpipe_meter_ok(self.meter):
@@ -689,7 +690,7 @@ class TuneReader:
             self.problem("a roll (~) on a tied note, after grace notes or in a broken rhythm")
         self._room_for_a_note("the decorated note")
         self.wants_note = self.wants_note or "decoration"
-        self.marks += ch if ch in _LENGTH_MARKS or ch == "~" else ""
+        self.marks += ch if ch in _LENGTH_MARKS or ch in "~T" else ""
         if self.broken is not None and ch in _LENGTH_MARKS and ch not in self.broken[1][1]:
             self.problem(f"{ch} on the second note of a broken rhythm and not the first")
         self.last = None
@@ -780,7 +781,7 @@ class TuneReader:
         self.ornament = False
         if self.broken is not None:
             factor, needed = self.broken
-            if (written, marks) != needed:
+            if (written, _rhythm_marks(marks)) != needed:
                 self.problem("a broken rhythm (> or <) between notes of different lengths "
                              "(or with a staccato or fermata on one of them)")
             duration *= factor
@@ -928,7 +929,7 @@ class TuneReader:
         longer, shorter = Fraction(2 ** (k + 1) - 1, 2 ** k), Fraction(1, 2 ** k)
         first, second = (longer, shorter) if self.text[0] == ">" else (shorter, longer)
         self.voice.add(self.last.duration * (first - 1))
-        self.broken, self.last = (second, (self.last.length, self.last.marks)), None
+        self.broken, self.last = (second, (self.last.length, _rhythm_marks(self.last.marks))), None
         self._room_for_a_note("the second note of the broken rhythm")
         self._redo("music", ch)
 
@@ -1071,7 +1072,7 @@ class TuneReader:
     def _decoration(self, ch):
         mark, name = self.text[0], self.text[1:]
         if ch == mark and name in DECORATIONS:
-            self.marks += "H" if name == "fermata" else ""
+            self.marks += {"fermata": "H", "trill": "T"}.get(name, "")
             self.ornament = self.ornament or name == "trill"
             self.last, self.mode = None, "music"
         elif ch != "\n" and ch != mark and name + ch in DECORATION_PREFIXES:
@@ -1190,6 +1191,13 @@ def _whole_values(text, caps, unit):
 
 
 @functools.lru_cache(maxsize=256)
+def _rhythm_marks(marks):
+    """The marks both notes of a broken rhythm must have, or neither: a staccato and a
+    fermata, and beside a staccato a trill too (else abc2midi: "Cannot apply broken rhythm")."""
+    kept = "".join(sorted(set(marks) & set(_LENGTH_MARKS + "T")))
+    return kept if "." in kept else kept.replace("T", "")
+
+
 def _is_chord(text):
     """A chord symbol abc2midi plays (a pitch, not an annotation or a fingering digit)."""
     return text[:1] not in ANNOTATION_MARKS and not text.isdigit() and CHORD_SYMBOL.fullmatch(text) is not None
