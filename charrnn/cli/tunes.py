@@ -28,10 +28,12 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
         label = f"T{temperature:g}" if len(temperatures) > 1 else ""
         if out_dir is None and label:
             click.echo(f"--- temperature {temperature:g} ---")
-        show = None if out_dir else (lambda tune: click.echo(tune.text))
-        tunes, too_long = sample_tunes(model, vocab, settings.num_samples, header,
-                                       replace(settings, temperature=temperature, prime=""),
-                                       free=free, on_tune=show)
+        with _progress(settings.num_samples, f"sampling tunes{' at ' + label if label else ''}",
+                       shown=out_dir is not None) as bar:
+            show = (lambda _: bar.update()) if out_dir else (lambda tune: click.echo(tune.text))
+            tunes, too_long = sample_tunes(model, vocab, settings.num_samples, header,
+                                           replace(settings, temperature=temperature, prime=""),
+                                           free=free, on_tune=show)
         texts = [tune.text for tune in tunes]
         named += write_tunes(texts, out_dir, midi, label) if out_dir else []
         report(texts, too_long, settings.num_samples, label)
@@ -112,7 +114,11 @@ def report(tunes, too_long, wanted, label=""):
     """How many tunes were made and how many are valid (abc-check), and why not."""
     from charrnn.music.check import check_tune
 
-    checks = [check_tune(tune) for tune in tunes]
+    with _progress(len(tunes), "checking tunes") as bar:
+        checks = []
+        for tune in tunes:
+            checks.append(check_tune(tune))
+            bar.update()
     valid = sum(check.ok for check in checks)
     at = f" at {label.replace('T', 'T=', 1)}" if label else ""
     lines = [f"{len(tunes)} tunes made{at}, {valid} valid"]
@@ -125,3 +131,11 @@ def report(tunes, too_long, wanted, label=""):
         if not check.ok:
             lines.append(f"  tune {number}: {'; '.join(check.problems)}")
     click.echo("\n".join(lines), err=True)
+
+
+def _progress(total, desc, shown=True):
+    """A progress bar on stderr, on a terminal only, gone when done."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="tune", disable=None if shown else True,
+                leave=False, dynamic_ncols=True)
