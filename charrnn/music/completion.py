@@ -10,8 +10,10 @@ finished after this character, and in how many characters, to steer a tune to it
 before the length cap.
 """
 
+import bisect
 import functools
 import itertools
+import operator
 from fractions import Fraction
 
 from charrnn.music import accompaniment, fields, repeats
@@ -255,14 +257,22 @@ def _fitting_multiple(r, caps):
     if required is not None and voice.current is not None:
         room = required - voice.current.length
     candidates = _writable_multiples(caps, r.unit)
-    if required is not None and voice.current is not None:
-        exact = [m for m in candidates if m * r.unit * scale == room]
-        if exact:
-            return exact[0]
-    if room is None or r.unit * scale <= room:
-        return Fraction(1) if Fraction(1) in candidates else (candidates[-1] if candidates else None)
-    fitting = [m for m in candidates if m * r.unit * scale <= room]
-    return fitting[0] if fitting else None
+    most = None if room is None else room / (r.unit * scale)  # the longest that fits
+    longest = _longest_within(candidates, most)
+    if required is not None and longest == most:
+        return most
+    if most is None or most >= 1:
+        unit = _longest_within(candidates, 1)
+        return Fraction(1) if unit == 1 else (candidates[-1] if candidates else None)
+    return longest
+
+
+def _longest_within(candidates, most):
+    """The longest of `candidates` (longest first) no longer than `most` (None: any)."""
+    if most is None:
+        return candidates[0] if candidates else None
+    first = bisect.bisect_left(candidates, -most, key=operator.neg)
+    return candidates[first] if first < len(candidates) else None
 
 
 # ---- tokens in progress ---------------------------------------------------------------------

@@ -1190,7 +1190,6 @@ def _whole_values(text, caps, unit):
     return tuple(v for v in _extension_values(text, caps) if (v * unit) % MIN_NOTE == 0)
 
 
-@functools.lru_cache(maxsize=256)
 def _rhythm_marks(marks):
     """The marks both notes of a broken rhythm must have, or neither: a staccato and a
     fermata, and beside a staccato a trill too (else abc2midi: "Cannot apply broken rhythm")."""
@@ -1203,6 +1202,7 @@ def _is_chord(text):
     return text[:1] not in ANNOTATION_MARKS and not text.isdigit() and CHORD_SYMBOL.fullmatch(text) is not None
 
 
+@functools.lru_cache(maxsize=256)
 def _shortest(caps, unit):
     """The shortest note (in whole notes) caps can write at this unit length, MIN_NOTE
     or longer."""
