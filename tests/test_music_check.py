@@ -258,6 +258,7 @@ ABC2MIDI_RULES = [
     ('"D"G3 ABc|A/|', "stops partway into a chord of abc2midi's accompaniment", "Sustained notes"),
     (".G>T.A B2c d3|", "a broken rhythm (> or <) between notes of different lengths", "broken rhythm"),
     ("G3 ABc-|Z|c6|", "a multi-bar rest where a tie (-) waits", "tied"),
+    ("G3 AB=f-|Tf3 ABc|", "a trill on a note tied across a bar line", "tied"),
     ("G3 ABc|\nT::v\nG3 ABc|", "whose value starts with : reads to abc2midi as music", "Malformed note"),
     ('"D"G3 ABc|' + "| " * 50 + "G3 ABc|", "bar lines with no note or rest between them", "Too many notes"),
 ]

@@ -685,6 +685,8 @@ class TuneReader:
             self.before_dot = (self.wants_note, self.marks)
         self.shorthand += ch
         self.ornament = self.ornament or ch in _ORNAMENTS
+        if ch == "T":
+            self._no_trill_across_a_bar()
         if ch == "~" and (self.tie is not None or self.wants_note == "grace" or self.broken):
             # abc2midi plays it as several notes: none of them tied, graced or broken
             self.problem("a roll (~) on a tied note, after grace notes or in a broken rhythm")
@@ -1074,6 +1076,8 @@ class TuneReader:
         if ch == mark and name in DECORATIONS:
             self.marks += {"fermata": "H", "trill": "T"}.get(name, "")
             self.ornament = self.ornament or name == "trill"
+            if name == "trill":
+                self._no_trill_across_a_bar()
             self.last, self.mode = None, "music"
         elif ch != "\n" and ch != mark and name + ch in DECORATION_PREFIXES:
             self.text += ch
@@ -1089,6 +1093,12 @@ class TuneReader:
             return self._redo("music", ch)
         self.mode, self.text, self.field_judged = "inline", "", False
         self._no_key_in_tie(self.field_name)
+
+    def _no_trill_across_a_bar(self):
+        """A trill on the note a tie leads to across a bar line, from a note with an
+        accidental: abc2midi trills the pitch the key gives, and cannot tie it."""
+        if self.tie is not None and self.tie[1] and self.tie[0][2]:
+            self.problem("a trill on a note tied across a bar line from an accidental")
 
     def _no_key_in_tie(self, name):
         """A key change between a tie and its note can change the note's pitch: abc2midi
