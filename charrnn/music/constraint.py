@@ -23,7 +23,7 @@ UNREACHABLE = 1 << 30  # characters needed after a character that spoils the tun
 _DEAD, _ENDED = "dead", "ended"  # where a move leads other than to a live, open tune
 # Sampled tunes keep runs of spaces this short: a model that has lost its way otherwise
 # writes spaces without end, each run a state not seen before.
-MAX_SPACES = 12
+MAX_SPACES = 4
 
 # What a vocabulary needs before any tune can be finished, and how to name it.
 ESSENTIALS = {"\n": "a newline", "|": "a bar line |", ":": "a colon", "X": "X (the X: field)",

@@ -44,6 +44,11 @@ MAX_CHORD_NOTES = 8
 # Each bar line queues a step of the chord accompaniment, taken off only as time passes: about
 # 48 bar lines with no note between them fill the queue ("Too many notes in chord").
 MAX_BARE_BAR_LINES = 16
+# Sampled tunes keep to what the collections write: at most this many bar lines, and chord
+# symbols, with no note between them (O'Neill's and Ryan's have 3 and 2 at most). A model that
+# has lost its way otherwise fills tunes with empty bars of chord symbols, all of them valid.
+SAMPLED_BARE_BAR_LINES = 3
+SAMPLED_CHORD_RUN = 2
 # Bounds no tune comes near, which keep a sampler that has lost its way from writing slurs
 # or grace notes without end (abc2midi warns of a slur within a slur).
 MAX_GRACE_NOTES = 8
@@ -186,6 +191,7 @@ class TuneReader:
         self.multirest = False  # a multi-bar rest waits for its bar line
         self.bare_bar_lines = 0  # bar lines since the last note or rest
         self.bare_run = ""  # "long": more than MAX_BARE_BAR_LINES of them once; "told"
+        self.chord_run = 0  # chord symbols since the last note or rest
         self.previous = ""  # the character read last
         self.doomed = ""  # why the text can no longer become a valid tune, before it shows
         self.probing = False  # a copy trying out how a token could end
@@ -215,7 +221,7 @@ class TuneReader:
                 self.in_header, frozenset(self.header_fields), self.music_started,
                 self.has_notes, self.meter, self.explicit_unit, fields.is_hornpipe(self.rhythm),
                 self.voice_id, tuple((name, v.key()) for name, v in sorted(self.voices.items())),
-                self.chords, self.header_meter, self.bare_bar_lines, self.bare_run,
+                self.chords, self.header_meter, self.bare_bar_lines, self.bare_run, self.chord_run,
                 self.parts_due,
                 self._note_key(), self.context,
                 tuple(self.chord_lengths) if self.context == "chord" else tuple(self.chord_lengths[:1]),
@@ -800,7 +806,7 @@ class TuneReader:
             self._room_for_tuplet()
         self.has_notes = self.has_notes or pitch is not None or chord
         self.last = Written(written, pitch, duration, marks)
-        self.bar_closed, self.bare_bar_lines = False, 0
+        self.bar_closed, self.bare_bar_lines, self.chord_run = False, 0, 0
 
     def _check_tie(self, pitch):
         """abc2midi ties a note to the next note of the same pitch: the same letter and
@@ -1013,6 +1019,9 @@ class TuneReader:
     def _check_bare_bar_lines(self):
         """With a chord accompaniment (any chord symbol), a long run of bar lines with no
         note between them is one abc2midi cannot play (see MAX_BARE_BAR_LINES)."""
+        if self.sampled and self.bare_bar_lines > SAMPLED_BARE_BAR_LINES:
+            self.problem(f"more than {SAMPLED_BARE_BAR_LINES} bar lines with no note between "
+                         "them, in a sampled tune")
         if self.bare_bar_lines > MAX_BARE_BAR_LINES and not self.bare_run:
             self.bare_run = "long"
         if self.chords and self.bare_run == "long":
@@ -1051,7 +1060,11 @@ class TuneReader:
             if self.mode == "quote_skip" or not CHORD_SYMBOL.fullmatch(self.text):
                 self.problem(f'"{self.text}" is neither a chord abc2midi knows nor an annotation '
                              "(which starts with ^ _ < or @)")
-            self.chords = self.chords or _is_chord(self.text)
+            if _is_chord(self.text):
+                self.chords, self.chord_run = True, self.chord_run + 1
+                if self.sampled and self.chord_run > SAMPLED_CHORD_RUN:
+                    self.problem(f"more than {SAMPLED_CHORD_RUN} chord symbols with no note between "
+                                 "them, in a sampled tune")
             self._check_bare_bar_lines()
             self.mode = "music"
         elif ch == "\n":
