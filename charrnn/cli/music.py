@@ -96,7 +96,8 @@ def _read(path: str) -> str:
     from charrnn.music.tunes import read_abc_file, split_tunes
 
     if path == "-":
-        text = click.get_text_stream("stdin").read()
+        with click.open_file("-") as stream:  # standard input, as text
+            text = stream.read()
     else:
         text = read_abc_file(path)
     if not split_tunes(text):
