@@ -1017,8 +1017,9 @@ class TuneReader:
         self.last, self.bar_closed = None, True
 
     def _check_bare_bar_lines(self):
-        """With a chord accompaniment (any chord symbol), a long run of bar lines with no
-        note between them is one abc2midi cannot play (see MAX_BARE_BAR_LINES)."""
+        """Runs of bar lines with no note between them: in a sampled tune no longer than
+        the collections write (SAMPLED_BARE_BAR_LINES); under a chord accompaniment (any
+        chord symbol) none so long that abc2midi cannot play it (MAX_BARE_BAR_LINES)."""
         if self.sampled and self.bare_bar_lines > SAMPLED_BARE_BAR_LINES:
             self.problem(f"more than {SAMPLED_BARE_BAR_LINES} bar lines with no note between "
                          "them, in a sampled tune")
@@ -1222,7 +1223,8 @@ def _rhythm_marks(marks):
 
 def _is_chord(text):
     """A chord symbol abc2midi plays (a pitch, not an annotation or a fingering digit)."""
-    return text[:1] not in ANNOTATION_MARKS and not text.isdigit() and CHORD_SYMBOL.fullmatch(text) is not None
+    return text[:1] not in ANNOTATION_MARKS and not text.isdigit() and \
+        CHORD_SYMBOL.fullmatch(text) is not None
 
 
 @functools.lru_cache(maxsize=256)
