@@ -19,7 +19,7 @@ from charrnn.music.check import check_tune
     ("6/8", Fraction(1, 16), True),
     ("6/8", Fraction(9, 16), False),
     ("3/2", Fraction(1, 16), False),  # no pattern for 3/2: no accompaniment
-    (None, Fraction(1, 16), False),
+    (None, Fraction(1, 16), True),  # no meter: abc2midi's 4/4
     ("C", None, False),  # a multi-bar rest
 ])
 def test_where_an_end_cuts_a_chord(meter, last_bar, cut):
@@ -32,8 +32,10 @@ def test_where_an_end_cuts_a_chord(meter, last_bar, cut):
     ("6/8", 'A|"D"ABc dcB|"G"ABc dB/|]', False),  # a pickup and the last bar that completes it
     ("C", '"D"ABcd efga|ABcd efga|A/|]', True),  # the chord goes on without a symbol
     ("C", '"D"ABcd efga|A2 A/|]', True),
-    ("C", '"D"ABcd efga|[M:3/4]A/|]', True),  # the header's meter sets the pattern
+    ("C", '"D"ABcd efga|[M:3/4]A/|]', True),
     ("C", '"D"ABcd efga|[M:6/8]A3/2|]', False),
+    ("C", '"D"ABcd efga|[M:6/8]A7/2|]', True),  # the meter the tune ends in sets the pattern
+    ("6/8", '"D"ABc def|[M:C]A7/2|]', False),
     ("C", '"2"ABcd efga|A/|]', False),  # a fingering, not a chord
     ("C", '"^hi"ABcd efga|A/|]', False),  # an annotation
     ("3/2", '"D"ABcd efga ABcd|"G"A/|]', False),

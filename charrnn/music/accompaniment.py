@@ -1,12 +1,13 @@
 """The chord accompaniment abc2midi plays under chord symbols, and where a tune's end cuts it.
 
 abcMIDI 4.84 (store.c `setbeat`, genmidi.c `set_gchords` and `dogchords`) plays a tune's
-chord symbols on a track of their own, in a pattern set once from the header's meter: one
-step per character, each a bar's length over the pattern's, and the pattern starts again at
-every bar line. A step that sounds (anything but `z`) holds its chord for the whole step, so
-a tune whose last bar stops partway into such a step leaves the chord sounding past the end,
-and abc2midi prints "Sustained notes beyond end of track". Meters not in its table get no
-pattern, and no accompaniment. Written by hand from abcMIDI's source; no library models it.
+chord symbols on a track of their own, in a pattern set once, after the whole tune is read,
+from the meter then in force (the last M:; 4/4 with none): one step per character, each a
+bar's length over the pattern's, and the pattern starts again at every bar line. A step that
+sounds (anything but `z`) holds its chord for the whole step, so a tune whose last bar stops
+partway into such a step leaves the chord sounding past the end, and abc2midi prints
+"Sustained notes beyond end of track". Meters not in its table get no pattern, and no
+accompaniment. Written by hand from abcMIDI's source; no library models it.
 """
 
 from fractions import Fraction
@@ -26,10 +27,10 @@ def _numbers(meter: str):
     return (int(top), int(bottom)) if top.isdigit() and bottom.isdigit() else None
 
 
-def cuts_a_chord(header_meter: str | None, last_bar: Fraction | None) -> bool:
-    """Whether a tune whose last bar lasts `last_bar` (whole notes) ends partway into a
-    sounding step of the accompaniment its header's meter sets."""
-    numbers = _numbers(header_meter) if header_meter else None
+def cuts_a_chord(meter: str | None, last_bar: Fraction | None) -> bool:
+    """Whether a tune ending in `meter` (None: none given, 4/4), its last bar lasting
+    `last_bar` (whole notes), ends partway into a sounding step of the accompaniment."""
+    numbers = _numbers(meter or "4/4")
     pattern = _PATTERNS.get(numbers)
     if pattern is None or last_bar is None:
         return False

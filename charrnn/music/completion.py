@@ -201,7 +201,7 @@ def _music(r, caps):
 
 
 def _cuts_a_chord(r, last_bar):
-    return r.chords and accompaniment.cuts_a_chord(r.header_meter, last_bar)
+    return r.chords and accompaniment.cuts_a_chord(r.meter, last_bar)
 
 
 def _closing_bar(voice):

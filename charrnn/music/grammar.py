@@ -163,7 +163,6 @@ class TuneReader:
         self.explicit_unit: Fraction | None = None
         self._set_meter()
         self.rhythm = ""
-        self.header_meter = None  # the meter when K: ended the header (abc2midi's accompaniment)
         self.chords = False  # a chord symbol abc2midi plays has been read
         self.parts = False  # a P: in the header: abc2midi plays the parts in its order
         self.parts_due = frozenset()  # parts the header names that have not begun yet
@@ -221,7 +220,7 @@ class TuneReader:
                 self.in_header, frozenset(self.header_fields), self.music_started,
                 self.has_notes, self.meter, self.explicit_unit, fields.is_hornpipe(self.rhythm),
                 self.voice_id, tuple((name, v.key()) for name, v in sorted(self.voices.items())),
-                self.chords, self.header_meter, self.bare_bar_lines, self.bare_run, self.chord_run,
+                self.chords, self.bare_bar_lines, self.bare_run, self.chord_run,
                 self.parts_due,
                 self._note_key(), self.context,
                 tuple(self.chord_lengths) if self.context == "chord" else tuple(self.chord_lengths[:1]),
@@ -614,7 +613,6 @@ class TuneReader:
             self.parts_due = self.parts_due - set(value[:1])
         elif name == "K" and self.in_header:
             self.in_header = False
-            self.header_meter = self.meter or "4/4"  # abc2midi's meter when the header has none
             # ABC 2.1 3.1.7: with no L:, the header's meter sets the unit once and for all
             self._set_meter(unit=self.unit)
             if fields.is_hornpipe(self.rhythm) and not fields.hornpipe_meter_ok(self.meter):
@@ -1182,7 +1180,7 @@ class TuneReader:
             self.problem("the last bar has no bar line after it")
         for voice in self.voices.values():
             voice.end(patch=len(self.voices) == 1 and not self.parts)
-            if self.chords and accompaniment.cuts_a_chord(self.header_meter, voice.last_bar):
+            if self.chords and accompaniment.cuts_a_chord(self.meter, voice.last_bar):
                 self.problem(f"the last bar ({voice.last_bar}) stops partway into a chord of "
                              "abc2midi's accompaniment, which then sounds past the end")
         return self.verdict()
