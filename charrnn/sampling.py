@@ -33,29 +33,24 @@ def pick_next(logits, temperature, top_k=0, top_p=1.0, generator=None):
     """Next token per row of logits (batch, vocab): greedy at temperature 0, else a draw
     from the softmax at that temperature, optionally cut to the top k or the nucleus p
     (Holtzman et al. 2019, arXiv:1904.09751)."""
-    if temperature == 0:
-        return logits.argmax(-1)
-    probs = distribution(logits, temperature, top_k, top_p)
-    return race(probs, torch.empty_like(probs).exponential_(generator=generator))
-
-
-def pick_rows(logits, temperature, top_k, top_p, generators):
-    """As pick_next, each row drawing from its own generator: a row's draws then do not
-    depend on how many rows are drawn beside it."""
-    noise = race_noise(generators, logits.shape[-1], logits.device) if temperature else None
+    noise = None
+    if temperature:
+        noise = torch.empty(logits.shape, device=logits.device).exponential_(generator=generator)
     return race_scores(logits, temperature, top_k, top_p, noise).argmax(-1)
 
 
 def race_noise(generators, size, device):
-    """One row of Exp(1) noise per generator, for `race_scores`."""
+    """One row of Exp(1) noise per generator, for `race_scores`: a row's draws then do not
+    depend on how many rows are drawn beside it."""
     return torch.stack([torch.empty(size, device=device).exponential_(generator=g)
                         for g in generators])
 
 
 def race_scores(logits, temperature, top_k, top_p, noise):
-    """Each row's scores in the exponential race (see `race`): the highest is the draw, and
-    the highest among any subset of tokens is a draw from the distribution cut to that
-    subset. At temperature 0 (no noise) the logits themselves: greedy."""
+    """Each row's scores in the exponential race: argmax p_i / E_i with E_i ~ Exp(1) is a
+    draw from p (the Gumbel-max trick in another form, about 3x cheaper per step than
+    torch.multinomial), and the highest among any subset of tokens is a draw from the
+    distribution cut to that subset. At temperature 0 (no noise) the logits: greedy."""
     if temperature == 0:
         return logits.float()
     return distribution(logits, temperature, top_k, top_p) / noise
@@ -71,12 +66,6 @@ def distribution(logits, temperature, top_k=0, top_p=1.0):
     if top_p < 1.0:
         logits = nucleus(logits, top_p)
     return torch.softmax(logits, dim=-1)
-
-
-def race(probs, noise):
-    """The exponential race: argmax p_i / E_i with E_i ~ Exp(1) is a draw from p (the
-    Gumbel-max trick in another form), about 3x cheaper per step than torch.multinomial."""
-    return (probs / noise).argmax(-1)
 
 
 def nucleus(logits, top_p):

@@ -112,11 +112,11 @@ class _Sampler:
     def run(self, count, width, on_tune):
         attempts = count * ROUNDS_PER_TUNE
         rows = [self.new_stream(n) for n in range(min(width, count))]
-        started, done, too_long = len(rows), {}, 0
+        started, done, made, too_long = len(rows), {}, 0, 0
         logits = self.start_logits.repeat(len(rows), 1)
         state = _repeat(self.start_state, len(rows))
         printer = _InOrder(on_tune)
-        while rows and len([t for t in done.values() if t]) < count:
+        while rows and made < count:
             nxt = self.draw(rows, logits)
             finished = self.advance(rows, nxt.tolist())
             logits, state = self.stepper.step(nxt, state)
@@ -124,10 +124,10 @@ class _Sampler:
                 stream = rows[row]
                 tune = self.finish(stream)
                 too_long += tune is None
+                made += tune is not None
                 done[stream.number] = tune
                 printer.add(stream.number, tune)
-                if started < attempts and len([t for t in done.values() if t]) + \
-                        (len(rows) - len(finished)) < count:
+                if started < attempts and made + (len(rows) - len(finished)) < count:
                     rows[row] = self.new_stream(started)
                     started += 1
                     logits[row] = self.start_logits[0]
@@ -156,9 +156,13 @@ class _Sampler:
             logits = logits.masked_fill(~masks.to(logits.device), float("-inf"))
             scores = race_scores(logits, settings.temperature, settings.top_k, settings.top_p, noise)
         picks = scores.argmax(-1).tolist()
-        for row, (stream, key, first) in enumerate(zip(rows, keys, own.argmax(-1).tolist())):
-            stream.refused += not self._allows(stream, first, key)
-            if not self._allows(stream, picks[row], key):
+        firsts = list(picks) if scores is own else own.argmax(-1).tolist()  # the model's own
+        for row, (stream, key, first) in enumerate(zip(rows, keys, firsts)):
+            allowed = self._allows(stream, first, key)
+            stream.refused += not allowed
+            if picks[row] != first:  # drawn from the masked logits (top-k, top-p)
+                allowed = self._allows(stream, picks[row], key)
+            if not allowed:
                 picks[row] = self._first_allowed(stream, scores[row])
         return torch.tensor(picks, device=logits.device)
 
