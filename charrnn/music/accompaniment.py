@@ -12,6 +12,8 @@ accompaniment. Written by hand from abcMIDI's source; no library models it.
 
 from fractions import Fraction
 
+from charrnn.music.fields import meter_numbers
+
 # setbeat's default patterns, by the meter's numbers (C is 4/4, C| is 2/2).
 _PATTERNS = {(2, 2): "fzczfzcz", (4, 4): "fzczfzcz", (2, 4): "fzcz", (6, 4): "fzczfzczfzcz",
              (3, 8): "fzczcz", (5, 8): "fzbcz", (5, 4): "fzbcz", (7, 8): "fzbczcz",
@@ -19,18 +21,10 @@ _PATTERNS = {(2, 2): "fzczfzcz", (4, 4): "fzczfzcz", (2, 4): "fzcz", (6, 4): "fz
              (12, 8): "fzcfzcfzcfzc"}
 
 
-def _numbers(meter: str):
-    meter = meter.strip()
-    if meter in ("C", "C|"):
-        return (4, 4) if meter == "C" else (2, 2)
-    top, _, bottom = meter.partition("/")
-    return (int(top), int(bottom)) if top.isdigit() and bottom.isdigit() else None
-
-
 def cuts_a_chord(meter: str | None, last_bar: Fraction | None) -> bool:
     """Whether a tune ending in `meter` (None: none given, 4/4), its last bar lasting
     `last_bar` (whole notes), ends partway into a sounding step of the accompaniment."""
-    numbers = _numbers(meter or "4/4")
+    numbers = meter_numbers(meter or "4/4")
     pattern = _PATTERNS.get(numbers)
     if pattern is None or last_bar is None:
         return False

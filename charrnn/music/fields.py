@@ -120,22 +120,28 @@ def is_key(value: str) -> bool:
     return HEADER_VALUES["K"].fullmatch(value.strip()) is not None
 
 
+def meter_numbers(meter: str) -> tuple[int, int] | None:
+    """The two numbers of a meter as written: 6/8 -> (6, 8), C -> (4, 4), C| -> (2, 2);
+    None for free meter (`none`) or a value that is not a meter."""
+    meter = meter.strip()
+    if meter in ("C", "C|"):
+        return (4, 4) if meter == "C" else (2, 2)
+    if meter == "none" or not is_meter(meter):
+        return None
+    top, bottom = meter.split("/")
+    return int(top), int(bottom)
+
+
 def meter_fraction(meter: str) -> Fraction | None:
     """The length of one bar in whole notes: 6/8 -> 3/4, C -> 1; None for free meter
     (`none`) or a value that is not a meter."""
-    meter = meter.strip()
-    if meter in ("C", "C|"):
-        return Fraction(1)
-    if not is_meter(meter) or meter == "none":
-        return None
-    top, bottom = meter.split("/")
-    return Fraction(int(top), int(bottom))
+    numbers = meter_numbers(meter)
+    return None if numbers is None else Fraction(*numbers)
 
 
 def beat_unit(meter: str) -> int:
     """The lower number of a meter (C is 4/4, C| is 2/2), for writing bar lengths."""
-    meter = meter.strip()
-    return {"C": 4, "C|": 2}.get(meter) or int(meter.split("/")[1])
+    return meter_numbers(meter)[1]
 
 
 def is_compound(meter: str) -> bool:

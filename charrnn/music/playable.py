@@ -89,11 +89,10 @@ class Header:
 def _meter(text: str) -> tuple[int, Fraction]:
     """(top number, bar length in beats) of an M: field, as charrnn.music.fields reads it.
     C is 4/4, C| 2/2; one abc2midi cannot read (none, 2+3/8) counts as 4/4."""
-    meter = text.strip().replace(" ", "")
-    bar = fields.meter_fraction(meter)
-    if bar is None or "+" in meter:
+    numbers = fields.meter_numbers(text.replace(" ", ""))
+    if numbers is None:
         return 4, Fraction(4)
-    return {"C": 4, "C|": 2}.get(meter) or int(meter.strip("()").split("/")[0]), 4 * bar
+    return numbers[0], 4 * Fraction(*numbers)
 
 
 def _unit(text: str | None, bar: Fraction) -> Fraction:
