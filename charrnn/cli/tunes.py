@@ -114,11 +114,7 @@ def report(tunes, too_long, wanted, label=""):
     """How many tunes were made and how many are valid (abc-check), and why not."""
     from charrnn.music.check import check_tune
 
-    with _progress(len(tunes), "checking tunes") as bar:
-        checks = []
-        for tune in tunes:
-            checks.append(check_tune(tune))
-            bar.update()
+    checks = [check_tune(tune) for tune in _progress(len(tunes), "checking tunes", tunes)]
     valid = sum(check.ok for check in checks)
     at = f" at {label.replace('T', 'T=', 1)}" if label else ""
     lines = [f"{len(tunes)} tunes made{at}, {valid} valid"]
@@ -133,9 +129,10 @@ def report(tunes, too_long, wanted, label=""):
     click.echo("\n".join(lines), err=True)
 
 
-def _progress(total, desc, shown=True):
-    """A progress bar on stderr, on a terminal only, gone when done."""
+def _progress(total, desc, iterable=None, shown=True):
+    """A progress bar on stderr (over `iterable`, if given), on a terminal only, gone when
+    done."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit="tune", disable=None if shown else True,
+    return tqdm(iterable, total=total, desc=desc, unit="tune", disable=None if shown else True,
                 leave=False, dynamic_ncols=True)

@@ -16,7 +16,7 @@ import itertools
 import operator
 from fractions import Fraction
 
-from charrnn.music import accompaniment, fields, repeats
+from charrnn.music import fields, repeats
 from charrnn.music.grammar import (BAR_LINE, CHORD_SYMBOL, DECORATIONS, LENGTHS, MIN_NOTE,
                                    NOTE_LETTERS, TUPLET, TuneReader)
 
@@ -188,20 +188,16 @@ def _music(r, caps):
     if required is not None and voice.current.length < required:
         return _note_text(r, caps)
     if not r.bar_closed:
-        if _cuts_a_chord(r, voice.current.length if voice.current is not None else None):
+        if r.cuts_a_chord(voice.current.length if voice.current is not None else None):
             return _note_text(r, caps)  # the bar goes on to where the tune may end
         return _bar_text(r, caps, _closing_bar(voice))
-    if _cuts_a_chord(r, voice.last_bar):
+    if r.cuts_a_chord(voice.last_bar):
         return _note_text(r, caps)  # another bar, as this one may not end the tune
     if r.parts_due:
         return ("" if r.mode == "line_start" else "\n") + f"P:{sorted(r.parts_due)[0]}\n"
     if repeats.can_end(voice.signs):
         return _bar_text(r, caps, _closing_bar(voice), space=True)
     return "\n" if r.mode in ("line_start", "line_space") else "\n\n"
-
-
-def _cuts_a_chord(r, last_bar):
-    return r.chords and accompaniment.cuts_a_chord(r.meter, last_bar)
 
 
 def _closing_bar(voice):

@@ -189,7 +189,7 @@ class TuneReader:
         self.bar_closed = True  # the last music element was a bar line (or none yet)
         self.multirest = False  # a multi-bar rest waits for its bar line
         self.bare_bar_lines = 0  # bar lines since the last note or rest
-        self.bare_run = ""  # "long": more than MAX_BARE_BAR_LINES of them once; "told"
+        self.long_bare_run = False  # more than MAX_BARE_BAR_LINES of them, once
         self.chord_run = 0  # chord symbols since the last note or rest
         self.previous = ""  # the character read last
         self.doomed = ""  # why the text can no longer become a valid tune, before it shows
@@ -220,7 +220,7 @@ class TuneReader:
                 self.in_header, frozenset(self.header_fields), self.music_started,
                 self.has_notes, self.meter, self.explicit_unit, fields.is_hornpipe(self.rhythm),
                 self.voice_id, tuple((name, v.key()) for name, v in sorted(self.voices.items())),
-                self.chords, self.bare_bar_lines, self.bare_run, self.chord_run,
+                self.chords, self.bare_bar_lines, self.long_bare_run, self.chord_run,
                 self.parts_due,
                 self._note_key(), self.context,
                 tuple(self.chord_lengths) if self.context == "chord" else tuple(self.chord_lengths[:1]),
@@ -1008,25 +1008,29 @@ class TuneReader:
             self.wants_note = "" if self.wants_note == "decoration" else self.wants_note
         if self.tie is not None:
             self.tie = (self.tie[0], True)
-        self.bare_bar_lines = min(self.bare_bar_lines + (not self.multirest), MAX_BARE_BAR_LINES + 1)
-        self._check_bare_bar_lines()
+        self._count_bare_bar_line()
         self.voice.bar_line(kind, variant)
         self.multirest = False
         self.last, self.bar_closed = None, True
 
-    def _check_bare_bar_lines(self):
+    def _count_bare_bar_line(self):
         """Runs of bar lines with no note between them: in a sampled tune no longer than
         the collections write (SAMPLED_BARE_BAR_LINES); under a chord accompaniment (any
-        chord symbol) none so long that abc2midi cannot play it (MAX_BARE_BAR_LINES)."""
+        chord symbol, see _quote) none so long that abc2midi cannot play it
+        (MAX_BARE_BAR_LINES)."""
+        before = self.bare_bar_lines
+        self.bare_bar_lines = min(before + (not self.multirest), MAX_BARE_BAR_LINES + 1)
         if self.sampled and self.bare_bar_lines > SAMPLED_BARE_BAR_LINES:
             self.problem(f"more than {SAMPLED_BARE_BAR_LINES} bar lines with no note between "
                          "them, in a sampled tune")
-        if self.bare_bar_lines > MAX_BARE_BAR_LINES and not self.bare_run:
-            self.bare_run = "long"
-        if self.chords and self.bare_run == "long":
-            self.problem(f"more than {MAX_BARE_BAR_LINES} bar lines with no note or rest "
-                         "between them, in a tune with chord symbols")
-            self.bare_run = "told"
+        if self.bare_bar_lines > MAX_BARE_BAR_LINES >= before:
+            self.long_bare_run = True
+            if self.chords:
+                self._too_many_bare_bar_lines()
+
+    def _too_many_bare_bar_lines(self):
+        self.problem(f"more than {MAX_BARE_BAR_LINES} bar lines with no note or rest between "
+                     "them, in a tune with chord symbols")
 
     def _colon(self, ch):
         self._token("bar", ch)
@@ -1060,11 +1064,12 @@ class TuneReader:
                 self.problem(f'"{self.text}" is neither a chord abc2midi knows nor an annotation '
                              "(which starts with ^ _ < or @)")
             if _is_chord(self.text):
+                if not self.chords and self.long_bare_run:
+                    self._too_many_bare_bar_lines()
                 self.chords, self.chord_run = True, self.chord_run + 1
                 if self.sampled and self.chord_run > SAMPLED_CHORD_RUN:
                     self.problem(f"more than {SAMPLED_CHORD_RUN} chord symbols with no note between "
                                  "them, in a sampled tune")
-            self._check_bare_bar_lines()
             self.mode = "music"
         elif ch == "\n":
             self.problem(f'line {self.line}: a chord symbol or annotation has no closing "')
@@ -1180,10 +1185,15 @@ class TuneReader:
             self.problem("the last bar has no bar line after it")
         for voice in self.voices.values():
             voice.end(patch=len(self.voices) == 1 and not self.parts)
-            if self.chords and accompaniment.cuts_a_chord(self.meter, voice.last_bar):
+            if self.cuts_a_chord(voice.last_bar):
                 self.problem(f"the last bar ({voice.last_bar}) stops partway into a chord of "
                              "abc2midi's accompaniment, which then sounds past the end")
         return self.verdict()
+
+    def cuts_a_chord(self, last_bar) -> bool:
+        """Whether ending the tune after a last bar this long (whole notes) would leave a
+        chord of abc2midi's accompaniment sounding past the end."""
+        return self.chords and accompaniment.cuts_a_chord(self.meter, last_bar)
 
     def verdict(self) -> list[str]:
         """The problems found so far, each voice's named when there are several."""
