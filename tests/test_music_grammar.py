@@ -185,3 +185,27 @@ def test_a_vocabulary_without_a_character_cannot_write_it():
     reader = TuneReader(caps, lookahead=True).feed(head("6/8") + "AB")
     assert reader.alive and completion(reader) is not None
     assert not reader.copy().feed("[").alive  # a chord needs a ] the model cannot write
+
+
+_COMPLETE_IN_A_PROCESS = """
+import sys
+from charrnn.music.completion import completion
+from charrnn.music.grammar import TuneReader
+for text in sys.argv[1:]:
+    print(repr(completion(TuneReader(lookahead=True, require_final_bar=True).feed(text))))
+"""
+
+
+def test_completions_do_not_depend_on_the_process_hash_seed():
+    """A seed makes the same tunes in any process: the completion, which the sampler's mask
+    rests on, must not follow the order Python happens to hash strings in."""
+    import os
+    import subprocess
+    import sys
+
+    texts = [head("6/8") + start for start in ("ABc !", "ABc +", "ABc !t", 'ABc "', "|: AB")]
+    outputs = {subprocess.run([sys.executable, "-c", _COMPLETE_IN_A_PROCESS, *texts],
+                              capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+               for seed in (1, 2, 6)}
+    assert len(outputs) == 1, outputs

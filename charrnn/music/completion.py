@@ -384,7 +384,7 @@ def _decoration(r, caps):
     """Close the decoration; a lone ! may also be an old line break, tried first."""
     mark, name = r.text[0], r.text[1:]
     names = sorted((d for d in DECORATIONS if d.startswith(name) and _can(caps, d[len(name):])),
-                   key=len)
+                   key=lambda d: (len(d), d))  # DECORATIONS is a set: ties in a fixed order
     closing = names[0][len(name):] + mark if names else None
     return ["\n", closing] if mark == "!" and not name else closing
 
