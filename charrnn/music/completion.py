@@ -295,36 +295,54 @@ def _extensions(written, caps):
     return [text for text in _BY_LENGTH if text.startswith(written) and _can(caps, text[len(written):])]
 
 
-def _length_ok(r, multiple):
-    """Whether the note (or chord) being written may have this length: long enough, the
-    length a broken rhythm or the chord's first note asks, and room for it in the bar."""
-    unit, voice = r.unit, r.voice
+def _length_rule(r):
+    """What the length of the note (or chord) being written must meet, as one hashable
+    tuple: long enough, the length a broken rhythm or the chord's first note asks, and no
+    longer than the bar and the pickup waiting on it allow. Bar positions recur, and so do
+    rules: `_fitting_texts` is worked out once per rule."""
     if r.context in ("grace", "chord"):
         first = r.chord_lengths[0] if r.context == "chord" and r.chord_lengths else None
-        return multiple * unit >= MIN_NOTE and (first is None or multiple == first)
+        return r.context, r.unit, first
+    voice = r.voice
     inner = r.chord_lengths[0] if r.mode == "chord_length" else 1
-    written = multiple * inner * unit
-    if r.mode != "chord_length" and multiple * unit < MIN_NOTE:
-        return False
-    duration = written * (r.tuplet[0] if r.tuplet else 1)
-    if r.broken is not None:
-        if written != r.broken[1][0]:
-            return False
-        duration *= r.broken[0]
-    so_far = voice.current.length if voice.current is not None else 0
     room = voice.room() if voice.current is not None else r.bar_full
-    if room is not None and duration > room:
-        return False
     pending = voice.pending if voice.current is not None else voice.unsettled
-    return pending is None or so_far + duration <= pending.full - pending.length
+    if pending is not None:
+        so_far = voice.current.length if voice.current is not None else 0
+        left = pending.full - pending.length - so_far
+        room = left if room is None else min(room, left)
+    scale = r.tuplet[0] if r.tuplet else 1
+    return "music", r.unit, r.mode == "chord_length", inner, scale, r.broken, room
+
+
+def _length_ok(rule, multiple):
+    """Whether a note of `multiple` unit lengths meets the rule (`_length_rule`)."""
+    if rule[0] != "music":
+        _, unit, first = rule
+        return multiple * unit >= MIN_NOTE and (first is None or multiple == first)
+    _, unit, chord_length, inner, scale, broken, room = rule
+    written = multiple * inner * unit
+    if not chord_length and multiple * unit < MIN_NOTE:
+        return False
+    duration = written * scale
+    if broken is not None:
+        if written != broken[1][0]:
+            return False
+        duration *= broken[0]
+    return room is None or duration <= room
+
+
+@functools.lru_cache(maxsize=8192)
+def _fitting_texts(written, caps, rule):
+    """The first few length texts extending `written` that meet `rule`, shortest first."""
+    return tuple(itertools.islice((text for text in _extensions(written, caps)
+                                   if _length_ok(rule, LENGTHS[text])), 4))
 
 
 def _length_suffix(r, caps):
     """The shortest length text that extends what is written and lets the note stand."""
     written = r.text if r.mode in ("note", "chord_length") else ""
-    options = list(itertools.islice((text for text in _extensions(written, caps)
-                                     if _length_ok(r, LENGTHS[text])), 4))
-    for text in options:
+    for text in _fitting_texts(written, caps, _length_rule(r)):
         for ender in {"chord": "]", "grace": "}"}.get(r.context, " |\n"):
             trial = r.copy().feed(text[len(written):] + ender)
             if trial.alive:
