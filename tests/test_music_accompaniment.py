@@ -5,8 +5,9 @@ from fractions import Fraction
 import pytest
 
 from charrnn.music import reference
-from charrnn.music.accompaniment import cuts_a_chord
+from charrnn.music.accompaniment import cuts_a_chord, pattern_meter
 from charrnn.music.check import check_tune
+from charrnn.music.grammar import TuneReader
 
 
 @pytest.mark.parametrize("meter, last_bar, cut", [
@@ -18,12 +19,19 @@ from charrnn.music.check import check_tune
     ("C|", Fraction(1, 16), True),
     ("6/8", Fraction(1, 16), True),
     ("6/8", Fraction(9, 16), False),
-    ("3/2", Fraction(1, 16), False),  # no pattern for 3/2: no accompaniment
-    (None, Fraction(1, 16), True),  # no meter: abc2midi's 4/4
+    (None, Fraction(1, 16), False),  # no meter with a pattern: no accompaniment
     ("C", None, False),  # a multi-bar rest
 ])
 def test_where_an_end_cuts_a_chord(meter, last_bar, cut):
     assert cuts_a_chord(meter, last_bar) is cut
+
+
+@pytest.mark.parametrize("before, meter, after", [
+    (None, "C", "C"), ("C", "6/8", "6/8"), ("6/8", "3/2", "6/8"), (None, "3/2", None),
+    ("C", "7/16", "C"), ("C", None, "C"),
+])
+def test_a_meter_with_no_pattern_leaves_the_one_before(before, meter, after):
+    assert pattern_meter(before, meter) == after
 
 
 @pytest.mark.parametrize("meter, music, cut", [
@@ -38,13 +46,41 @@ def test_where_an_end_cuts_a_chord(meter, last_bar, cut):
     ("6/8", '"D"ABc def|[M:C]A7/2|]', False),
     ("C", '"2"ABcd efga|A/|]', False),  # a fingering, not a chord
     ("C", '"^hi"ABcd efga|A/|]', False),  # an annotation
-    ("3/2", '"D"ABcd efga ABcd|"G"A/|]', False),
+    ("3/2", '"D"ABcd efga ABcd|"G"A/|]', False),  # no pattern for 3/2: no accompaniment
+    ("3/2", '"D"ABcd efga ABcd|[M:6/8]A/|]', True),
+    ("C", '"D"ABcd efga|[M:7/16]A/|]', True),
+    ("C", '"D"ABcd efga|[M:3/2]ABcd efga A/|]', False),  # past 4/4's pattern: silence
+    ("C", '"D"ABcd efga|HA/|]', False),  # a fermata doubles the note: the bar plays 1/8
+    ("C", '"D"ABcd efga|A/!fermata!A/A|]', True),  # 5/16, inside the c step
+    ("C", '"D"ABcd efga|HA3/4|]', False),  # 3/16, inside a z step  # 7/16 has no pattern: 4/4's plays on
+    (None, '"D"ABcd efga|A/|]', True),  # no meter: abc2midi's 4/4
+    (None, '[M:3/2]"D"ABcd efga ABcd|A/|]', True),  # a meter first given in the body
 ])
 def test_the_check_refuses_what_abc2midi_sustains_past_the_end(meter, music, cut):
-    tune = f"X:1\nT:t\nM:{meter}\nL:1/8\nK:G\n{music}\n"
+    header = f"M:{meter}\n" if meter else ""
+    tune = f"X:1\nT:t\n{header}L:1/8\nK:G\n{music}\n"
     problems = check_tune(tune).problems
     assert any("abc2midi's accompaniment" in p for p in problems) is cut, problems
     assert (problems == []) is not cut, problems
     if reference.installed():
         sustained = any("Sustained notes" in e for e in reference.errors(tune))
         assert sustained is cut, reference.messages(tune)
+
+
+@pytest.mark.parametrize("music, off_the_steps, sustained", [
+    ('D|eB2|"f""D":|', True, True),  # the repeat replays the short bars under the chord
+    ('|:"G"c4 e4 d4 f4|g2B2 c2d2e|1 g4a2b:|', True, True),  # pass 2 ends on the 9/16 bar
+    ('D2|"D"e2B2 c4 d4 e4|f4 :|', False, False),  # a pickup of one step, 1/8
+    ('"D"D|e2B2 c4 d4 e4|', True, False),  # a pickup of 1/16, half a step
+])
+def test_sampled_tunes_keep_bars_to_whole_steps(music, off_the_steps, sustained):
+    """The check judges the last bar as written, and lets the first two through; a
+    sampled tune keeps every bar to whole steps of the accompaniment, as abc2midi's replay
+    of repeats and endings may end the tune on another bar."""
+    tune = f"X:1\nT:t\nM:C\nL:1/16\nK:G\n{music}\n"
+    problems = TuneReader(sampled=True).feed(tune).finish()
+    assert any("whole number of steps" in p for p in problems) is off_the_steps, problems
+    assert TuneReader().feed(tune).finish() == []
+    if reference.installed():
+        errors = reference.errors(tune)
+        assert any("Sustained notes" in e for e in errors) is sustained, errors

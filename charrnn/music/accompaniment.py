@@ -1,12 +1,14 @@
 """The chord accompaniment abc2midi plays under chord symbols, and where a tune's end cuts it.
 
 abcMIDI 4.84 (store.c `setbeat`, genmidi.c `set_gchords` and `dogchords`) plays a tune's
-chord symbols on a track of their own, in a pattern set once, after the whole tune is read,
-from the meter then in force (the last M:; 4/4 with none): one step per character, each a
-bar's length over the pattern's, and the pattern starts again at every bar line. A step that
+chord symbols on a track of their own, in a pattern chosen by the meter: one step per
+character, each a bar's length over the pattern's, and the pattern starts again at every bar
+line. The track starts from the header's meter (4/4 with none) and takes up each later M:
+as it comes; a meter not in setbeat's table sets no pattern and leaves the one before it, so
+the pattern a tune ends in is that of the last meter in force that has one (`pattern_meter`). A step that
 sounds (anything but `z`) holds its chord for the whole step, so a tune whose last bar stops
 partway into such a step leaves the chord sounding past the end, and abc2midi prints
-"Sustained notes beyond end of track". Meters not in its table get no pattern, and no
+"Sustained notes beyond end of track". A tune none of whose meters is in the table has no
 accompaniment. Written by hand from abcMIDI's source; no library models it.
 """
 
@@ -21,13 +23,25 @@ _PATTERNS = {(2, 2): "fzczfzcz", (4, 4): "fzczfzcz", (2, 4): "fzcz", (6, 4): "fz
              (12, 8): "fzcfzcfzcfzc"}
 
 
+def pattern_meter(before: str | None, meter: str | None) -> str | None:
+    """The meter whose pattern plays after `meter` comes into force, when `before` played
+    until then: `meter` if setbeat has a pattern for it, else still `before`."""
+    return meter if meter is not None and meter_numbers(meter) in _PATTERNS else before
+
+
+def step(meter: str) -> Fraction:
+    """How long one step of the pattern of `meter` (`pattern_meter`) lasts, in whole notes."""
+    numbers = meter_numbers(meter)
+    return Fraction(*numbers) / len(_PATTERNS[numbers])
+
+
 def cuts_a_chord(meter: str | None, last_bar: Fraction | None) -> bool:
-    """Whether a tune ending in `meter` (None: none given, 4/4), its last bar lasting
-    `last_bar` (whole notes), ends partway into a sounding step of the accompaniment."""
-    numbers = meter_numbers(meter or "4/4")
-    pattern = _PATTERNS.get(numbers)
-    if pattern is None or last_bar is None:
+    """Whether a tune whose accompaniment plays the pattern of `meter` (`pattern_meter`;
+    None: no accompaniment), its last bar lasting `last_bar` (whole notes), ends partway
+    into a sounding step of the accompaniment."""
+    if meter is None or last_bar is None:
         return False
-    step = Fraction(numbers[0], numbers[1]) / len(pattern)
-    index, into = divmod(last_bar, step)
+    pattern = _PATTERNS[meter_numbers(meter)]
+    index, into = divmod(last_bar, step(meter))
+    # Once a bar outlasts its pattern, dogchords is silent until the next bar line.
     return into != 0 and int(index) < len(pattern) and pattern[int(index)] != "z"

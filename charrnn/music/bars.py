@@ -11,6 +11,7 @@ The repeat signs are kept in order and replayed as abc2midi plays them
 (`charrnn.music.repeats`), whose Errors the grammar rejects.
 """
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -30,6 +31,12 @@ class Bar:
     after_edge: bool
     length: Fraction = Fraction(0)
     rests: int = 0  # a multi-bar rest Z4 stands for 4 full bars
+    held: Fraction = Fraction(0)  # what fermatas add: abc2midi plays such a note twice as long
+
+    @property
+    def played(self) -> Fraction:
+        """How long abc2midi plays the bar, its fermatas held."""
+        return self.length + self.held
 
 
 @dataclass
@@ -44,7 +51,8 @@ class Voice:
     unsettled: Bar | None = None  # a short bar whose justification waits for the next bar
     pending: Bar | None = None  # a short bar the current bar must complete to a full one
     signs: tuple = ()  # the repeat signs so far (charrnn.music.repeats)
-    last_bar: Fraction | None = None  # how long the last bar closed lasts (None: rests)
+    last_bar: Fraction | None = None  # how long abc2midi plays the last bar closed (None: rests)
+    grain: Fraction | None = None  # the longest length every bar closed plays a multiple of
     repeats_stuck: bool = False  # no way to end the voice that abc2midi would play
     problems: list = field(default_factory=list)  # repeat structure
     misfits: list = field(default_factory=list)  # bars that do not fit the meter
@@ -68,7 +76,7 @@ class Voice:
         current = self.current
         return (self.bars == 0, self.edge, self.variant,
                 _bar_key(current), _bar_key(self.section_start), _bar_key(self.unsettled),
-                _bar_key(self.pending), self.signs, self.last_bar)
+                _bar_key(self.pending), self.signs, self.last_bar, self.grain)
 
     # ---- notes -------------------------------------------------------------------------
 
@@ -85,8 +93,11 @@ class Voice:
         self.current, self.edge, self.variant = bar, False, False
         return bar
 
-    def add(self, duration: Fraction):
+    def add(self, duration: Fraction, held=False):
+        """A note or rest of `duration` (whole notes); `held`: under a fermata."""
         self.current.length += duration
+        if held:
+            self.current.held += duration
 
     def room(self) -> Fraction | None:
         """What the bar in progress can still take; None under free meter or before a bar."""
@@ -113,7 +124,9 @@ class Voice:
         if bar is None:
             return
         self.bars = bar.number + max(bar.rests, 1) - 1
-        self.last_bar = None if bar.rests else bar.length
+        self.last_bar = None if bar.rests else bar.played
+        lasts = bar.full * bar.rests if bar.rests and bar.full is not None else bar.played
+        self.grain = lasts if self.grain is None else _common_measure(self.grain, lasts)
         if self.pending is not None:
             short = self.pending
             self.pending = None
@@ -193,6 +206,12 @@ class Voice:
             self.signs = self.signs + tuple(signs)
             self.repeats_stuck = repeats.can_end(self.signs) is None
 
+def _common_measure(a: Fraction, b: Fraction) -> Fraction:
+    """The longest length both `a` and `b` are whole multiples of."""
+    return Fraction(math.gcd(a.numerator * b.denominator, b.numerator * a.denominator),
+                    a.denominator * b.denominator)
+
+
 def _copy_bar(bar):
     clone = object.__new__(Bar)
     clone.__dict__.update(bar.__dict__)
@@ -202,7 +221,7 @@ def _copy_bar(bar):
 def _bar_key(bar):
     if bar is None:
         return None
-    return (bar.full, bar.length, bar.rests > 0, bar.after_edge, bar.number == 1)
+    return (bar.full, bar.length, bar.held, bar.rests > 0, bar.after_edge, bar.number == 1)
 
 
 def capped(misfits: list[str]) -> list[str]:

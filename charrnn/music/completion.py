@@ -188,7 +188,8 @@ def _music(r, caps):
     if required is not None and voice.current.length < required:
         return _note_text(r, caps)
     if not r.bar_closed:
-        if r.cuts_a_chord(voice.current.length if voice.current is not None else None):
+        length = voice.current.played if voice.current is not None else None
+        if r.cuts_a_chord(length) or r.off_the_steps(length):
             return _note_text(r, caps)  # the bar goes on to where the tune may end
         return _bar_text(r, caps, _closing_bar(voice))
     if r.cuts_a_chord(voice.last_bar):

@@ -160,6 +160,7 @@ class TuneReader:
         self.header_fields: list[str] = []
         self.music_started = self.has_notes = self.ended = False
         self.meter: str | None = None
+        self.chord_meter: str | None = None  # whose pattern abc2midi's accompaniment plays
         self.explicit_unit: Fraction | None = None
         self._set_meter()
         self.rhythm = ""
@@ -218,7 +219,7 @@ class TuneReader:
     def _make_key(self):
         return (self.mode, self._key_text(), self.field_name if self.mode in _NAME_MODES else "",
                 self.in_header, frozenset(self.header_fields), self.music_started,
-                self.has_notes, self.meter, self.explicit_unit, fields.is_hornpipe(self.rhythm),
+                self.has_notes, self.meter, self.chord_meter, self.explicit_unit, fields.is_hornpipe(self.rhythm),
                 self.voice_id, tuple((name, v.key()) for name, v in sorted(self.voices.items())),
                 self.chords, self.bare_bar_lines, self.long_bare_run, self.chord_run,
                 self.parts_due,
@@ -599,6 +600,9 @@ class TuneReader:
     def _apply_field(self, name, value):
         if name == "M" and fields.is_meter(value):
             self._set_meter(meter=value)
+            if not self.in_header:
+                self.chord_meter = accompaniment.pattern_meter(self.chord_meter, value)
+                self._keep_bars_in_steps()
         elif name == "L" and fields.VALUES["L"].fullmatch(value):
             self._set_meter(unit=fields.unit_fraction(value))
         elif name == "R":
@@ -615,6 +619,7 @@ class TuneReader:
             self.in_header = False
             # ABC 2.1 3.1.7: with no L:, the header's meter sets the unit once and for all
             self._set_meter(unit=self.unit)
+            self.chord_meter = accompaniment.pattern_meter(None, self.meter or "4/4")
             if fields.is_hornpipe(self.rhythm) and not fields.hornpipe_meter_ok(self.meter):
                 self.problem(f"R:{self.rhythm} is a hornpipe, which abc2midi plays only in "
                              f"2/4 or 4/4, not M:{self.meter}")
@@ -799,7 +804,7 @@ class TuneReader:
             self.wants_note = ""  # grace notes lead to the next note, even past rests
         voice = self.voice
         voice.start_bar(self.meter, self.bar_full)
-        voice.add(duration)
+        voice.add(duration, held="H" in marks)
         if self.tuplet is not None:
             self._room_for_tuplet()
         self.has_notes = self.has_notes or pitch is not None or chord
@@ -1010,6 +1015,7 @@ class TuneReader:
             self.tie = (self.tie[0], True)
         self._count_bare_bar_line()
         self.voice.bar_line(kind, variant)
+        self._keep_bars_in_steps()
         self.multirest = False
         self.last, self.bar_closed = None, True
 
@@ -1067,6 +1073,7 @@ class TuneReader:
                 if not self.chords and self.long_bare_run:
                     self._too_many_bare_bar_lines()
                 self.chords, self.chord_run = True, self.chord_run + 1
+                self._keep_bars_in_steps()
                 if self.sampled and self.chord_run > SAMPLED_CHORD_RUN:
                     self.problem(f"more than {SAMPLED_CHORD_RUN} chord symbols with no note between "
                                  "them, in a sampled tune")
@@ -1185,15 +1192,30 @@ class TuneReader:
             self.problem("the last bar has no bar line after it")
         for voice in self.voices.values():
             voice.end(patch=len(self.voices) == 1 and not self.parts)
+            self._keep_bars_in_steps()
             if self.cuts_a_chord(voice.last_bar):
                 self.problem(f"the last bar ({voice.last_bar}) stops partway into a chord of "
                              "abc2midi's accompaniment, which then sounds past the end")
         return self.verdict()
 
+    def off_the_steps(self, length) -> bool:
+        """Whether a bar this long (whole notes) is no whole number of steps of abc2midi's
+        chord accompaniment, in a sampled tune with chord symbols. Sampled tunes keep every
+        bar to whole steps: then each step ends on a bar line, and the end cuts none however
+        abc2midi replays the bars (a first ending with no second, a repeat back over bars
+        before the first chord symbol), which the last bar as written does not tell."""
+        return self.sampled and self.chords and self.chord_meter is not None and \
+            length is not None and length % accompaniment.step(self.chord_meter) != 0
+
+    def _keep_bars_in_steps(self):
+        if self.off_the_steps(self.voice.grain):
+            self.problem("a bar that is no whole number of steps of abc2midi's chord "
+                         "accompaniment, in a sampled tune with chord symbols")
+
     def cuts_a_chord(self, last_bar) -> bool:
         """Whether ending the tune after a last bar this long (whole notes) would leave a
         chord of abc2midi's accompaniment sounding past the end."""
-        return self.chords and accompaniment.cuts_a_chord(self.meter, last_bar)
+        return self.chords and accompaniment.cuts_a_chord(self.chord_meter, last_bar)
 
     def verdict(self) -> list[str]:
         """The problems found so far, each voice's named when there are several."""
