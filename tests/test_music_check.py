@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from charrnn.cli import main
 from charrnn.music.check import check_abc, check_tune, music21_friendly
 from charrnn.music.fields import is_key, is_meter, meter_fraction
-from charrnn.music.grammar import check_text
+from charrnn.music.grammar import TuneReader, check_text
 from charrnn.music.tunes import read_abc_file
 
 DATA = Path(__file__).parent / "data"
@@ -246,6 +246,7 @@ def test_abc_check_rejects_bad_files_in_one_line(tmp_path, content, message):
 ABC2MIDI_RULES = [
     ("~ G3 ABc|", "between a decoration and its note", "Malformed note"),
     ('"H7"G3 ABc|', "neither a chord abc2midi knows", "Guitar chord"),
+    ('"^a;x"G3 ABc|', "neither a chord abc2midi knows", "Guitar chord"),  # ; starts another
     ("G3- ABc|", "a tie (-) to a different note", "tied"),
     ("G2>A B2c|", "broken rhythm", "broken rhythm"),
     ("T[GB]3 ABc|", "a trill or roll on a chord", "Rolls and trills"),
@@ -272,3 +273,16 @@ def test_a_rule_beyond_abc_text_is_an_abc2midi_error(music, problem, error):
         from charrnn.music import reference
 
         assert any(error in message for message in reference.errors(tune)), reference.messages(tune)
+
+
+@pytest.mark.parametrize("parts, valid", [("P:AB", True), ("P:AB  ", True), ("P:AB\t", False)])
+def test_a_tab_in_the_list_of_parts(parts, valid):
+    """abc2midi: "illegal character '\\t' in part specification" (spaces it skips). The
+    grammar reads the text as written (check_tune first strips the ends of lines)."""
+    tune = f"X:1\nT:Test\n{parts}\nM:6/8\nL:1/8\nK:G\nP:A\nG3 ABc|\nP:B\nG3 ABc|\n"
+    problems = TuneReader().feed(tune).finish()
+    assert (problems == []) is valid, problems
+    if shutil.which("abc2midi"):
+        from charrnn.music import reference
+
+        assert (reference.errors(tune) == []) is valid, reference.messages(tune)

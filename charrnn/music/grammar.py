@@ -81,9 +81,10 @@ _CHORD_NAMES = ("m7b5|maj7|maj9|7sus2|7sus4|7sus9|sus2|sus4|sus9|aug7|dim7|dim9|
 _PITCH = r"[A-Ga-g][#b]{0,2}"
 # An annotation (ABC 2.1 4.19) may not hold %, which starts abc2midi's comment even inside
 # quotes, nor \, which escapes its closing quote, nor a comma, which music21 reads as an
-# octave mark; music21 loses the notes after one placed with >.
+# octave mark, nor ;, after which abc2midi reads another chord symbol ("^a;x": "Guitar chord
+# does not start with A-G"); music21 loses the notes after one placed with >.
 ANNOTATION_MARKS = "^_<@"
-ANNOTATION_STOPS = '"\n%,\\'  # what ends an annotation or spoils it
+ANNOTATION_STOPS = '"\n%,\\;'  # what ends an annotation or spoils it
 CHORD_SYMBOL = regex.compile(
     rf'[{regex.escape(ANNOTATION_MARKS)}][^{regex.escape(ANNOTATION_STOPS)}]*|[0-5]+|\(?{_PITCH}(?:{_CHORD_NAMES})?(?:/{_PITCH})?\)?')
 # Bar lines, and the variant endings that may follow | or :|.
@@ -586,8 +587,11 @@ class TuneReader:
         return fields.value_problem(name, value, self.in_header)
 
     def _value_text(self):
-        """A field's value without the spaces around it; abc2midi reads an I: as written."""
-        return self.text.rstrip() if self.field_name == "I" else self.text.strip()
+        """A field's value without the spaces around it; abc2midi reads an I: as written,
+        and a tab in the header's P: as an illegal character in the list of parts."""
+        if self.field_name == "I":
+            return self.text.rstrip()
+        return self.text.strip(" ") if self.field_name == "P" and self.in_header else self.text.strip()
 
     def _close_field(self):
         name, value = self.field_name, self._value_text()
