@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from charrnn.cli import main
-from charrnn.music.check import check_abc, check_tune, music21_friendly
+from charrnn.music.check import check_abc, check_tune, music21_friendly, parse_problems
 from charrnn.music.fields import is_key, is_meter, meter_fraction
 from charrnn.music.grammar import TuneReader, check_text
 from charrnn.music.tunes import read_abc_file
@@ -286,3 +286,13 @@ def test_a_tab_in_the_list_of_parts(parts, valid):
         from charrnn.music import reference
 
         assert (reference.errors(tune) == []) is valid, reference.messages(tune)
+
+
+@pytest.mark.parametrize("music", ["(3bA5/c|", "(3z5/bc|", "(3[ce]5/bc|", "(3b10c3 d4|",
+                                   "(3bA3c d6|", "(3b6c3 d4|", "(2bA31/8 g/|", "(3bA7/4c d6|"])
+def test_a_tuplet_holds_single_note_values_as_music21_reads_them(music):
+    """music21 fails on a tuplet's note that no single note value writes (5/8: a half
+    tied to an eighth): the grammar refuses exactly those, against music21 itself."""
+    tune = f"X:1\nT:t\nM:C\nL:1/8\nK:C\n{music}\n"
+    refused = any("in a tuplet" in p for p in TuneReader().feed(tune).finish())
+    assert refused is any("complex" in p for p in parse_problems(tune))

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from charrnn.music import fields, repeats
 from charrnn.music.grammar import (BAR_LINE, CHORD_SYMBOL, DECORATIONS, LENGTHS, MIN_NOTE,
-                                   NOTE_LETTERS, TUPLET, TuneReader)
+                                   NOTE_LETTERS, TUPLET, TuneReader, one_note_value)
 
 MAX_CHUNKS = 60
 # The text that writes each length most briefly: 1/2 is "/" rather than "/2".
@@ -324,6 +324,8 @@ def _length_ok(rule, multiple):
     _, unit, chord_length, inner, scale, broken, room = rule
     written = multiple * inner * unit
     if not chord_length and multiple * unit < MIN_NOTE:
+        return False
+    if scale != 1 and not one_note_value(written):
         return False
     duration = written * scale
     if broken is not None:

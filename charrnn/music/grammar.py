@@ -789,6 +789,10 @@ class TuneReader:
         """A note, rest or chord takes its place in the bar: tuplet, broken rhythm, tie."""
         duration = written
         if self.tuplet is not None:
+            if not one_note_value(written):
+                self.problem(f"a note or rest of {written} in a tuplet: music21 cannot put a "
+                             "length no single note value writes (5/8, a half and an eighth) "
+                             "in a tuplet")
             scale, left = self.tuplet
             duration *= scale
             self.tuplet = (scale, left - 1) if left > 1 else None
@@ -1246,6 +1250,13 @@ def _extension_values(text, caps):
 def _whole_values(text, caps, unit):
     """The lengths of _extension_values that make whole numbers of MIN_NOTE at this unit."""
     return tuple(v for v in _extension_values(text, caps) if (v * unit) % MIN_NOTE == 0)
+
+
+def one_note_value(length: Fraction) -> bool:
+    """Whether one note value, dotted or not, writes `length` (whole notes): 1/4, 3/8, 7/16
+    (numerators one less than a power of two), not 5/8."""
+    top = length.numerator
+    return top & (top + 1) == 0
 
 
 def _rhythm_marks(marks):
