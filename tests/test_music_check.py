@@ -249,6 +249,9 @@ ABC2MIDI_RULES = [
     ('"^a;x"G3 ABc|', "neither a chord abc2midi knows", "Guitar chord"),  # ; starts another
     ("G3- ABc|", "a tie (-) to a different note", "tied"),
     ("G2>A B2c|", "broken rhythm", "broken rhythm"),
+    ("!breath!G>A B2c|", "broken rhythm", "broken rhythm"),  # a breath shortens as . does
+    (".(.(GA)B) dBG|", "abc2midi reads .(.( as a malformed note", "Malformed note"),
+    ("G3 ABc|\n G :d3 ABc|", "reads to abc2midi as a field", "Field not allowed"),
     ("T[GB]3 ABc|", "a trill or roll on a chord", "Rolls and trills"),
     ("G>(3ABc d2|", "a tuplet inside a broken rhythm", "broken rhythm"),
     (".(3GAB) dBG|", "abc2midi reads .( as a dotted slur", "Unrecognized character"),
@@ -260,6 +263,7 @@ ABC2MIDI_RULES = [
     (".G>T.A B2c d3|", "a broken rhythm (> or <) between notes of different lengths", "broken rhythm"),
     ("G3 ABc-|Z|c6|", "a multi-bar rest where a tie (-) waits", "tied"),
     ("G3 AB=f-|Tf3 ABc|", "a trill on a note tied across a bar line", "tied"),
+    ("G3 ABT=f-|f3 ABc|", "a trill or roll on a note with an accidental, tied across", "tied"),
     ("G3 ABc|\nT::v\nG3 ABc|", "whose value starts with : reads to abc2midi as music", "Malformed note"),
     ('"D"G3 ABc|' + "| " * 50 + "G3 ABc|", "bar lines with no note or rest between them", "Too many notes"),
 ]

@@ -57,8 +57,9 @@ MAX_SLURS = 2
 _AFTER_MULTIREST = frozenset(" \t\n|:[%\\")
 MIN_NOTE = Fraction(1, 64)  # the shortest note a tune may write, in whole notes
 MAX_OCTAVE_MARKS = 3
-# Decorations abc2midi plays by changing a note's stored length (staccato shortens it, a
-# fermata lengthens it), so the two notes of a broken rhythm must both have them or not.
+# Decorations abc2midi plays by changing a note's stored length (staccato and !breath!
+# shorten it, a fermata lengthens it), so the two notes of a broken rhythm must both have
+# them or not.
 _LENGTH_MARKS = ".H"
 
 # Note lengths as written after the letter: A, A3, A/, A//, A///, A/4, A3/2 (ABC 2.1 4.3).
@@ -180,12 +181,13 @@ class TuneReader:
         self.tuplet = None  # (scale, notes left) while a tuplet is open
         self.broken = None  # (factor for the next note, the (length, marks) it must have)
         self.marks = ""  # staccato, fermata, roll or trill marks waiting for their note
-        self.tie = None  # (pitch the next note must have, a bar line since) while a tie is open
+        self.tie = None  # (pitch the next note must have, a bar line since, trilled) while open
         self.last: Written | None = None  # the note or chord just written, when adjacent
         self.wants_note = ""  # what needs a note next: "grace" or "decoration"
         self.shorthand = ""  # one-character decorations (~, T, .) waiting for their note
-        self.before_dot = None
-        self.dotted_slur = False  # abc2midi reads .( as a slur, never a tuplet  # (wants_note, marks) before a lone . that may be abc2midi's .( or .|
+        self.before_dot = None  # (wants_note, marks) before a lone . that may be abc2midi's .( or .|
+        self.dotted_slur = False  # abc2midi reads .( as a slur, never a tuplet
+        self.dot_after_dotted_slur = False  # a . right after .(, which may not open another
         self.ornament = False  # a trill or roll waits for its note, which cannot be a chord
         self.slurs = 0  # slurs open
         self.bar_closed = True  # the last music element was a bar line (or none yet)
@@ -227,7 +229,7 @@ class TuneReader:
                 self._note_key(), self.context,
                 tuple(self.chord_lengths) if self.context == "chord" else tuple(self.chord_lengths[:1]),
                 self.grace_notes if self.context == "grace" else 0, self.tuplet, self.broken,
-                self.tie, self._last_key(), self.wants_note, self.shorthand, self.ornament, self.slurs, self.dotted_slur, self.marks, self.bar_closed, self.multirest,
+                self.tie, self._last_key(), self.wants_note, self.shorthand, self.ornament, self.slurs, self.dotted_slur, self.dot_after_dotted_slur, self.marks, self.bar_closed, self.multirest,
                 self.colon_after_capital if self.mode == "bar" else "", self.space_run,
                 self.alive)
 
@@ -370,7 +372,7 @@ class TuneReader:
         if self.tie is None or self.context != "music":
             return
         accidental, letter, octave = self.note
-        tied, crossed = self.tie
+        tied, crossed, _ = self.tie
         if (letter and letter != tied[0]) or not tied[1].startswith(octave) or \
                 accidental not in ("", tied[2][:len(accidental)] if not crossed else ""):
             self._doom("a tie (-) to a different note")
@@ -436,6 +438,9 @@ class TuneReader:
         start of a line."""
         if ch == "\n":
             self.finish()
+        elif ch.isascii() and ch.isalpha():  # abc2midi skips the spaces: a colon makes a field
+            self.mode, self.field_name, self.text = "line_letter_space", ch, ""
+            self._music_can_follow()
         elif ch not in " \t":
             self._music_line(ch)
 
@@ -479,7 +484,8 @@ class TuneReader:
             self._music_can_follow()
             return
         if ch == ":":
-            self.problem(f"{self.field_name}{self.text}: reads as a field with spaces before its colon")
+            self.problem(f"{self.field_name}{self.text}: reads to abc2midi as a field, with spaces "
+                         "before its letter or its colon")
         spaces = self.text
         self._music_line(self.field_name)
         for space in spaces:
@@ -686,9 +692,12 @@ class TuneReader:
         if ch in DECORATION_CHARS:
             return  # the run goes on (_decorate adds to it)
         run, self.shorthand = self.shorthand, ""
+        after_dotted_slur, self.dot_after_dotted_slur = self.dot_after_dotted_slur, False
         if run == "." and ch in "(|":
             self.wants_note, self.marks = self.before_dot
             self.dotted_slur = ch == "("
+            if self.dotted_slur and after_dotted_slur:
+                self.problem("abc2midi reads .(.( as a malformed note")
             return
         if ch not in ACCIDENTAL_CHARS and ch not in NOTE_LETTERS and ch not in "zx":
             self.problem(f"{ch!r} between a decoration and its note")
@@ -825,7 +834,7 @@ class TuneReader:
         tie, self.tie = self.tie, None
         if tie is None:
             return
-        tied, crossed = tie
+        tied, crossed, _ = tie
         same = pitch is not None and pitch[:2] == tied[:2] and \
             (pitch[2] == "" or pitch[2] == tied[2] and not crossed)
         if not same:
@@ -926,7 +935,7 @@ class TuneReader:
         elif "." in last.marks:
             self.problem("a tie (-) after a staccato note")  # abc2midi plays it note + rest
         else:
-            self.tie = (last.pitch, False)
+            self.tie = (last.pitch, False, bool(set(last.marks) & set(_ORNAMENTS)))
         self.last = None
 
     def _broken_open(self, ch):
@@ -954,6 +963,7 @@ class TuneReader:
 
     def _paren(self, ch):
         dotted, self.dotted_slur = self.dotted_slur, False
+        self.dot_after_dotted_slur = dotted and ch == "."
         if ch.isdigit() and self.broken is not None:
             self.problem("a tuplet inside a broken rhythm")
         if dotted and (ch.isdigit() or ch == "\n"):  # the end of the line reads as a note
@@ -1019,8 +1029,15 @@ class TuneReader:
             self.problem(f"a bar line {text} inside a broken rhythm or before its note")
             self.broken = None
             self.wants_note = "" if self.wants_note == "decoration" else self.wants_note
+        if self.tie is not None and variant and self.sampled:
+            # abc2midi holds the note on the pass that skips the ending, to the end if
+            # nothing follows: "Sustained notes beyond end of track"
+            self.problem("a tie (-) into a variant ending, in a sampled tune")
         if self.tie is not None:
-            self.tie = (self.tie[0], True)
+            pitch, _, trilled = self.tie
+            if trilled and pitch[2]:  # abc2midi: "Could not find note to be tied"
+                self.problem("a trill or roll on a note with an accidental, tied across a bar line")
+            self.tie = (pitch, True, trilled)
         self._count_bare_bar_line()
         self.voice.bar_line(kind, variant)
         self._keep_bars_in_steps()
@@ -1106,7 +1123,7 @@ class TuneReader:
     def _decoration(self, ch):
         mark, name = self.text[0], self.text[1:]
         if ch == mark and name in DECORATIONS:
-            self.marks += {"fermata": "H", "trill": "T"}.get(name, "")
+            self.marks += {"fermata": "H", "trill": "T", "breath": "."}.get(name, "")
             self.ornament = self.ornament or name == "trill"
             if name == "trill":
                 self._no_trill_across_a_bar()
