@@ -56,6 +56,22 @@ KINDS = [
     (r"^I:", "I: line", "abc2midi: \"I: key ... not recognized\", or an I:: line read as bar "
      "lines and repeats"),
     (r"\\ that does not end", "\\ inside a line", "abc2midi: \"'\\' in middle of line ignored\""),
+    (r"slurs open at once", "slurs",
+     'a bound no bundled tune needs: abc2midi warns "Slur within slur", and the bound keeps a '
+     "sampler that has lost its way from opening slurs without end"),
+    (r"tuplet inside a tuplet", "tuplets", 'abc2midi: "nested tuples"'),
+    (r"with no note after it", "accidental with no note",
+     'abc2midi: "Malformed note : expecting a-g or A-G", and the digits after it "Unrecognized '
+     'character"'),
+    (r"is not a part or a list of parts|named in the header's P:", "parts",
+     'abc2midi: "illegal character in part specification"; ABC 2.1 names parts with capital '
+     "letters, and each part the header lists must begin"),
+    (r"is not a tempo", "tempo",
+     'abc2midi: "malformed Q: field ignored": it reads a text without a beat only where it '
+     "names a tempo it knows"),
+    (r"no K: \(key\) field", "K: after an I: line",
+     "the check before the grammar lost the K: after an I::: header line; the grammar reads "
+     "it, as abc2midi does"),
     (r"bar \d+ has", "bar length",
      "the grammar and music21's tokens count this bar differently; abc2midi counts it as the "
      "grammar does (its tokens run two bars together at a capital letter before ::)"),
