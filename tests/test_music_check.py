@@ -300,3 +300,15 @@ def test_a_tuplet_holds_single_note_values_as_music21_reads_them(music):
     tune = f"X:1\nT:t\nM:C\nL:1/8\nK:C\n{music}\n"
     refused = any("in a tuplet" in p for p in TuneReader().feed(tune).finish())
     assert refused is any("complex" in p for p in parse_problems(tune))
+
+
+@pytest.mark.parametrize("music, readable", [
+    ('|:ABcd efga|[1 ABcd efga:|[3"E"ABcd efga||', False),  # [3 read as a chord
+    ('|:ABcd efga|[1 ABcd efga:|[2"E"ABcd efga||', True),
+    ('|:ABcd efga|1 ABcd efga:|3 ABcd efga||', True),
+    ('"Gb#"ABcd efga|', False), ('"Gbb"ABcd efga|', True), ('"G##"ABcd efga|', True),
+])
+def test_what_music21_cannot_read_the_grammar_refuses(music, readable):
+    tune = f"X:1\nT:t\nM:C\nL:1/8\nK:C\n{music}\n"
+    assert (TuneReader().feed(tune).finish() == []) is readable
+    assert (parse_problems(tune) == []) is readable

@@ -79,7 +79,7 @@ DECORATIONS = frozenset(
 DECORATION_PREFIXES = frozenset(name[:i] for name in DECORATIONS for i in range(len(name) + 1))
 _CHORD_NAMES = ("m7b5|maj7|maj9|7sus2|7sus4|7sus9|sus2|sus4|sus9|aug7|dim7|dim9|m7|M7|m6|m9|"
                 "M9|11|aug|dim|sus|6|7|9|5|m|\\+")
-_PITCH = r"[A-Ga-g][#b]{0,2}"
+_PITCH = r"[A-Ga-g](?:##?|bb?)?"  # not b# nor #b, which music21 cannot read
 # An annotation (ABC 2.1 4.19) may not hold %, which starts abc2midi's comment even inside
 # quotes, nor \, which escapes its closing quote, nor a comma, which music21 reads as an
 # octave mark, nor ;, after which abc2midi reads another chord symbol ("^a;x": "Guitar chord
@@ -1015,6 +1015,9 @@ class TuneReader:
         if VARIANT.fullmatch(self.text + ch, partial=True):
             self.text += ch
             return
+        if self.text[:1] not in "12":  # music21 reads [3 as a chord up to the next ]
+            self.problem(f"[{self.text}: music21 reads [ and a number other than 1 or 2 as a "
+                         f"chord (it reads the bar line form |{self.text})")
         if VARIANT.fullmatch(self.text):
             self._bar_event("plain", variant=self.text, text="[" + self.text)
         else:
