@@ -12,7 +12,7 @@ partway into such a step leaves the chord sounding past the end, and abc2midi pr
 accompaniment. Written by hand from abcMIDI's source; no library models it.
 """
 
-from fractions import Fraction
+from gmpy2 import mpq
 
 from charrnn.music.fields import meter_numbers
 
@@ -29,13 +29,13 @@ def pattern_meter(before: str | None, meter: str | None) -> str | None:
     return meter if meter is not None and meter_numbers(meter) in _PATTERNS else before
 
 
-def step(meter: str) -> Fraction:
+def step(meter: str) -> mpq:
     """How long one step of the pattern of `meter` (`pattern_meter`) lasts, in whole notes."""
     numbers = meter_numbers(meter)
-    return Fraction(*numbers) / len(_PATTERNS[numbers])
+    return mpq(*numbers) / len(_PATTERNS[numbers])
 
 
-def cuts_a_chord(meter: str | None, last_bar: Fraction | None) -> bool:
+def cuts_a_chord(meter: str | None, last_bar: mpq | None) -> bool:
     """Whether a tune whose accompaniment plays the pattern of `meter` (`pattern_meter`;
     None: no accompaniment), its last bar lasting `last_bar` (whole notes), ends partway
     into a sounding step of the accompaniment."""

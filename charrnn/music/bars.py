@@ -13,7 +13,8 @@ The repeat signs are kept in order and replayed as abc2midi plays them
 
 import math
 from dataclasses import dataclass, field
-from fractions import Fraction
+
+from gmpy2 import mpq
 
 from charrnn.music import repeats
 
@@ -27,14 +28,14 @@ class Bar:
 
     number: int
     meter: str
-    full: Fraction | None
+    full: mpq | None
     after_edge: bool
-    length: Fraction = Fraction(0)
+    length: mpq = mpq(0)
     rests: int = 0  # a multi-bar rest Z4 stands for 4 full bars
-    held: Fraction = Fraction(0)  # what fermatas add: abc2midi plays such a note twice as long
+    held: mpq = mpq(0)  # what fermatas add: abc2midi plays such a note twice as long
 
     @property
-    def played(self) -> Fraction:
+    def played(self) -> mpq:
         """How long abc2midi plays the bar, its fermatas held."""
         return self.length + self.held
 
@@ -51,8 +52,8 @@ class Voice:
     unsettled: Bar | None = None  # a short bar whose justification waits for the next bar
     pending: Bar | None = None  # a short bar the current bar must complete to a full one
     signs: tuple = ()  # the repeat signs so far (charrnn.music.repeats)
-    last_bar: Fraction | None = None  # how long abc2midi plays the last bar closed (None: rests)
-    grain: Fraction | None = None  # the longest length every bar closed plays a multiple of
+    last_bar: mpq | None = None  # how long abc2midi plays the last bar closed (None: rests)
+    grain: mpq | None = None  # the longest length every bar closed plays a multiple of
     repeats_stuck: bool = False  # no way to end the voice that abc2midi would play
     problems: list = field(default_factory=list)  # repeat structure
     misfits: list = field(default_factory=list)  # bars that do not fit the meter
@@ -93,13 +94,13 @@ class Voice:
         self.current, self.edge, self.variant = bar, False, False
         return bar
 
-    def add(self, duration: Fraction, held=False):
+    def add(self, duration: mpq, held=False):
         """A note or rest of `duration` (whole notes); `held`: under a fermata."""
         self.current.length += duration
         if held:
             self.current.held += duration
 
-    def room(self) -> Fraction | None:
+    def room(self) -> mpq | None:
         """What the bar in progress can still take; None under free meter or before a bar."""
         bar = self.current
         if bar is None or bar.full is None:
@@ -110,7 +111,7 @@ class Voice:
         room = self.room()
         return room is not None and room < 0
 
-    def required(self) -> Fraction | None:
+    def required(self) -> mpq | None:
         """The exact length the bar in progress must reach to complete the pickup before it."""
         if self.pending is None or self.current is None:
             return None
@@ -159,7 +160,7 @@ class Voice:
             return "fine"
         return "pending"
 
-    def limit(self, full) -> Fraction | None:
+    def limit(self, full) -> mpq | None:
         """The most the bar in progress, or the next one to begin, can still take without a
         misfit: its room, or what completes the pickup before it; 0 where any note would
         make the short bar before it misfit; None under free meter."""
@@ -172,7 +173,7 @@ class Voice:
         if self.unsettled is not None:
             verdict = self._settling(self.unsettled)
             if verdict == "misfit":
-                return Fraction(0)
+                return mpq(0)
             if verdict == "pending":
                 return self.unsettled.full - self.unsettled.length
         return full
@@ -206,9 +207,9 @@ class Voice:
             self.signs = self.signs + tuple(signs)
             self.repeats_stuck = repeats.can_end(self.signs) is None
 
-def _common_measure(a: Fraction, b: Fraction) -> Fraction:
+def _common_measure(a: mpq, b: mpq) -> mpq:
     """The longest length both `a` and `b` are whole multiples of."""
-    return Fraction(math.gcd(a.numerator * b.denominator, b.numerator * a.denominator),
+    return mpq(math.gcd(a.numerator * b.denominator, b.numerator * a.denominator),
                     a.denominator * b.denominator)
 
 

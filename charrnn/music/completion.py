@@ -14,7 +14,8 @@ import bisect
 import functools
 import itertools
 import operator
-from fractions import Fraction
+
+from gmpy2 import mpq
 
 from charrnn.music import fields, repeats
 from charrnn.music.grammar import (BAR_LINE, CHORD_SYMBOL, DECORATIONS, LENGTHS, MIN_NOTE,
@@ -248,7 +249,7 @@ def _fitting_multiple(r, caps):
     """The length (as a multiple of the unit) of the next note: what completes a pickup
     the bar must complete, else the unit if it fits, else the longest shorter one."""
     voice = r.voice
-    scale = r.tuplet[0] if r.tuplet else Fraction(1)
+    scale = r.tuplet[0] if r.tuplet else mpq(1)
     room = voice.room() if voice.current is not None else r.bar_full
     required = voice.required()
     if required is not None and voice.current is not None:
@@ -260,7 +261,7 @@ def _fitting_multiple(r, caps):
         return most
     if most is None or most >= 1:
         unit = _longest_within(candidates, 1)
-        return Fraction(1) if unit == 1 else (candidates[-1] if candidates else None)
+        return mpq(1) if unit == 1 else (candidates[-1] if candidates else None)
     return longest
 
 
