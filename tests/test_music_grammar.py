@@ -218,3 +218,23 @@ def test_a_sampled_tune_ties_no_note_into_a_variant_ending():
     tune = head() + "|:ABcd efga-|1a8:|\n"
     assert any("into a variant ending" in p for p in TuneReader(sampled=True).feed(tune).finish())
     assert not any("into a variant ending" in p for p in TuneReader().feed(tune).finish())
+
+
+@pytest.mark.parametrize("collection", ["oneills1850", "ryansMammoth"])
+def test_note_letters_of_one_case_lead_to_one_key_where_the_grammar_says(collection):
+    """Where `letters_interchangeable` holds, the constraint asks about one letter of a
+    case for all of them: each must lead to the same key, alive or not alike."""
+    tunes = load_tunes(collection)[:25]
+    constraint = TuneConstraint(sorted(set("".join(tunes)) | set("ABCDEFGabcdefg")))
+    checked = 0
+    for tune in tunes:
+        reader = constraint.reader()
+        for ch in tune:
+            if reader.alive and reader.letters_interchangeable():
+                for case in ("ABCDEFG", "abcdefg"):
+                    after = {(trial.alive, trial.key() if trial.alive else None)
+                             for trial in (reader.copy().feed(letter) for letter in case)}
+                    assert len(after) == 1, (tune, reader.mode)
+                    checked += 1
+            reader.feed_char(ch)
+    assert checked > 500

@@ -40,6 +40,10 @@ class TuneConstraint:
         self._moves = {}  # reader key -> {character: the key it leads to, _DEAD or _ENDED}
         self._finish = {}  # reader key -> the text of a completion from there, or None
         self._trials = {}  # id(reader) -> (reader, {character: the reader after it})
+        # Where the grammar says note letters of one case are interchangeable, the first
+        # of them in the vocabulary answers for all.
+        self._stand_ins = {ch: next(c for c in case if c in self.caps)
+                           for case in ("ABCDEFG", "abcdefg") for ch in case if ch in self.caps}
 
     def reader(self, prime="") -> TuneReader:
         """A reader for one tune, having read `prime`."""
@@ -112,7 +116,11 @@ class TuneConstraint:
         moves = self._moves.setdefault(key, {})
         after = moves.get(ch)
         if after is None:
-            after = moves[ch] = self._move(reader, ch)
+            stand_in = self._stand_ins.get(ch, ch) if reader.letters_interchangeable() else ch
+            after = moves.get(stand_in)
+            if after is None:
+                after = moves[stand_in] = self._move(reader, stand_in)
+            moves[ch] = after
         if after is _DEAD:
             return UNREACHABLE
         if after is _ENDED:

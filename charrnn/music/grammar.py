@@ -118,6 +118,8 @@ class Written:
 # Modes whose token text decides what may follow (elsewhere self.text is stale).
 _TEXT_MODES = frozenset("note chord_length bar variant tuplet broken multirest grace bang plus "
                         "field inline line_letter_space".split())
+# Modes in which a note letter begins or continues a note (see letters_interchangeable).
+_NOTE_MODES = frozenset("music note grace chord_length broken tuplet paren bar".split())
 _NAME_MODES = frozenset(("field", "field_comment", "inline", "inline_name", "line_letter",
                          "line_letter_space"))
 
@@ -236,6 +238,12 @@ class TuneReader:
                 self.tie, self._last_key(), self.wants_note, self.shorthand, self.ornament, self.slurs, self.dotted_slur, self.dot_after_dotted_slur, self.marks, self.bar_closed, self.multirest,
                 self.colon_after_capital if self.mode == "bar" else "", self.space_run,
                 self.alive)
+
+    def letters_interchangeable(self) -> bool:
+        """Whether every note letter of one case leads from here to the same key: where a
+        note may begin and no tie waits for a pitch, the key keeps only the note's case.
+        (Not at the start of a line or after [, where a capital may open a field.)"""
+        return self.tie is None and self.mode in _NOTE_MODES
 
     def _note_key(self):
         """The note being written: its pitch matters only when a tie waits for it; otherwise
