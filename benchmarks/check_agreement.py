@@ -57,8 +57,8 @@ KINDS = [
      "lines and repeats"),
     (r"\\ that does not end", "\\ inside a line", "abc2midi: \"'\\' in middle of line ignored\""),
     (r"slurs open at once", "slurs",
-     'a bound no bundled tune needs: abc2midi warns "Slur within slur", and the bound keeps a '
-     "sampler that has lost its way from opening slurs without end"),
+     'abc2midi warns "Slur within slur"; the grammar keeps at most two open, so that a '
+     "sampler that has lost its way cannot open slurs without end (these two tunes open three)"),
     (r"tuplet inside a tuplet", "tuplets", 'abc2midi: "nested tuples"'),
     (r"with no note after it", "accidental with no note",
      'abc2midi: "Malformed note : expecting a-g or A-G", and the digits after it "Unrecognized '
