@@ -207,10 +207,11 @@ class Voice:
             self.signs = self.signs + tuple(signs)
             self.repeats_stuck = repeats.can_end(self.signs) is None
 
+
 def _common_measure(a: mpq, b: mpq) -> mpq:
     """The longest length both `a` and `b` are whole multiples of."""
     return mpq(math.gcd(a.numerator * b.denominator, b.numerator * a.denominator),
-                    a.denominator * b.denominator)
+               a.denominator * b.denominator)
 
 
 def _copy_bar(bar):
