@@ -238,3 +238,13 @@ def test_note_letters_of_one_case_lead_to_one_key_where_the_grammar_says(collect
                     checked += 1
             reader.feed_char(ch)
     assert checked > 500
+
+
+@pytest.mark.parametrize("lines, empty", [("ABcd efga|\\\nABcd efga|", False),
+                                          ("ABcd efga|\\\n  \\\nABcd efga|", True),
+                                          ("ABcd efga|\\\n\\\nABcd efga|", True)])
+def test_a_sampled_tune_continues_no_empty_line(lines, empty):
+    tune = head() + lines + "\n"
+    problems = TuneReader(sampled=True).feed(tune).finish()
+    assert any("nothing but a \\" in p for p in problems) is empty
+    assert TuneReader().feed(tune).finish() == []

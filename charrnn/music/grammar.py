@@ -443,7 +443,14 @@ class TuneReader:
             if not self._line_letter_can_go_on(ch):
                 self._doom(f"a line that starts with {ch} is neither a field nor music here")
         else:
+            self._no_empty_continued_line(ch)
             self._music_line(ch)
+
+    def _no_empty_continued_line(self, ch):
+        """A sampled tune continues no line that holds nothing: a model that has lost its
+        way otherwise writes lines of spaces and backslashes without end, all of them valid."""
+        if ch == "\\" and self.sampled:
+            self.problem("a line with nothing but a \\ on it, in a sampled tune")
 
     def _line_space(self, ch):
         """Spaces open a line: one with nothing else is blank and ends the tune (as
@@ -455,6 +462,7 @@ class TuneReader:
             self.mode, self.field_name, self.text = "line_letter_space", ch, ""
             self._music_can_follow()
         elif ch not in " \t":
+            self._no_empty_continued_line(ch)
             self._music_line(ch)
 
     def _line_letter_can_go_on(self, letter):
