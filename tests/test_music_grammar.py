@@ -248,3 +248,13 @@ def test_a_sampled_tune_continues_no_empty_line(lines, empty):
     problems = TuneReader(sampled=True).feed(tune).finish()
     assert any("nothing but a \\" in p for p in problems) is empty
     assert TuneReader().feed(tune).finish() == []
+
+
+@pytest.mark.parametrize("body, refused", [("ABcd efga|\nT:Part two\nABcd efga|", True),
+                                           ("T:Part one\nABcd efga|", False),
+                                           ("ABcd efga|\nW:words\n", True),
+                                           ("ABcd efga|\nK:D\nABcd efga|", False)])
+def test_a_sampled_tune_writes_no_title_once_its_music_has_begun(body, refused):
+    tune = head() + body + "\n"
+    problems = TuneReader(sampled=True).feed(tune).finish()
+    assert any("after the music has begun" in p for p in problems) is refused, problems

@@ -536,6 +536,9 @@ class TuneReader:
             self.problem("a V: field (a second voice)")
         if name == "w" and not self.music_started:
             self.problem("a w: lyrics line before any music")
+        if name in "TWw" and self.sampled and self.music_started:
+            # no bundled tune has one; a model that writes one is starting another tune
+            self.problem(f"a {name}: line after the music has begun, in a sampled tune")
         if self.in_header:
             if not self.header_fields and name != "X":
                 self.problem("the first line is not X:")
