@@ -258,3 +258,13 @@ def test_a_sampled_tune_writes_no_title_once_its_music_has_begun(body, refused):
     tune = head() + body + "\n"
     problems = TuneReader(sampled=True).feed(tune).finish()
     assert any("after the music has begun" in p for p in problems) is refused, problems
+
+
+@pytest.mark.parametrize("header, refused", [("X:1\nT:t\nM:C\nK:G\n", False),
+                                             ("X:1\nK:G\nT:t\nM:C\n", True),
+                                             ("X:1\nT:t\nK:G\nM:C\n", True)])
+def test_a_sampled_tune_gives_title_and_meter_before_its_key(header, refused):
+    tune = header + "ABcd efga|\n"
+    problems = TuneReader(sampled=True).feed(tune).finish()
+    assert any("K: before the header's T: and M:" in p for p in problems) is refused, problems
+    assert TuneReader().feed(tune).finish() == []

@@ -546,6 +546,9 @@ class TuneReader:
                 self.problem(f"a second {name}: in the header")
             elif name not in fields.HEADER_FIELDS:
                 self.problem(f"{name}: is not a header field")
+            elif name == "K" and self.sampled and not {"T", "M"} <= set(self.header_fields):
+                # the collections give both; a model that skips them writes them in the body
+                self.problem("K: before the header's T: and M:, in a sampled tune")
             self.header_fields.append(name)
             return
         if name not in fields.BODY_FIELDS:
