@@ -268,3 +268,24 @@ def test_a_sampled_tune_gives_title_and_meter_before_its_key(header, refused):
     problems = TuneReader(sampled=True).feed(tune).finish()
     assert any("K: before the header's T: and M:" in p for p in problems) is refused, problems
     assert TuneReader().feed(tune).finish() == []
+
+
+@pytest.mark.parametrize("body, refused", [("ABcd efga|\n|    |\nABcd efga|", True),
+                                           ('ABcd efga|\n"D" !fermata! \\\nABcd efga|', True),
+                                           ("ABcd efga|\nZ2|\n", False),
+                                           ("ABcd efga|\n   ABcd efga|", False)])
+def test_a_sampled_tune_has_a_note_or_rest_on_every_line_of_music(body, refused):
+    tune = head() + body + "\n"
+    problems = TuneReader(sampled=True).feed(tune).finish()
+    assert any("no note or rest on it" in p for p in problems) is refused, problems
+    assert not any("no note or rest on it" in p for p in TuneReader().feed(tune).finish())
+
+
+@pytest.mark.parametrize("chord, refused", [("[E2]", False), ("[E]2", False), ("[E/]4", True),
+                                            ("[E4]/2", True)])
+def test_a_sampled_chord_has_its_length_inside_or_after_it(chord, refused):
+    """abc2midi times a chord by the length after ] alone where there is one (so [E4]/2
+    lasts half a unit to it, two units to music21 and ABC 2.1)."""
+    tune = head("6/8") + f"d3|A{chord}b F/|\n"
+    problems = TuneReader(sampled=True).feed(tune).finish()
+    assert any("lengths both on its notes and after it" in p for p in problems) is refused

@@ -197,6 +197,7 @@ class TuneReader:
         self.ornament = False  # a trill or roll waits for its note, which cannot be a chord
         self.slurs = 0  # slurs open
         self.bar_closed = True  # the last music element was a bar line (or none yet)
+        self.line_notes = None  # on a line of music: whether a note or rest is on it yet
         self.multirest = False  # a multi-bar rest waits for its bar line
         self.bare_bar_lines = 0  # bar lines since the last note or rest
         self.long_bare_run = False  # more than MAX_BARE_BAR_LINES of them, once
@@ -235,7 +236,7 @@ class TuneReader:
                 self._note_key(), self.context,
                 tuple(self.chord_lengths) if self.context == "chord" else tuple(self.chord_lengths[:1]),
                 self.grace_notes if self.context == "grace" else 0, self.tuplet, self.broken,
-                self.tie, self._last_key(), self.wants_note, self.shorthand, self.ornament, self.slurs, self.dotted_slur, self.dot_after_dotted_slur, self.marks, self.bar_closed, self.multirest,
+                self.tie, self._last_key(), self.wants_note, self.shorthand, self.ornament, self.slurs, self.dotted_slur, self.dot_after_dotted_slur, self.marks, self.bar_closed, self.line_notes, self.multirest,
                 self.colon_after_capital if self.mode == "bar" else "", self.space_run,
                 self.alive)
 
@@ -520,7 +521,7 @@ class TuneReader:
             self._doom(f"{self.field_name} read as music cannot go on")
 
     def _music_line(self, ch):
-        self.in_header = False
+        self.in_header, self.line_notes = False, False
         self._redo("music", ch)
 
     def _comment(self, ch):
@@ -749,7 +750,11 @@ class TuneReader:
     def _newline(self, ch):
         if self.tuplet is not None:  # music21 loses the tuplet's durations
             self.problem("a tuplet across the end of a line")
-        self.last = None
+        if self.sampled and self.line_notes is False:
+            # one line in two thousand in the collections; a model that has lost its way
+            # otherwise writes lines of bar lines, chord symbols and decorations
+            self.problem("a line of music with no note or rest on it, in a sampled tune")
+        self.last, self.line_notes = None, None
         self.mode = "line_start"
 
     def _token(self, mode, ch):
@@ -854,6 +859,7 @@ class TuneReader:
         self.has_notes = self.has_notes or pitch is not None or chord
         self.last = Written(written, pitch, duration, marks)
         self.bar_closed, self.bare_bar_lines, self.chord_run = False, 0, 0
+        self.line_notes = True
 
     def _check_tie(self, pitch):
         """abc2midi ties a note to the next note of the same pitch: the same letter and
@@ -918,6 +924,10 @@ class TuneReader:
     def _chord_length(self, ch):
         if (ch.isdigit() or ch == "/") and self.text + ch in LENGTH_PREFIXES:
             self.text += ch
+            if self.sampled and self.chord_lengths[0] != 1:
+                # abc2midi times [E2]2 by the length after ] alone, music21 by both
+                self.problem("a chord with lengths both on its notes and after it, in a "
+                             "sampled tune")
             if not self._length_can_fit(self.text, inner=self.chord_lengths[0]):
                 self._doom(f"a chord of length {self.text}... that cannot fit")
             return
@@ -1112,6 +1122,7 @@ class TuneReader:
                 self._doom("a multi-bar rest where the bar must complete a pickup")
             bar = voice.start_bar(self.meter, self.bar_full)
             bar.rests = int(self.text[1:] or 1)
+            self.line_notes = True
             self.multirest, self.bar_closed = True, False
         self._redo("music", ch)
 
