@@ -63,7 +63,7 @@ KINDS = [
     (r"with no note after it", "accidental with no note",
      'abc2midi: "Malformed note : expecting a-g or A-G", and the digits after it "Unrecognized '
      'character"'),
-    (r"is not a part or a list of parts|named in the header's P:", "parts",
+    (r"is not a part or a list of parts|named in the header's P:|begins twice", "parts",
      'abc2midi: "illegal character in part specification"; ABC 2.1 names parts with capital '
      "letters, and each part the header lists must begin"),
     (r"is not a tempo", "tempo",

@@ -312,3 +312,17 @@ def test_what_music21_cannot_read_the_grammar_refuses(music, readable):
     tune = f"X:1\nT:t\nM:C\nL:1/8\nK:C\n{music}\n"
     assert (TuneReader().feed(tune).finish() == []) is readable
     assert (parse_problems(tune) == []) is readable
+
+
+@pytest.mark.parametrize("order, body, twice", [
+    ("P:AB\n", "P:A\nG3 ABc|\nP:B\nG3 ABc|\nP:A\nG3 ABc|", True),
+    ("P:AB\n", "P:A\nG3 ABc|\nP:B\nG3 ABc|", False),
+    ("", "P:A\nG3 ABc|\nP:B\nG3 ABc|\nP:A\nG3 ABc|", False),  # no order: abc2midi plays on
+])
+def test_a_part_begins_once_where_the_header_orders_the_parts(order, body, twice):
+    tune = f"X:1\nT:Test\n{order}M:6/8\nL:1/8\nK:G\n{body}\n"
+    assert any("begins twice" in p for p in check_tune(tune).problems) is twice
+    if shutil.which("abc2midi"):
+        from charrnn.music import reference
+
+        assert any("more than once" in e for e in reference.errors(tune)) is twice

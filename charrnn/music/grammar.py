@@ -175,6 +175,7 @@ class TuneReader:
         self.chords = False  # a chord symbol abc2midi plays has been read
         self.parts = False  # a P: in the header: abc2midi plays the parts in its order
         self.parts_due = frozenset()  # parts the header names that have not begun yet
+        self.parts_begun = frozenset()  # parts the body has begun
         self.voices = {"1": Voice()}
         self.voice_id = "1"
         self.text = ""  # the token being written: a field value, a bar line, a note's length...
@@ -232,7 +233,7 @@ class TuneReader:
                 self.has_notes, self.meter, self.chord_meter, self.explicit_unit, fields.is_hornpipe(self.rhythm),
                 self.voice_id, tuple((name, v.key()) for name, v in sorted(self.voices.items())),
                 self.chords, self.bare_bar_lines, self.long_bare_run, self.chord_run,
-                self.parts_due,
+                self.parts_due, self.parts_begun if self.parts else None,
                 self._note_key(), self.context,
                 tuple(self.chord_lengths) if self.context == "chord" else tuple(self.chord_lengths[:1]),
                 self.grace_notes if self.context == "grace" else 0, self.tuplet, self.broken,
@@ -652,7 +653,11 @@ class TuneReader:
             self.parts_due = frozenset(fields.declared_parts(value))
         elif name == "P":
             self.voice.bar_line("part", "")
-            self.parts_due = self.parts_due - set(value[:1])
+            part = value[:1]
+            if self.parts and part in self.parts_begun:  # abc2midi plays them in P:'s order
+                self.problem(f"part {part} begins twice, in a tune whose header orders its "
+                             "parts (abc2midi: \"Part defined more than once\")")
+            self.parts_due, self.parts_begun = self.parts_due - {part}, self.parts_begun | {part}
         elif name == "K" and self.in_header:
             self.in_header = False
             # ABC 2.1 3.1.7: with no L:, the header's meter sets the unit once and for all
