@@ -145,10 +145,13 @@ class TuneReader:
     `caps`, the characters a model can write, makes any other character a problem;
     `require_final_bar` asks that the music end with a bar line (sampled tunes do);
     `fixed` gives fields the value they must have ({"K": "Ador"}: every K: is K:Ador);
-    `sampled` refuses V: fields and I: values (which abc2midi reads as bar lines), and
-    `max_spaces` longer runs of spaces, for tunes being sampled; `lookahead` tries every
-    way a bar line or tuplet being written can end, so that `alive` turns False as soon as
-    no continuation can be valid (the sampler needs that; a check of whole tunes does not).
+    `sampled` holds a tune being sampled to what the collections write, where a model that
+    has lost its way would write valid noise or what abc2midi plays unlike the text (V:
+    fields, I: values, T: after the music, lines without notes, bars off the chord
+    accompaniment's steps, ties into endings...: each limit says so where it is kept), and
+    `max_spaces` refuses longer runs of spaces; `lookahead` tries every way a bar line or
+    tuplet being written can end, so that `alive` turns False as soon as no continuation
+    can be valid (the sampler needs that; a check of whole tunes does not).
     """
 
     def __init__(self, caps=None, require_final_bar=False, fixed=None, lookahead=False,
