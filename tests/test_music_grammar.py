@@ -289,3 +289,11 @@ def test_a_sampled_chord_has_its_length_inside_or_after_it(chord, refused):
     tune = head("6/8") + f"d3|A{chord}b F/|\n"
     problems = TuneReader(sampled=True).feed(tune).finish()
     assert any("lengths both on its notes and after it" in p for p in problems) is refused
+
+
+def test_a_sampled_tune_trills_no_note_tied_across_a_bar_line():
+    """The accidental abc2midi trills against may come from earlier in the bar (^B/ ... B-),
+    which the reader does not keep: "Could not find note to be tied"."""
+    tune = head("6/8", key="Dm") + "^B/B/c dB2-|TB6|\n"
+    assert any("a trill on a note tied across" in p
+               for p in TuneReader(sampled=True).feed(tune).finish())
