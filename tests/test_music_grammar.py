@@ -5,6 +5,7 @@ from fractions import Fraction as F
 
 import pytest
 
+from charrnn.music import reference
 from charrnn.music.collections import load_tunes
 from charrnn.music.completion import completion
 from charrnn.music.constraint import TuneConstraint
@@ -297,3 +298,14 @@ def test_a_sampled_tune_trills_no_note_tied_across_a_bar_line():
     tune = head("6/8", key="Dm") + "^B/B/c dB2-|TB6|\n"
     assert any("a trill on a note tied across" in p
                for p in TuneReader(sampled=True).feed(tune).finish())
+
+
+def test_a_sampled_tune_orders_no_parts():
+    """abc2midi plays parts in the header's order, and the meter in force with them: here
+    only part B, under 6/8's accompaniment, though written after M:3/8, so its last bar
+    cuts a chord. The check, reading in written order, lets the tune through."""
+    tune = "X:1\nT:t\nP:B\nM:6/8\nK:D\nP:A\nM:3/8\nL:1/8\nABc|\nP:B\n\"D\"A/B/|A/|\n"
+    assert any("a P: in the header" in p for p in TuneReader(sampled=True).feed(tune).finish())
+    assert TuneReader().feed(tune).finish() == []
+    if reference.installed():
+        assert any("Sustained notes" in e for e in reference.errors(tune))

@@ -551,6 +551,10 @@ class TuneReader:
                 self.problem(f"a second {name}: in the header")
             elif name not in fields.HEADER_FIELDS:
                 self.problem(f"{name}: is not a header field")
+            elif name == "P" and self.sampled:
+                # abc2midi plays the parts in its order, meters and chords with them, which
+                # the reader, reading in written order, does not follow
+                self.problem("a P: in the header (an order of parts), in a sampled tune")
             elif name == "K" and self.sampled and not {"T", "M"} <= set(self.header_fields):
                 # the collections give both; a model that skips them writes them in the body
                 self.problem("K: before the header's T: and M:, in a sampled tune")
