@@ -5,12 +5,15 @@ chord symbols on a track of their own, in a pattern chosen by the meter: one ste
 character, each a bar's length over the pattern's, and the pattern starts again at every bar
 line. The track starts from the header's meter (4/4 with none) and takes up each later M:
 as it comes; a meter not in setbeat's table sets no pattern and leaves the one before it, so
-the pattern a tune ends in is that of the last meter in force that has one (`pattern_meter`). A step that
-sounds (anything but `z`) holds its chord for the whole step, so a tune whose last bar stops
-partway into such a step leaves the chord sounding past the end, and abc2midi prints
+the pattern a tune ends in is that of the last meter in force that has one
+(`pattern_meter`). A step that sounds (anything but `z`) holds its chord for the whole step,
+so a tune whose last bar stops partway into such a step leaves the chord sounding past the
+end, and abc2midi prints
 "Sustained notes beyond end of track". A tune none of whose meters is in the table has no
 accompaniment. Written by hand from abcMIDI's source; no library models it.
 """
+
+import functools
 
 from gmpy2 import mpq
 
@@ -31,8 +34,16 @@ def pattern_meter(before: str | None, meter: str | None) -> str | None:
 
 def step(meter: str) -> mpq:
     """How long one step of the pattern of `meter` (`pattern_meter`) lasts, in whole notes."""
+    return _pattern(meter)[1]
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern(meter):
+    """The pattern of `meter`, and how long each of its steps lasts: asked at every bar line
+    of a sampled tune with chord symbols, for a handful of meters."""
     numbers = meter_numbers(meter)
-    return mpq(*numbers) / len(_PATTERNS[numbers])
+    pattern = _PATTERNS[numbers]
+    return pattern, mpq(*numbers) / len(pattern)
 
 
 def cuts_a_chord(meter: str | None, last_bar: mpq | None) -> bool:
@@ -41,7 +52,7 @@ def cuts_a_chord(meter: str | None, last_bar: mpq | None) -> bool:
     into a sounding step of the accompaniment."""
     if meter is None or last_bar is None:
         return False
-    pattern = _PATTERNS[meter_numbers(meter)]
-    index, into = divmod(last_bar, step(meter))
+    pattern, each = _pattern(meter)
+    index, into = divmod(last_bar, each)
     # Once a bar outlasts its pattern, dogchords is silent until the next bar line.
     return into != 0 and int(index) < len(pattern) and pattern[int(index)] != "z"

@@ -448,14 +448,7 @@ class TuneReader:
             if not self._line_letter_can_go_on(ch):
                 self._doom(f"a line that starts with {ch} is neither a field nor music here")
         else:
-            self._no_empty_continued_line(ch)
             self._music_line(ch)
-
-    def _no_empty_continued_line(self, ch):
-        """A sampled tune continues no line that holds nothing: a model that has lost its
-        way otherwise writes lines of spaces and backslashes without end, all of them valid."""
-        if ch == "\\" and self.sampled:
-            self.problem("a line with nothing but a \\ on it, in a sampled tune")
 
     def _line_space(self, ch):
         """Spaces open a line: one with nothing else is blank and ends the tune (as
@@ -467,7 +460,6 @@ class TuneReader:
             self.mode, self.field_name, self.text = "line_letter_space", ch, ""
             self._music_can_follow()
         elif ch not in " \t":
-            self._no_empty_continued_line(ch)
             self._music_line(ch)
 
     def _line_letter_can_go_on(self, letter):
@@ -525,6 +517,11 @@ class TuneReader:
             self._doom(f"{self.field_name} read as music cannot go on")
 
     def _music_line(self, ch):
+        """A line of music begins with `ch`. A sampled tune continues no line that holds
+        nothing: a model that has lost its way otherwise writes lines of spaces and
+        backslashes without end, all of them valid."""
+        if ch == "\\" and self.sampled:
+            self.problem("a line with nothing but a \\ on it, in a sampled tune")
         self.in_header, self.line_notes = False, False
         self._redo("music", ch)
 
@@ -633,7 +630,9 @@ class TuneReader:
         and a tab in the header's P: as an illegal character in the list of parts."""
         if self.field_name == "I":
             return self.text.rstrip()
-        return self.text.strip(" ") if self.field_name == "P" and self.in_header else self.text.strip()
+        if self.field_name == "P" and self.in_header:
+            return self.text.strip(" ")
+        return self.text.strip()
 
     def _close_field(self):
         name, value = self.field_name, self._value_text()
@@ -1272,10 +1271,10 @@ class TuneReader:
             self.problem("the last bar has no bar line after it")
         for voice in self.voices.values():
             voice.end(patch=len(self.voices) == 1 and not self.parts)
-            self._keep_bars_in_steps()
             if self.cuts_a_chord(voice.last_bar):
                 self.problem(f"the last bar ({voice.last_bar}) stops partway into a chord of "
                              "abc2midi's accompaniment, which then sounds past the end")
+        self._keep_bars_in_steps()  # a sampled tune has one voice
         return self.verdict()
 
     def off_the_steps(self, length) -> bool:
