@@ -266,6 +266,7 @@ ABC2MIDI_RULES = [
     ("G3 ABT=f-|f3 ABc|", "a trill or roll on a note with an accidental, tied across", "tied"),
     ("G3 ABc|\nT::v\nG3 ABc|", "whose value starts with : reads to abc2midi as music", "Malformed note"),
     ('"D"G3 ABc|' + "| " * 50 + "G3 ABc|", "bar lines with no note or rest between them", "Too many notes"),
+    ("G3 ABc|\nV:1 clef\nG3 ABc|", "V:1 clef is not a voice", "clef must be followed by '='"),
 ]
 
 
@@ -277,6 +278,22 @@ def test_a_rule_beyond_abc_text_is_an_abc2midi_error(music, problem, error):
         from charrnn.music import reference
 
         assert any(error in message for message in reference.errors(tune)), reference.messages(tune)
+
+
+@pytest.mark.parametrize("header, body", [
+    ("I::: || DC\n", "G3 ABc|"),  # a header line abc2midi cannot tell from a repeat: skipped
+    ("I:|: :: ::\n", "G3 ABc|"),
+    ("V:1\nV:2\n", "V:1\nG3 ABc|\nV:2\nG3 ABc|"),  # voices named in the header
+    ("", "V:1 merge down\nG3 ABc|\nV:2 midi program 1 74\nG3 ABc|"),  # words it passes over
+    ("P:AB\n", "P:A\nG3 ABc:|d3 ABc|[1 G3 ABc:|[2 G6||\nP:B\nG3 ABc|"),  # with parts, no |: patched
+])
+def test_what_abc2midi_passes_over_the_check_passes(header, body):
+    tune = f"X:1\nT:Test\n{header}M:6/8\nL:1/8\nK:G\n{body}\n"
+    assert check_tune(tune).problems == []
+    if shutil.which("abc2midi"):
+        from charrnn.music import reference
+
+        assert reference.errors(tune) == [], reference.messages(tune)
 
 
 @pytest.mark.parametrize("parts, valid", [("P:AB", True), ("P:AB  ", True), ("P:AB\t", False)])

@@ -195,9 +195,10 @@ class Voice:
 
     # ---- repeats -----------------------------------------------------------------------
 
-    def bar_line(self, kind: str, variant: str):
+    def bar_line(self, kind: str, variant: str, patches=(True,)):
         """A bar line of `kind` (see charrnn.music.repeats.features), with the passes of the
-        variant ending that follows it (`:|2`, `|1`, `[2`), or ""."""
+        variant ending that follows it (`:|2`, `|1`, `[2`), or "". `patches`: whether
+        abc2midi will patch a missing |: (True, False, or either, while that is open)."""
         self.close_bar()
         if kind != "plain" or variant:
             self.edge = True
@@ -205,7 +206,7 @@ class Voice:
         signs = repeats.features(kind, variant)
         if signs:
             self.signs = self.signs + tuple(signs)
-            self.repeats_stuck = repeats.can_end(self.signs) is None
+            self.repeats_stuck = all(repeats.can_end(self.signs, patch) is None for patch in patches)
 
 
 def _common_measure(a: mpq, b: mpq) -> mpq:

@@ -16,7 +16,7 @@ import regex
 # in the body but these (its "Field not allowed in tune body"); K: ends the header.
 HEADER_ONLY = frozenset("ABCDFGHOSXZ")
 BODY_FIELDS = frozenset("IKLMPQTVWw")  # abc2midi reads an r: line in the body as music
-HEADER_FIELDS = frozenset("ABCDFGHIKLMNOPQRSTWXZ")
+HEADER_FIELDS = frozenset("ABCDFGHIKLMNOPQRSTVWXZ")
 REQUIRED = (("T", "title"), ("M", "meter"), ("K", "key"))
 
 _DIGITS = r"[1-9][0-9]?"
@@ -44,9 +44,11 @@ _TEMPO = (rf'(?:{_TEMPO_TEXT} ?)?(?:{_DIGITS}/{_POWER_OF_TWO}={_DIGITS}[0-9]?|{_
           rf'(?: ?{_TEMPO_TEXT})?')
 # abc2midi reads a voice's ID as a word up to a space, and refuses one with = or (after
 # its second character) ^ or _ in it (parseabc.c, interpret_voice_label); clef=, name=
-# and the like may follow.
+# and the like may follow, and other words, which it passes over (parsevoice), except
+# clef, transpose, octave, middle (and name, sname) without an =.
 _VOICE = (r'(?:[1-9][0-9]?|[A-Za-z][A-Za-z0-9]{0,15})'
-          r'(?:[ \t]+(?:[a-z]+=(?:"[^"\n]*"|[^ \t"=\n]+)|treble|bass|alto|tenor|perc))*')
+          r'(?:[ \t]+(?:[a-z]+=(?:"[^"\n]*"|[^ \t"=\n]+)'
+          r'|(?!(?i:clef|transpose|octave|middle|s?name)(?![^ \t=]))[^ \t="\n]+))*')
 
 VALUES = {
     "X": regex.compile(r"[0-9]{1,6}"),
@@ -61,10 +63,12 @@ VALUES = {
     "I": regex.compile(r"(?:[:|][|: ]*)?"),
     "P": regex.compile(r"[A-Z].*"),  # in the body: the part that begins here
 }
-# In the header, abc2midi wants the first K: to name a key, and P: to list the parts.
+# In the header, abc2midi wants the first K: to name a key, and P: to list the parts; a
+# line beginning I:: or I:| it cannot tell from a repeat, and skips as text.
 _PART = r"(?:[A-Z][0-9]?|\([A-Z]{1,4}\)[0-9]?)"
 HEADER_VALUES = {**VALUES, "K": regex.compile(_TONIC_KEY),
-                 "P": regex.compile(rf"{_PART}(?:\.?{_PART}){{0,7}}")}
+                 "P": regex.compile(rf"{_PART}(?:\.?{_PART}){{0,7}}"),
+                 "I": regex.compile(r"(?:[:|].*)?")}
 WHAT = {"X": "a reference number", "M": "a meter", "L": "a unit note length",
         "K": "a key", "Q": "a tempo", "V": "a voice", "I": "an instruction abc2midi reads",
         "P": "a part or a list of parts"}

@@ -306,6 +306,18 @@ class TuneReader:
     # Each check below refuses a character after which no continuation could be valid, so
     # that a live reader can always be finished (charrnn.music.completion finds how).
 
+    def _one_part_voice(self):
+        """One voice and no P: parts: abc2midi then patches a missing |: (see
+        charrnn.music.repeats.errors)."""
+        return len(self.voices) == 1 and not self.parts
+
+    def _repeat_patches(self):
+        """Whether abc2midi will patch a missing |: : (True,), (False,), or either while a
+        V: may still come (not in a sampled tune)."""
+        if not self._one_part_voice():
+            return (False,)
+        return (True,) if self.sampled else (True, False)
+
     def _limit(self):
         """The most the bar can still take (see Voice.limit); None under free meter."""
         return self.voice.limit(self.bar_full)
@@ -658,7 +670,7 @@ class TuneReader:
             self.parts = True
             self.parts_due = frozenset(fields.declared_parts(value))
         elif name == "P":
-            self.voice.bar_line("part", "")
+            self.voice.bar_line("part", "", self._repeat_patches())
             part = value[:1]
             if self.parts and part in self.parts_begun:  # abc2midi plays them in P:'s order
                 self.problem(f"part {part} begins twice, in a tune whose header orders its "
@@ -1090,7 +1102,7 @@ class TuneReader:
                 self.problem("a trill or roll on a note with an accidental, tied across a bar line")
             self.tie = (pitch, True, trilled)
         self._count_bare_bar_line()
-        self.voice.bar_line(kind, variant)
+        self.voice.bar_line(kind, variant, self._repeat_patches())
         self._keep_bars_in_steps()
         self.multirest = False
         self.last, self.bar_closed = None, True
@@ -1270,7 +1282,7 @@ class TuneReader:
         if self.require_final_bar and not self.bar_closed:
             self.problem("the last bar has no bar line after it")
         for voice in self.voices.values():
-            voice.end(patch=len(self.voices) == 1 and not self.parts)
+            voice.end(patch=self._one_part_voice())
             if self.cuts_a_chord(voice.last_bar):
                 self.problem(f"the last bar ({voice.last_bar}) stops partway into a chord of "
                              "abc2midi's accompaniment, which then sounds past the end")
