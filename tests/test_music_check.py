@@ -343,3 +343,17 @@ def test_a_part_begins_once_where_the_header_orders_the_parts(order, body, twice
         from charrnn.music import reference
 
         assert any("more than once" in e for e in reference.errors(tune)) is twice
+
+
+def test_checks_ahead_give_check_tunes_verdicts_whatever_the_reference_number():
+    """Checked in a second process as they are drawn (X:1), asked for once renumbered; a
+    tune never handed in is checked on the spot."""
+    from charrnn.music.check import ChecksAhead
+
+    tunes = [HEAD + "GAB cde|]\n", HEAD + "GAB cdef|]\n", HEAD + "~ G3 ABc|]\n", HEAD + "G6|]\n"]
+    with ChecksAhead() as checks:
+        for tune in tunes[:-1]:
+            checks.add(tune)
+        verdicts = [checks.verdict(tune.replace("X:1", f"X:{n}", 1)) for n, tune in enumerate(tunes, 7)]
+    assert verdicts == [check_tune(tune) for tune in tunes]
+    assert [v.ok for v in verdicts] == [True, False, False, True]

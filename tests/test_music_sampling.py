@@ -95,9 +95,14 @@ def test_any_text_the_mask_lets_through_can_be_finished_valid(choices):
 def test_batched_and_one_stream_sampling_make_the_same_tunes():
     model, vocab = untrained(seed=3)
     chosen = SampleSettings(length=200, temperature=1.0, seed=5)
-    batched, _ = sample_tunes(model, vocab, 4, WILD_HEADER, chosen, streams=4)
+    drawn = []
+    batched, _ = sample_tunes(model, vocab, 4, WILD_HEADER, chosen, streams=4, on_draw=drawn.append)
     alone, _ = sample_tunes(model, vocab, 4, WILD_HEADER, chosen, streams=1)
     assert [t.text for t in batched] == [t.text for t in alone]
+    # each tune was handed out as it was drawn, before its renumbering
+    assert sorted(t.text.partition("\n")[2] for t in batched) == \
+        sorted(text.partition("\n")[2] for text in drawn)
+    assert all(text.startswith("X:1\n") for text in drawn)
 
 
 def test_free_sampling_drops_tunes_that_run_past_the_cap():

@@ -17,6 +17,7 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
     the model learned from."""
     from dataclasses import replace
 
+    from charrnn.music.check import ChecksAhead
     from charrnn.music.sampling import TuneHeader, sample_tunes
 
     title, meter, key = fields
@@ -24,19 +25,20 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
     out_dir = prepare_out_dir(out) if out else None
     check_vocabulary(vocab, header, settings.length, free, corpus)
     named = []
-    for temperature in temperatures:
-        label = f"T{temperature:g}" if len(temperatures) > 1 else ""
-        if out_dir is None and label:
-            click.echo(f"--- temperature {temperature:g} ---")
-        with _progress(settings.num_samples, f"sampling tunes{' at ' + label if label else ''}",
-                       shown=out_dir is not None) as bar:
-            show = (lambda _: bar.update()) if out_dir else (lambda tune: click.echo(tune.text))
-            tunes, too_long = sample_tunes(model, vocab, settings.num_samples, header,
-                                           replace(settings, temperature=temperature, prime=""),
-                                           free=free, on_tune=show)
-        texts = [tune.text for tune in tunes]
-        named += write_tunes(texts, out_dir, midi, label) if out_dir else []
-        report(texts, too_long, settings.num_samples, label)
+    with ChecksAhead() as ahead:
+        for temperature in temperatures:
+            label = f"T{temperature:g}" if len(temperatures) > 1 else ""
+            if out_dir is None and label:
+                click.echo(f"--- temperature {temperature:g} ---")
+            with _progress(settings.num_samples, f"sampling tunes{' at ' + label if label else ''}",
+                           shown=out_dir is not None) as bar:
+                show = (lambda _: bar.update()) if out_dir else (lambda tune: click.echo(tune.text))
+                tunes, too_long = sample_tunes(model, vocab, settings.num_samples, header,
+                                               replace(settings, temperature=temperature, prime=""),
+                                               free=free, on_tune=show, on_draw=ahead.add)
+            texts = [tune.text for tune in tunes]
+            named += write_tunes(texts, out_dir, midi, label) if out_dir else []
+            report(texts, too_long, settings.num_samples, ahead, label)
     if out_dir and page:
         from charrnn.cli.report import write_sample_page
 
@@ -110,11 +112,10 @@ def write_midi(tune, path):
         return False
 
 
-def report(tunes, too_long, wanted, label=""):
-    """How many tunes were made and how many are valid (abc-check), and why not."""
-    from charrnn.music.check import check_tune
-
-    checks = [check_tune(tune) for tune in _progress(len(tunes), "checking tunes", tunes)]
+def report(tunes, too_long, wanted, ahead, label=""):
+    """How many tunes were made and how many are valid (abc-check, through `ahead`, a
+    ChecksAhead), and why not."""
+    checks = [ahead.verdict(tune) for tune in _progress(len(tunes), "checking tunes", tunes)]
     valid = sum(check.ok for check in checks)
     at = f" at {label.replace('T', 'T=', 1)}" if label else ""
     lines = [f"{len(tunes)} tunes made{at}, {valid} valid"]

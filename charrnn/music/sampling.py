@@ -76,17 +76,22 @@ class _Stream:
     stuck: bool = False  # the grammar left no character to draw (never, if it is right)
 
 
-def sample_tunes(model, vocab, count, header, settings, free=False, streams=STREAMS, on_tune=None):
+def sample_tunes(model, vocab, count, header, settings, free=False, streams=STREAMS, on_tune=None,
+                 on_draw=None):
     """`count` tunes numbered X:1..count, and how many draws were dropped (free ones that
     ran past the cap).
     `settings` gives the length cap per tune (`length`), temperature, top-k, top-p and seed;
     `on_tune(tune)` is called with each tune, in order, as soon as it and those before it
-    are done."""
+    are done; `on_draw(text)` with each tune's text as soon as it is done, in any order and
+    before its renumbering (its X: is the prime's), for work that can start early."""
     model.eval()
     device = next(model.parameters()).device
-    with torch.inference_mode(), few_threads(device, min(count, streams)):
+    # Constrained, the grammar's Python takes most of the time: a second thread would only
+    # spin (measured: the same speed on one), and the tunes' checks run on the other core.
+    threads_for = min(count, streams) if free else 1
+    with torch.inference_mode(), few_threads(device, threads_for):
         sampler = _Sampler(model, vocab, header, settings, free, device)
-        return sampler.run(count, streams, on_tune)
+        return sampler.run(count, streams, on_tune, on_draw)
 
 
 class _Sampler:
@@ -109,7 +114,7 @@ class _Sampler:
         reader = None if self.free else self.constraint.reader(self.prime)
         return _Stream(number, generator, reader, [], [])
 
-    def run(self, count, width, on_tune):
+    def run(self, count, width, on_tune, on_draw=None):
         attempts = count * ROUNDS_PER_TUNE
         rows = [self.new_stream(n) for n in range(min(width, count))]
         started, done, made, too_long = len(rows), {}, 0, 0
@@ -126,6 +131,8 @@ class _Sampler:
                 too_long += tune is None
                 made += tune is not None
                 done[stream.number] = tune
+                if on_draw is not None and tune is not None:
+                    on_draw(tune.text)
                 printer.add(stream.number, tune)
                 if started < attempts and made + (len(rows) - len(finished)) < count:
                     rows[row] = self.new_stream(started)
