@@ -264,6 +264,12 @@ SAMPLED_LIMITS = [
     (head("6/8") + "d3|A[E]2b F/|", "lengths both on its notes and after it", False),
     (head("6/8") + "d3|A[E/]4b F/|", "lengths both on its notes and after it", True),
     (head("6/8") + "d3|A[E4]/2b F/|", "lengths both on its notes and after it", True),
+    # a short bar mid-tune closed by a plain | can only be the tune's last
+    (head() + "ABcd efga|ABcd|", "a short bar closed by a plain bar line", True),
+    (head() + "ABcd efga|ABcd||", "a short bar closed by a plain bar line", False),
+    (head() + "ABcd efga|ABcd|]", "a short bar closed by a plain bar line", False),
+    (head() + "ABc|ABcd efga|ABcd efga|", "a short bar closed by a plain bar line", False),
+    (head() + "|:ABcd efga|ABcd:|", "a short bar closed by a plain bar line", False),
 ]
 
 

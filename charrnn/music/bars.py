@@ -34,6 +34,12 @@ class Bar:
     rests: int = 0  # a multi-bar rest Z4 stands for 4 full bars
     held: mpq = mpq(0)  # what fermatas add: abc2midi plays such a note twice as long
 
+    def short_mid_tune(self) -> bool:
+        """Shorter than the meter, and neither the tune's first bar nor one just after a
+        section line: only what comes after it can make it fine."""
+        return self.full is not None and not self.rests and self.length < self.full and \
+            self.number > 1 and not self.after_edge
+
     @property
     def played(self) -> mpq:
         """How long abc2midi plays the bar, its fermatas held."""
@@ -133,11 +139,9 @@ class Voice:
             self.pending = None
             if not (bar.length < short.full and bar.length + short.length == short.full):
                 self._misfit(short)
-        if bar.full is None or bar.rests or bar.length == bar.full:
-            return
-        if bar.length > bar.full:
+        if bar.full is not None and not bar.rests and bar.length > bar.full:
             self._misfit(bar)
-        elif bar.number > 1 and not bar.after_edge:
+        elif bar.short_mid_tune():
             self.unsettled = bar
 
     def _settle(self, bar):

@@ -192,7 +192,8 @@ def _music(r, caps):
         length = voice.current.played if voice.current is not None else None
         if r.cuts_a_chord(length) or r.off_the_steps(length):
             return _note_text(r, caps)  # the bar goes on to where the tune may end
-        return _bar_text(r, caps, _closing_bar(voice))
+        bar = _closing_bar(voice)
+        return _bar_text(r, caps, "||" if bar == "|" and r.plain_bar_line_refused() else bar)
     if r.cuts_a_chord(voice.last_bar):
         return _note_text(r, caps)  # another bar, as this one may not end the tune
     if r.parts_due:

@@ -306,6 +306,14 @@ class TuneReader:
     # Each check below refuses a character after which no continuation could be valid, so
     # that a live reader can always be finished (charrnn.music.completion finds how).
 
+    def plain_bar_line_refused(self):
+        """A short bar mid-tune closed by a plain | can only be the last: a model that does
+        not know that writes on, and every note after it is refused, so a sampled tune
+        ends in whatever else the model writes. It closes such a bar with a section line
+        (||, |], :|), after which the music may go on."""
+        bar = self.voice.current
+        return self.sampled and bar is not None and bar.short_mid_tune()
+
     def _one_part_voice(self):
         """One voice and no P: parts: abc2midi then patches a missing |: (see
         charrnn.music.repeats.errors)."""
@@ -1102,6 +1110,8 @@ class TuneReader:
                 self.problem("a trill or roll on a note with an accidental, tied across a bar line")
             self.tie = (pitch, True, trilled)
         self._count_bare_bar_line()
+        if self.plain_bar_line_refused() and kind == "plain" and not variant:
+            self.problem("a short bar closed by a plain bar line, in a sampled tune")
         self.voice.bar_line(kind, variant, self._repeat_patches())
         self._keep_bars_in_steps()
         self.multirest = False
