@@ -4,7 +4,8 @@ For tunes sampled from the default run at three temperatures with fixed seeds, s
 in the same run: the share that pass `abc-check`, the share the reference converter
 `abc2midi` reads without an Error line, how often the grammar refused the model's own draw
 (on average, the probability it removed per character), the mean log-likelihood per
-character of the tunes under the model, the draws dropped, and the time taken. The ratio is
+character of the tunes under the model, the median notes a tune (as played, repeats and all) and
+the share of thin tunes, the draws dropped, and the time taken. The ratio is
 the constrained sampler's speed (characters of kept tunes per second) over the free one's,
 in batches of 16 streams and (a fifth as many tunes, T=1.0) in one stream. Last, the whole
 `charrnn sample RUN --abc -n 100 --out DIR --no-page` is timed against the same command as it was
@@ -24,11 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "runs" / "oneills1850"
 TEMPERATURES = (0.8, 1.0, 1.5)
 SEED = 1000
+THIN = 24  # notes: a tune playing fewer (three bars of eighths in 4/4) is thin
 
 
 def measure(model, vocab, temperature, count, free, streams=16):
     from charrnn.music import reference
     from charrnn.music.check import check_tune
+    from charrnn.music.features import tune_features
     from charrnn.music.sampling import TuneHeader, sample_tunes
     from charrnn.sampling import SampleSettings
 
@@ -39,11 +42,13 @@ def measure(model, vocab, temperature, count, free, streams=16):
     seconds = time.perf_counter() - start
     texts = [tune.text for tune in tunes]
     clean = sum(reference.errors(text) == [] for text in texts) if reference.installed() else None
+    notes = sorted(len(tune_features(text).pitches) for text in texts) or [0]
     return {"made": len(texts), "valid": sum(check_tune(text).ok for text in texts),
             "clean": clean, "dropped": dropped, "seconds": seconds,
             "chars": sum(len(text) for text in texts),
             "refused": sum(tune.refused for tune in tunes) / max(len(tunes), 1),
-            "loglik": log_likelihood(model, vocab, texts)}
+            "loglik": log_likelihood(model, vocab, texts),
+            "notes": notes[len(notes) // 2], "thin": sum(n < THIN for n in notes) / len(notes)}
 
 
 def log_likelihood(model, vocab, texts):
@@ -74,7 +79,8 @@ def row(temperature, name, got, baseline=None):
             "target": "1.0 valid; speed ratio >= 0.8" if baseline else "",
             "note": f"{got['made']} tunes, {clean}, {got['dropped']} draws dropped, "
                     f"{got['refused']:.3f} of draws refused, "
-                    f"{got['loglik']:.3f} nats/char log-likelihood, {got['seconds']:.0f} s"}
+                    f"{got['loglik']:.3f} nats/char log-likelihood, median {got['notes']} notes "
+                    f"a tune, {got['thin']:.0%} under {THIN}, {got['seconds']:.0f} s"}
 
 
 def command_row(count):

@@ -252,7 +252,7 @@ SAMPLED_LIMITS = [
     (head() + "ABcd efga|\nW:words", "after the music has begun", True),
     (head() + "ABcd efga|\nK:D\nABcd efga|", "after the music has begun", False),
     ("X:1\nT:t\nM:C\nK:G\nABcd efga|", "K: before the header's T: and M:", False),
-    ("X:1\nK:G\nT:t\nM:C\nABcd efga|", "K: before the header's T: and M:", True),
+    ("X:1\nK:G\nT:t\nM:C\nABcd efga|", "a field other than T: right after X:", True),
     ("X:1\nT:t\nK:G\nM:C\nABcd efga|", "K: before the header's T: and M:", True),
     (head() + "ABcd efga|\n|    |\nABcd efga|", "no note or rest on it", True),
     (head() + 'ABcd efga|\n"D" !fermata! \\\nABcd efga|', "no note or rest on it", True),
@@ -264,6 +264,8 @@ SAMPLED_LIMITS = [
     (head("6/8") + "d3|A[E]2b F/|", "lengths both on its notes and after it", False),
     (head("6/8") + "d3|A[E/]4b F/|", "lengths both on its notes and after it", True),
     (head("6/8") + "d3|A[E4]/2b F/|", "lengths both on its notes and after it", True),
+    ("X:1\nR:reel\nT:t\nM:C\nK:G\nABcd efga|", "a field other than T: right after X:", True),
+    ("X:1\nT:t\nR:reel\nM:C\nK:G\nABcd efga|", "a field other than T: right after X:", False),
     # a short bar mid-tune closed by a plain | can only be the tune's last
     (head() + "ABcd efga|ABcd|", "a short bar closed by a plain bar line", True),
     (head() + "ABcd efga|ABcd||", "a short bar closed by a plain bar line", False),

@@ -161,6 +161,22 @@ def test_key_meter_and_title_are_set_in_every_tune(tune_run):
         assert all(len(line) > 1 and line[1] == ":" for line in header[1:])
 
 
+@pytest.mark.parametrize("prime, problem", [
+    ("R:reel", "a field other than T: right after X:"),
+    ("T:Tune\nK:D", "K: before the header's T: and M:"),
+])
+def test_a_start_no_sampled_tune_can_have_is_named_before_sampling(tune_run, tmp_path, prime, problem):
+    out = tmp_path / "tunes"
+    result = CliRunner().invoke(main, ["sample", str(tune_run), "--abc", "-n", "1", "--prime", prime,
+                                       "--out", str(out)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith("Error: no sampled tune can begin") and problem in result.output
+    assert result.output.count("\n") == 1 and not out.exists()
+    free = CliRunner().invoke(main, ["sample", str(tune_run), "--abc", "--free", "-n", "1",
+                                     "--prime", prime, "--seed", "1", "--length", "300"])
+    assert free.exit_code == 0, free.output
+
+
 def test_report_counts_valid_tunes(tune_run):
     result = CliRunner().invoke(main, ["sample", str(tune_run), "--abc", "-n", "2", "--seed", "1", "-t", "0.2"])
     assert "2 tunes made, 2 valid" in result.output

@@ -22,8 +22,10 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
 
     title, meter, key = fields
     header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime)
-    out_dir = prepare_out_dir(out) if out else None
+    out_dir = tunes_dir(out) if out else None
     check_vocabulary(vocab, header, settings.length, free, corpus)
+    if out_dir:
+        make_dir(out_dir)
     named = []
     with ChecksAhead() as ahead:
         for temperature in temperatures:
@@ -59,6 +61,10 @@ def check_vocabulary(vocab, header, length, free, corpus):
     if free:
         return
     constraint = TuneConstraint(vocab.chars, header.fixed())
+    problem = constraint.start_problem(prime)
+    if problem:
+        raise UserError(f"no sampled tune can begin {prime.strip()!r}: {problem} (--free "
+                        "samples without the grammar)")
     missing = constraint.missing(prime)
     if missing:
         trained = f" (it was trained on {corpus})" if corpus else ""
@@ -70,10 +76,15 @@ def check_vocabulary(vocab, header, length, free, corpus):
                         f"shortest takes {needed + 1} characters")
 
 
-def prepare_out_dir(out):
+def tunes_dir(out):
+    """--out with --abc: a directory for the tunes (made once sampling can begin)."""
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise UserError(f"--out {path} is a file; with --abc it names a directory for the tunes")
+    return path
+
+
+def make_dir(path):
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -50,6 +50,14 @@ class TuneConstraint:
         return TuneReader(self.caps, require_final_bar=True, fixed=self.fixed, sampled=True,
                           max_spaces=MAX_SPACES, lookahead=True).feed(prime)
 
+    def start_problem(self, prime) -> str | None:
+        """Why no sampled tune can begin with `prime` as it is, or None when one can."""
+        reader = self.reader(prime)
+        if reader.alive:
+            return None
+        voices = [p for v in reader.voices.values() for p in v.problems + v.misfits]
+        return (reader.problems + voices + [reader.doomed or "it breaks the grammar"])[0]
+
     def missing(self, prime="") -> list[str]:
         """What the vocabulary lacks to finish a tune from `prime`; [] when it can."""
         if self.to_finish(self.reader(prime)) is not None:

@@ -564,6 +564,10 @@ class TuneReader:
         if self.in_header:
             if not self.header_fields and name != "X":
                 self.problem("the first line is not X:")
+            elif self.sampled and self.header_fields == ["X"] and name != "T":
+                # every bundled tune has it there; a model that skips it writes on without
+                # one, and its K: (see below) never comes
+                self.problem("a field other than T: right after X:, in a sampled tune")
             elif self.header_fields and name in "XP" and name in self.header_fields:
                 self.problem(f"a second {name}: in the header")
             elif name not in fields.HEADER_FIELDS:
