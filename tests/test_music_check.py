@@ -264,6 +264,8 @@ ABC2MIDI_RULES = [
     ("G3 ABc-|Z|c6|", "a multi-bar rest where a tie (-) waits", "tied"),
     ("G3 AB=f-|Tf3 ABc|", "a trill on a note tied across a bar line", "tied"),
     ("G3 ABT=f-|f3 ABc|", "a trill or roll on a note with an accidental, tied across", "tied"),
+    ("G3 AB=f-|f3-Tf3|", "a trill on a note tied across a bar line from an accidental", "tied"),
+    ("G3 ABc||:|1 G3 ABc:|2 G6||", "reads to abc2midi as || and :|", "found [1"),
     ("G3 ABc|\nT::v\nG3 ABc|", "whose value starts with : reads to abc2midi as music", "Malformed note"),
     ('"D"G3 ABc|' + "| " * 50 + "G3 ABc|", "bar lines with no note or rest between them", "Too many notes"),
     ("G3 ABc|\nV:1 clef\nG3 ABc|", "V:1 clef is not a voice", "clef must be followed by '='"),

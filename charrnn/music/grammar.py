@@ -113,6 +113,7 @@ class Written:
     pitch: tuple | None  # (letter, octave marks, accidental); None for rests and chords
     duration: mpq  # what it added to its bar
     marks: str = ""  # staccato and fermata, which abc2midi plays by changing the length
+    carried: bool = False  # its pitch, accidental and all, came through a tie across a bar line
 
 
 # Modes whose token text decides what may follow (elsewhere self.text is stale).
@@ -191,7 +192,9 @@ class TuneReader:
         self.tuplet = None  # (scale, notes left) while a tuplet is open
         self.broken = None  # (factor for the next note, the (length, marks) it must have)
         self.marks = ""  # staccato, fermata, roll or trill marks waiting for their note
-        self.tie = None  # (pitch the next note must have, a bar line since, trilled) while open
+        # while a tie is open: (pitch the next note must have, a bar line since (or one its
+        # note was tied across), trilled)
+        self.tie = None
         self.last: Written | None = None  # the note or chord just written, when adjacent
         self.wants_note = ""  # what needs a note next: "grace" or "decoration"
         self.shorthand = ""  # one-character decorations (~, T, .) waiting for their note
@@ -267,7 +270,7 @@ class TuneReader:
         if last is None:
             return None
         return last.length, last.duration, last.marks, last.pitch is None, \
-            len(last.pitch[1]) if last.pitch else 0
+            len(last.pitch[1]) if last.pitch else 0, last.carried
 
     def _key_text(self):
         if self.mode == "quote":
@@ -881,7 +884,7 @@ class TuneReader:
                              "(or with a staccato or fermata on one of them)")
             duration *= factor
             self.broken = None
-        self._check_tie(pitch)
+        pitch, carried = self._check_tie(pitch)
         if self.multirest:
             self.problem("a multi-bar rest shares its bar")
         if pitch is not None or chord or self.wants_note != "grace":
@@ -892,21 +895,25 @@ class TuneReader:
         if self.tuplet is not None:
             self._room_for_tuplet()
         self.has_notes = self.has_notes or pitch is not None or chord
-        self.last = Written(written, pitch, duration, marks)
+        self.last = Written(written, pitch, duration, marks, carried)
         self.bar_closed, self.bare_bar_lines, self.chord_run = False, 0, 0
         self.line_notes = True
 
     def _check_tie(self, pitch):
         """abc2midi ties a note to the next note of the same pitch: the same letter and
-        octave, with no accidental or the same one (after a bar line, none)."""
+        octave, with no accidental or the same one (after a bar line, none). The pitch the
+        note has, and whether it came through a tie across a bar line (accidental and all:
+        tied on to a trill, abc2midi then cannot find the note)."""
         tie, self.tie = self.tie, None
         if tie is None:
-            return
+            return pitch, False
         tied, crossed, _ = tie
         same = pitch is not None and pitch[:2] == tied[:2] and \
             (pitch[2] == "" or pitch[2] == tied[2] and not crossed)
         if not same:
             self.problem("a tie (-) to a different note")
+            return pitch, False
+        return (pitch[:2] + tied[2:], True) if crossed else (pitch, False)
 
     # ---- chords and grace notes ------------------------------------------------------------
 
@@ -1007,7 +1014,7 @@ class TuneReader:
         elif "." in last.marks:
             self.problem("a tie (-) after a staccato note")  # abc2midi plays it note + rest
         else:
-            self.tie = (last.pitch, False, bool(set(last.marks) & set(_ORNAMENTS)))
+            self.tie = (last.pitch, last.carried, bool(set(last.marks) & set(_ORNAMENTS)))
         self.last = None
 
     def _broken_open(self, ch):
@@ -1077,6 +1084,8 @@ class TuneReader:
             return
         text = self.text
         line = text.rstrip("0123456789,-")
+        if text == "||:" and ch in "|:":
+            self.problem(f"||:{ch} reads to abc2midi as || and :{ch}, an end of a repeat")
         if not BAR_LINE.fullmatch(text):
             self.problem(f"{text} is not a bar line")
         else:
