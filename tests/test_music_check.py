@@ -250,6 +250,7 @@ ABC2MIDI_RULES = [
     ("G3- ABc|", "a tie (-) to a different note", "tied"),
     ("G2>A B2c|", "broken rhythm", "broken rhythm"),
     ("!breath!G>A B2c|", "broken rhythm", "broken rhythm"),  # a breath shortens as . does
+    (".z>.A B2c|", "broken rhythm", "broken rhythm"),  # a staccato shortens no rest
     (".(.(GA)B) dBG|", "abc2midi reads .(.( as a malformed note", "Malformed note"),
     ("G3 ABc|\n G :d3 ABc|", "reads to abc2midi as a field", "Field not allowed"),
     ("T[GB]3 ABc|", "a trill or roll on a chord", "Rolls and trills"),

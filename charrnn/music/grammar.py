@@ -876,6 +876,8 @@ class TuneReader:
             duration *= scale
             self.tuplet = (scale, left - 1) if left > 1 else None
         marks, self.marks = "".join(sorted(set(self.marks))), ""
+        if pitch is None and not chord:  # abc2midi shortens no rest for a staccato
+            marks = marks.replace(".", "")
         self.ornament = False
         if self.broken is not None:
             factor, needed = self.broken
