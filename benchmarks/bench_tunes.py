@@ -31,7 +31,6 @@ THIN = 24  # notes: a tune playing fewer (three bars of eighths in 4/4) is thin
 def measure(model, vocab, temperature, count, free, streams=16):
     from charrnn.music import reference
     from charrnn.music.check import check_tune
-    from charrnn.music.features import tune_features
     from charrnn.music.sampling import TuneHeader, sample_tunes
     from charrnn.sampling import SampleSettings
 
@@ -42,13 +41,23 @@ def measure(model, vocab, temperature, count, free, streams=16):
     seconds = time.perf_counter() - start
     texts = [tune.text for tune in tunes]
     clean = sum(reference.errors(text) == [] for text in texts) if reference.installed() else None
-    notes = sorted(len(tune_features(text).pitches) for text in texts) or [0]
+    notes = sorted(map(notes_played, texts)) or [0]
     return {"made": len(texts), "valid": sum(check_tune(text).ok for text in texts),
             "clean": clean, "dropped": dropped, "seconds": seconds,
             "chars": sum(len(text) for text in texts),
             "refused": sum(tune.refused for tune in tunes) / max(len(tunes), 1),
             "loglik": log_likelihood(model, vocab, texts),
             "notes": notes[len(notes) // 2], "thin": sum(n < THIN for n in notes) / len(notes)}
+
+
+def notes_played(text):
+    """The notes music21 plays for a tune, repeats and all (0 where it cannot read it)."""
+    from charrnn.music.features import tune_features
+
+    try:
+        return len(tune_features(text).pitches)
+    except ValueError:
+        return 0
 
 
 def log_likelihood(model, vocab, texts):
