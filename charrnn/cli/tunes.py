@@ -18,7 +18,7 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
     from dataclasses import replace
 
     from charrnn.music.check import ChecksAhead
-    from charrnn.music.sampling import TuneHeader, sample_tunes
+    from charrnn.music.sampling import TuneHeader
 
     title, meter, key = fields
     header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime)
@@ -32,12 +32,8 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
             label = f"T{temperature:g}" if len(temperatures) > 1 else ""
             if out_dir is None and label:
                 click.echo(f"--- temperature {temperature:g} ---")
-            with _progress(settings.num_samples, f"sampling tunes{' at ' + label if label else ''}",
-                           shown=out_dir is not None) as bar:
-                show = (lambda _: bar.update()) if out_dir else (lambda tune: click.echo(tune.text))
-                tunes, too_long = sample_tunes(model, vocab, settings.num_samples, header,
-                                               replace(settings, temperature=temperature, prime=""),
-                                               free=free, on_tune=show, on_draw=ahead.add)
+            tunes, too_long = _draw(model, vocab, replace(settings, temperature=temperature, prime=""),
+                                    header, free, ahead, label, printed=out_dir is None)
             texts = [tune.text for tune in tunes]
             named += write_tunes(texts, out_dir, midi, label) if out_dir else []
             report(texts, too_long, settings.num_samples, ahead, label)
@@ -45,6 +41,23 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
         from charrnn.cli.report import write_sample_page
 
         write_sample_page(named, out_dir, corpus)
+
+
+def _draw(model, vocab, settings, header, free, ahead, label, printed):
+    """One temperature's tunes, each handed to `ahead` to be checked as soon as it is
+    drawn: printed in order as they come, or else counted on a progress bar."""
+    from charrnn.music.sampling import sample_tunes
+
+    with _progress(settings.num_samples, f"sampling tunes{' at ' + label if label else ''}",
+                   shown=not printed) as bar:
+        def drawn(text):
+            ahead.add(text)
+            if bar.n < settings.num_samples:  # a batch's last step can finish a few more
+                bar.update()
+
+        show = (lambda tune: click.echo(tune.text)) if printed else None
+        return sample_tunes(model, vocab, settings.num_samples, header, settings, free=free,
+                            on_tune=show, on_draw=drawn)
 
 
 def check_vocabulary(vocab, header, length, free, corpus):
