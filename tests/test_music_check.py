@@ -348,10 +348,15 @@ def test_a_part_begins_once_where_the_header_orders_the_parts(order, body, twice
         assert any("more than once" in e for e in reference.errors(tune)) is twice
 
 
-def test_checks_ahead_give_check_tunes_verdicts_whatever_the_reference_number():
+@pytest.mark.parametrize("one_core", [False, True])
+def test_checks_ahead_give_check_tunes_verdicts_whatever_the_reference_number(monkeypatch, one_core):
     """Checked in a second process as they are drawn (X:1), asked for once renumbered; a
-    tune never handed in is checked on the spot."""
+    tune never handed in is checked on the spot, as all are where there is one core."""
+    from charrnn.music import check
     from charrnn.music.check import ChecksAhead
+
+    if one_core:
+        monkeypatch.setattr(check, "_cores", lambda: 1)
 
     tunes = [HEAD + "GAB cde|]\n", HEAD + "GAB cdef|]\n", HEAD + "~ G3 ABc|]\n", HEAD + "G6|]\n"]
     with ChecksAhead() as checks:

@@ -50,7 +50,7 @@ class ChecksAhead:
 
     def __init__(self):
         self._pool = None
-        if len(os.sched_getaffinity(0)) > 1:
+        if _cores() > 1:
             # spawned, not forked: the sampler's process holds torch's threads
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_leave_interrupts_to_the_parent)
@@ -76,6 +76,11 @@ class ChecksAhead:
 
     def __exit__(self, *_):
         self.close()
+
+
+def _cores():
+    """The cores this process may run on (macOS and Windows have no affinity call)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _leave_interrupts_to_the_parent():
