@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import re
 import signal
+import sys
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -50,7 +51,7 @@ class ChecksAhead:
 
     def __init__(self):
         self._pool = None
-        if _cores() > 1:
+        if _cores() > 1 and _main_reimportable():
             # spawned, not forked: the sampler's process holds torch's threads
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_leave_interrupts_to_the_parent)
@@ -81,6 +82,13 @@ class ChecksAhead:
 def _cores():
     """The cores this process may run on (macOS and Windows have no affinity call)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _main_reimportable():
+    """A spawned process imports the parent's main script again: not possible for one read
+    from stdin (`python - < script.py`), whose path names no file."""
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    return path is None or os.path.exists(path)
 
 
 def _leave_interrupts_to_the_parent():
