@@ -55,8 +55,7 @@ class TuneConstraint:
         reader = self.reader(prime)
         if reader.alive:
             return None
-        voices = [p for v in reader.voices.values() for p in v.problems + v.misfits]
-        return (reader.problems + voices + [reader.doomed or "it breaks the grammar"])[0]
+        return (reader.verdict() or [reader.doomed or "it breaks the grammar"])[0]
 
     def missing(self, prime="") -> list[str]:
         """What the vocabulary lacks to finish a tune from `prime`; [] when it can."""
