@@ -58,8 +58,9 @@ class ChecksAhead:
         self._pending = {}
 
     def add(self, text: str):
-        if self._pool is not None and _after_x(text) not in self._pending:
-            self._pending[_after_x(text)] = self._pool.submit(check_tune, text)
+        known_by = _after_x(text)
+        if self._pool is not None and known_by not in self._pending:
+            self._pending[known_by] = self._pool.submit(check_tune, text)
 
     def verdict(self, text: str) -> TuneCheck:
         future = self._pending.pop(_after_x(text), None)
