@@ -18,15 +18,10 @@ import operator
 from gmpy2 import mpq
 
 from charrnn.music import fields, repeats
-from charrnn.music.grammar import (BAR_LINE, CHORD_SYMBOL, DECORATIONS, LENGTHS, MIN_NOTE,
+from charrnn.music.grammar import (BAR_LINE, CHORD_SYMBOL, DECORATIONS, MIN_NOTE,
                                    NOTE_LETTERS, TUPLET, TuneReader, one_note_value)
 
 MAX_CHUNKS = 60
-# The text that writes each length most briefly: 1/2 is "/" rather than "/2".
-_SHORTEST = {}
-for _text, _value in sorted(LENGTHS.items(), key=lambda item: (len(item[0]), item[0])):
-    _SHORTEST.setdefault(_value, _text)
-_BY_LENGTH = sorted(LENGTHS, key=lambda text: (len(text), text))
 _METERS = ("4/4", "6/8", "3/4", "2/4", "C")
 _KEYS = ("C", "G", "D", "A", "F", "E")
 # What chord names are written with (charrnn.music.grammar's CHORD_SYMBOL), shortest first.
@@ -193,7 +188,10 @@ def _music(r, caps):
         if r.cuts_a_chord(length) or r.off_the_steps(length):
             return _note_text(r, caps)  # the bar goes on to where the tune may end
         bar = _closing_bar(voice)
-        return _bar_text(r, caps, "||" if bar == "|" and r.plain_bar_line_refused() else bar)
+        closing = _bar_text(r, caps, "||" if bar == "|" and r.plain_bar_line_refused() else bar)
+        # At a line's start the tune may end as it is (a blank line closes its last bar),
+        # where a bar line alone on a line would leave a line without notes.
+        return ["\n", closing] if r.mode == "line_start" else closing
     if r.cuts_a_chord(voice.last_bar):
         return _note_text(r, caps)  # another bar, as this one may not end the tune
     if r.parts_due:
@@ -225,12 +223,12 @@ def _note_text(r, caps, forced=None, pitch=None):
         multiple = length / r.unit
     else:
         multiple = _fitting_multiple(r, caps)
-    if multiple is None or multiple not in _SHORTEST:
+    if multiple is None or multiple not in r.lengths.writing:
         return None
     letter = _note_letter(caps, pitch)
     if letter is None:
         return None
-    return marks + letter + _SHORTEST[multiple]
+    return marks + letter + r.lengths.writing[multiple]
 
 
 def _note_letter(caps, pitch):
@@ -240,9 +238,10 @@ def _note_letter(caps, pitch):
 
 
 @functools.lru_cache(maxsize=64)
-def _writable_multiples(caps, unit):
-    """The note lengths (multiples of the unit) that caps can write, longest first."""
-    return tuple(sorted((m for m, text in _SHORTEST.items() if _can(caps, text)
+def _writable_multiples(caps, unit, forms):
+    """The note lengths (multiples of the unit) that caps can write in `forms` (the
+    grammar's LengthForms), longest first."""
+    return tuple(sorted((m for m, text in forms.writing.items() if _can(caps, text)
                          and m * unit >= MIN_NOTE and m <= 16), reverse=True))
 
 
@@ -255,7 +254,7 @@ def _fitting_multiple(r, caps):
     required = voice.required()
     if required is not None and voice.current is not None:
         room = required - voice.current.length
-    candidates = _writable_multiples(caps, r.unit)
+    candidates = _writable_multiples(caps, r.unit, r.lengths)
     most = None if room is None else room / (r.unit * scale)  # the longest that fits
     longest = _longest_within(candidates, most)
     if required is not None and longest == most:
@@ -277,10 +276,14 @@ def _longest_within(candidates, most):
 # ---- tokens in progress ---------------------------------------------------------------------
 
 def _note(r, caps):
-    """Finish the length of the note being written, then end the note."""
-    if not r.note[1]:
-        letter = _note_letter(caps, None)
-        return letter
+    """Finish the note being written: its letter, the octave marks a tie waits for, its
+    length, then end it."""
+    _, letter, octave = r.note
+    tied = r.tie[0] if r.tie is not None else None
+    if not letter:
+        return _note_letter(caps, tied)
+    if tied is not None and not r.text and tied[1] != octave and tied[1].startswith(octave):
+        return tied[1][len(octave):]
     return _end_note_text(r, caps)
 
 
@@ -293,9 +296,9 @@ def _end_note_text(r, caps):
 
 
 @functools.lru_cache(maxsize=1024)
-def _extensions(written, caps):
-    """The length texts that extend `written` with caps, shortest first."""
-    return [text for text in _BY_LENGTH if text.startswith(written) and _can(caps, text[len(written):])]
+def _extensions(written, caps, forms):
+    """The length texts of `forms` that extend `written` with caps, shortest first."""
+    return [text for text in forms.briefest if text.startswith(written) and _can(caps, text[len(written):])]
 
 
 def _length_rule(r):
@@ -338,16 +341,16 @@ def _length_ok(rule, multiple):
 
 
 @functools.lru_cache(maxsize=8192)
-def _fitting_texts(written, caps, rule):
+def _fitting_texts(written, caps, rule, forms):
     """The first few length texts extending `written` that meet `rule`, shortest first."""
-    return tuple(itertools.islice((text for text in _extensions(written, caps)
-                                   if _length_ok(rule, LENGTHS[text])), 4))
+    return tuple(itertools.islice((text for text in _extensions(written, caps, forms)
+                                   if _length_ok(rule, forms.values[text])), 4))
 
 
 def _length_suffix(r, caps):
     """The shortest length text that extends what is written and lets the note stand."""
     written = r.text if r.mode in ("note", "chord_length") else ""
-    for text in _fitting_texts(written, caps, _length_rule(r)):
+    for text in _fitting_texts(written, caps, _length_rule(r), r.lengths):
         for ender in {"chord": "]", "grace": "}"}.get(r.context, " |\n"):
             trial = r.copy().feed(text[len(written):] + ender)
             if trial.alive:

@@ -47,7 +47,7 @@ class TuneConstraint:
 
     def reader(self, prime="") -> TuneReader:
         """A reader for one tune, having read `prime`."""
-        return TuneReader(self.caps, require_final_bar=True, fixed=self.fixed, sampled=True,
+        return TuneReader(self.caps, fixed=self.fixed, sampled=True,
                           max_spaces=MAX_SPACES, lookahead=True).feed(prime)
 
     def start_problem(self, prime) -> str | None:

@@ -69,9 +69,29 @@ _LENGTH_MARKS = ".H"
 # Note lengths as written after the letter: A, A3, A/, A//, A///, A/4, A3/2 (ABC 2.1 4.3).
 _LENGTH_TAILS = {"": 1, "/": 2, "//": 4, "///": 8, "/2": 2, "/4": 4, "/8": 8, "/16": 16,
                  "/32": 32, "/64": 64}
-LENGTHS = {top + tail: mpq(int(top or 1), bottom)
-           for top in [""] + [str(n) for n in range(1, 100)] for tail, bottom in _LENGTH_TAILS.items()}
-LENGTH_PREFIXES = frozenset(text[:i] for text in LENGTHS for i in range(len(text) + 1))
+
+
+class LengthForms:
+    """The texts a note's length may be written as, and what each is worth in units.
+    `slash_tops`: the only numbers that may stand before a slash (None: any)."""
+
+    def __init__(self, slash_tops=None):
+        tops = [""] + [str(n) for n in range(1, 100)]
+        self.values = {top + tail: mpq(int(top or 1), bottom)
+                       for top in tops for tail, bottom in _LENGTH_TAILS.items()
+                       if not tail or not top or slash_tops is None or top in slash_tops}
+        self.prefixes = frozenset(text[:i] for text in self.values for i in range(len(text) + 1))
+        self.briefest = sorted(self.values, key=lambda text: (len(text), text))  # shortest first
+        self.writing = {}  # value -> the briefest text that writes it: 1/2 is "/", not "/2"
+        for text in self.briefest:
+            self.writing.setdefault(self.values[text], text)
+
+
+LENGTHS = LengthForms()  # what a tune may write
+# Sampled tunes write a number before a slash only as the collections do: for a note value,
+# dotted or double-dotted (A3/2, A7/4), never 24/32 for 3/4. Without this limit a model
+# whose note does not fit writes its digits on, and the grammar finds them a denominator.
+SAMPLED_LENGTHS = LengthForms(slash_tops=("3", "7"))
 
 # ABC 2.1 section 4.14, and the chord names abc2midi knows (store.c setup_chordnames).
 DECORATIONS = frozenset(
@@ -144,7 +164,6 @@ class TuneReader:
     `alive` is False once the text read can no longer become a valid tune; `finish()`
     judges the text as a whole tune and returns its problems ([] for a valid tune).
     `caps`, the characters a model can write, makes any other character a problem;
-    `require_final_bar` asks that the music end with a bar line (sampled tunes do);
     `fixed` gives fields the value they must have ({"K": "Ador"}: every K: is K:Ador);
     `sampled` holds a tune being sampled to what the collections write, where a model that
     has lost its way would write valid noise or what abc2midi plays unlike the text (V:
@@ -155,15 +174,15 @@ class TuneReader:
     can be valid (the sampler needs that; a check of whole tunes does not).
     """
 
-    def __init__(self, caps=None, require_final_bar=False, fixed=None, lookahead=False,
+    def __init__(self, caps=None, fixed=None, lookahead=False,
                  sampled=False, max_spaces=None):
         self.caps = caps
+        self.lengths = SAMPLED_LENGTHS if sampled else LENGTHS  # how note lengths are written
         self._key = None  # the key, once worked out for this state
         self.sampled = sampled  # a tune being sampled: one voice, and I: lines empty
         self.max_spaces = max_spaces  # the longest run of spaces allowed; None: any
         self.space_run = 0
         self.lookahead = lookahead  # try how tokens can end, so `alive` is exact (sampling)
-        self.require_final_bar = require_final_bar
         self.fixed = dict(fixed or {})  # field name -> the value it must have
         self.problems: list[str] = []
         self.line = 1
@@ -353,7 +372,7 @@ class TuneReader:
         rest of its tuplet after it."""
         if self.multirest:
             self.problem("a multi-bar rest shares its bar")
-        shortest = _shortest(self.caps, self.unit)
+        shortest = _shortest(self.caps, self.unit, self.lengths)
         first = self.broken[1][0] if self.broken is not None else shortest
         self._room_for(first * self._scale() + self._rest_of_tuplet(), what)
 
@@ -368,8 +387,8 @@ class TuneReader:
         """A length being written (`A3`, `A3/`) can still end as one that fits: at least
         the shortest note, the length a broken rhythm or a chord's first note needs, and
         no longer than the bar allows."""
-        values = _extension_values(text, self.caps) if self.context == "grace" else \
-            _whole_values(text, self.caps, self.unit * inner)
+        values = _extension_values(text, self.caps, self.lengths) if self.context == "grace" else \
+            _whole_values(text, self.caps, self.unit * inner, self.lengths)
         if self.context == "chord" and self.chord_lengths:
             return self.chord_lengths[0] in values
         if self.context == "grace":
@@ -389,7 +408,7 @@ class TuneReader:
         if not self.tuplet:
             return 0
         scale, left = self.tuplet
-        return (left - 1) * _shortest(self.caps, self.unit) * scale
+        return (left - 1) * _shortest(self.caps, self.unit, self.lengths) * scale
 
     def _fits(self, duration):
         limit = self._limit()
@@ -792,12 +811,27 @@ class TuneReader:
             # one line in two thousand in the collections; a model that has lost its way
             # otherwise writes lines of bar lines, chord symbols and decorations
             self.problem("a line of music with no note or rest on it, in a sampled tune")
+        if self.sampled and self.voice.current is not None and self._limit() == 0:
+            # the next line could only begin with a bar line, which a model that breaks its
+            # lines at bar lines never writes there: it would end the tune instead
+            self.problem("a line that ends a full bar with no bar line, in a sampled tune")
         self.last, self.line_notes = None, None
         self.mode = "line_start"
 
     def _token(self, mode, ch):
         """Start a token whose meaning the next characters decide."""
         self.mode, self.text, self.last = mode, ch, None
+
+    def _length_char(self, ch):
+        """Whether `ch` goes on the length being written (taken into `text`): in a sampled
+        tune, a length the collections do not write is a problem (see SAMPLED_LENGTHS)."""
+        if not (ch.isdigit() or ch == "/") or self.text + ch not in LENGTHS.prefixes:
+            return False
+        if self.text in self.lengths.prefixes and self.text + ch not in self.lengths.prefixes:
+            self.problem(f"the length {self.text + ch}...: a sampled tune writes a number "
+                         "before / only for a dotted note (3/2, 7/4)")
+        self.text += ch
+        return True
 
     def _begin_note(self, ch):
         if self.context == "music":
@@ -814,8 +848,7 @@ class TuneReader:
             return self._note_start(ch, accidental)
         if not self.text and ch in "',":
             return self._octave_mark(ch, accidental, letter, octave)
-        if (ch.isdigit() or ch == "/") and self.text + ch in LENGTH_PREFIXES:
-            self.text += ch
+        if self._length_char(ch):
             if not self._length_can_fit(self.text):
                 self._doom(f"a note {letter}{self.text}... that cannot fit")
             return
@@ -844,7 +877,7 @@ class TuneReader:
 
     def _end_note(self):
         """A note's length is complete: the note goes to its chord, grace group or bar."""
-        length = LENGTHS.get(self.text)
+        length = LENGTHS.values.get(self.text)
         if length is None:
             self.problem(f"the length {self.text!r} of a note is not finished")
             length = mpq(1)
@@ -966,8 +999,7 @@ class TuneReader:
             self._redo("music", ch)
 
     def _chord_length(self, ch):
-        if (ch.isdigit() or ch == "/") and self.text + ch in LENGTH_PREFIXES:
-            self.text += ch
+        if self._length_char(ch):
             if self.sampled and self.chord_lengths[0] != 1:
                 # abc2midi times [E2]2 by the length after ] alone, music21 by both
                 self.problem("a chord with lengths both on its notes and after it, in a "
@@ -975,7 +1007,7 @@ class TuneReader:
             if not self._length_can_fit(self.text, inner=self.chord_lengths[0]):
                 self._doom(f"a chord of length {self.text}... that cannot fit")
             return
-        length = LENGTHS.get(self.text)
+        length = LENGTHS.values.get(self.text)
         if length is None:
             self.problem(f"the length {self.text!r} of a chord is not finished")
         self._place((length or 1) * self.chord_lengths[0] * self.unit, None, chord=True)
@@ -1072,7 +1104,7 @@ class TuneReader:
 
     def _room_for_tuplet(self):
         scale, left = self.tuplet
-        self._room_for(left * _shortest(self.caps, self.unit) * scale, f"the tuplet's {left} notes")
+        self._room_for(left * _shortest(self.caps, self.unit, self.lengths) * scale, f"the tuplet's {left} notes")
 
     # ---- bar lines ---------------------------------------------------------------------------
 
@@ -1304,8 +1336,6 @@ class TuneReader:
             self.problem("no notes")
         for part in sorted(self.parts_due):
             self.problem(f"part {part} is named in the header's P: but never begins")
-        if self.require_final_bar and not self.bar_closed:
-            self.problem("the last bar has no bar line after it")
         for voice in self.voices.values():
             voice.end(patch=self._one_part_voice())
             if self.cuts_a_chord(voice.last_bar):
@@ -1346,18 +1376,17 @@ class TuneReader:
 
 
 @functools.lru_cache(maxsize=4096)
-@functools.lru_cache(maxsize=4096)
-def _extension_values(text, caps):
+def _extension_values(text, caps, forms):
     """The lengths (multiples of the unit) that a length text begun as `text` can end as,
-    written with caps, in rising order."""
-    return tuple(sorted({value for full, value in LENGTHS.items() if full.startswith(text)
+    written with caps in `forms` (a LengthForms), in rising order."""
+    return tuple(sorted({value for full, value in forms.values.items() if full.startswith(text)
                          and (caps is None or set(full[len(text):]) <= caps)}))
 
 
 @functools.lru_cache(maxsize=4096)
-def _whole_values(text, caps, unit):
+def _whole_values(text, caps, unit, forms):
     """The lengths of _extension_values that make whole numbers of MIN_NOTE at this unit."""
-    return tuple(v for v in _extension_values(text, caps) if (v * unit) % MIN_NOTE == 0)
+    return tuple(v for v in _extension_values(text, caps, forms) if (v * unit) % MIN_NOTE == 0)
 
 
 def one_note_value(length: mpq) -> bool:
@@ -1381,10 +1410,10 @@ def _is_chord(text):
 
 
 @functools.lru_cache(maxsize=256)
-def _shortest(caps, unit):
+def _shortest(caps, unit, forms):
     """The shortest note (in whole notes) caps can write at this unit length, MIN_NOTE
     or longer."""
-    values = _extension_values("", caps)
+    values = _extension_values("", caps, forms)
     low = bisect.bisect_left(values, MIN_NOTE / unit)
     return values[low] * unit if low < len(values) else mpq(10**6)
 
