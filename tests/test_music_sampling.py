@@ -105,6 +105,42 @@ def test_batched_and_one_stream_sampling_make_the_same_tunes():
     assert all(text.startswith("X:1\n") for text in drawn)
 
 
+def bigram(table):
+    """A model whose next character depends on the last alone: `table[last][next]` is the
+    logit of `next` (the rest get -20), so what it writes can be worked out by hand."""
+    vocab = Vocabulary(sorted(set("X:1\nT M/24LKC") | set(table) | {c for row in table.values() for c in row}))
+    size = len(vocab)
+    model = CharRNN(size, ModelConfig(model="rnn", layers=1, hidden=size, embedding=size, dropout=0.0))
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.zero_()
+        model.embed.weight.copy_(torch.eye(size) * 5)  # the hidden state: tanh(5) * one-hot
+        model.rnn.weight_ih_l0.copy_(torch.eye(size))
+        logits = torch.full((size, size), -20.0)
+        for last, row in table.items():
+            for ch, logit in row.items():
+                logits[vocab.index[ch], vocab.index[last]] = logit
+        model.head.weight.copy_(logits / torch.tanh(torch.tensor(5.0)))
+    return model.eval(), vocab
+
+
+@pytest.mark.parametrize("taken_back, start", [(3, "A| AA| AA| AA|"), (0, "A| A|| A| A||")])
+def test_a_character_whose_next_draw_is_refused_is_taken_back(monkeypatch, taken_back, start):
+    """The model wants "| " after every note. In 2/4 with L:1/4 the second bar's one note
+    leaves it short, and a short bar mid-tune may not close with a plain |: only || and
+    the like. The sampler takes the | back and writes the model's next choice, a second
+    note. Not taking characters back (0 at a place), it writes the | and then a |."""
+    from charrnn.music import sampling
+
+    monkeypatch.setattr(sampling, "MAX_TAKEN_BACK", taken_back)
+    model, vocab = bigram({"\n": {"A": 3.0, "\n": 2.0}, "A": {"|": 3.0, "A": 2.0},
+                           "|": {" ": 5.0, "|": 1.0, "]": 0.5, "\n": 0.0}, " ": {"A": 4.0, "\n": 0.0}})
+    header = TuneHeader(prime="X:1\nT:T\nM:2/4\nL:1/4\nK:C\n")
+    tunes, _ = sample_tunes(model, vocab, 1, header, SampleSettings(length=60, temperature=0))
+    assert tunes[0].text.startswith(header.prime + start)
+    assert check_tune(tunes[0].text).ok
+
+
 def test_free_sampling_drops_tunes_that_run_past_the_cap():
     model, vocab = untrained(seed=4)
     chosen = SampleSettings(length=30, temperature=1.5, seed=2)

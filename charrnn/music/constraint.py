@@ -147,14 +147,19 @@ class TuneConstraint:
         self.to_finish(trial, key)
         return key
 
-    def advance(self, reader: TuneReader, ch: str) -> TuneReader:
+    def advance(self, reader: TuneReader, ch: str, keep=False) -> TuneReader:
         """The reader after `ch`: the one tried for the mask, when one was (a grammar step
-        saved), else `reader` itself, having read it."""
+        saved), else `reader` itself, having read it (a copy of it, with `keep`)."""
         held, trials = self._trials.pop(id(reader), (None, {}))
         if held is reader and ch in trials:
             return trials[ch]
+        reader = reader.copy() if keep else reader
         reader.feed_char(ch)
         return reader
+
+    def forget(self, reader: TuneReader):
+        """A reader no stream goes on from: the readers tried from it are let go."""
+        self._trials.pop(id(reader), None)
 
     def allows(self, reader: TuneReader, ch: str, left: int | None = None, key=None) -> bool:
         """Whether `ch` keeps the tune valid and lets it end within `left` more characters

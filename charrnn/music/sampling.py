@@ -6,6 +6,9 @@ proposes: each stream takes the likeliest character of its draw that the grammar
 (`charrnn.music.constraint`), which is exactly a draw from the model's distribution with
 every character that would spoil the tune given probability zero, and a tune near the
 length cap is steered to its end, so every tune comes out valid and none is dropped.
+Where the model's own draw is refused, the character before it may be taken back and
+drawn again (see `_Sampler.draw`), so that a character is kept as often as the model can
+go on from it.
 `free=True` draws as the model likes: a tune ends at the tune delimiter (a blank line, as
 ABC 2.1 ends a tune), one that reaches the cap first is dropped and another is drawn.
 
@@ -25,6 +28,7 @@ from charrnn.stepper import Stepper
 
 STREAMS = 16  # tunes drawn at once
 ROUNDS_PER_TUNE = 5  # draws allowed per tune before giving up on complete ones
+MAX_TAKEN_BACK = 3  # characters taken back at one place (see _Sampler.draw)
 
 
 @dataclass
@@ -58,8 +62,8 @@ class Tune:
     """One sampled tune, and how much the grammar bent the model to make it."""
 
     text: str
-    # Share of characters at which the grammar refused the model's own draw: on average,
-    # the probability it removed per character, at the sampling temperature.
+    # Share of draws at which the grammar refused the model's own character: on average,
+    # the probability it removed per draw, at the sampling temperature.
     refused: float
 
 
@@ -72,8 +76,14 @@ class _Stream:
     reader: object  # the grammar's TuneReader, or None when sampling freely
     chars: list
     forced: list  # characters fed without a draw (free sampling: an asked-for key)
-    refused: int = 0  # characters at which the grammar refused the model's own draw
+    draws: int = 0  # characters drawn, taken back ones included
+    refused: int = 0  # draws at which the grammar refused the model's own character
     stuck: bool = False  # the grammar left no character to draw (never, if it is right)
+    own: bool = False  # the character drawn last was the model's own draw, not a stand-in
+    # Where the last character may be taken back: the reader before it, and the characters
+    # already taken back at its place. None where it may not (see _Sampler.draw).
+    before: tuple | None = None
+    excluded: frozenset = frozenset()  # characters taken back at the place being drawn
 
 
 def sample_tunes(model, vocab, count, header, settings, free=False, streams=STREAMS, on_tune=None,
@@ -120,11 +130,15 @@ class _Sampler:
         started, done, made, too_long = len(rows), {}, 0, 0
         logits = self.start_logits.repeat(len(rows), 1)
         state = _repeat(self.start_state, len(rows))
+        drawn = logits, state  # what each row drew its last character from
         printer = _InOrder(on_tune)
         while rows and made < count:
-            nxt = self.draw(rows, logits)
-            finished = self.advance(rows, nxt.tolist())
-            logits, state = self.stepper.step(nxt, state)
+            nxt, back = self.draw(rows, logits)
+            finished = self.advance(rows, nxt.tolist(), back)
+            stepped = self.stepper.step(nxt, state)
+            if back:  # those rows draw again where they drew the character taken back
+                stepped = _put_rows(stepped, back, drawn)
+            drawn, (logits, state) = (logits, state), stepped
             for row in finished:
                 stream = rows[row]
                 tune = self.finish(stream)
@@ -145,17 +159,31 @@ class _Sampler:
             if len(keep) < len(rows):
                 rows = [rows[i] for i in keep]
                 logits, state = logits[keep], _rows(state, keep)
+                drawn = drawn[0][keep], _rows(drawn[1], keep)
         tunes = [t for _, t in sorted(done.items()) if t][:count]
         return [Tune(_renumber(t.text, i), t.refused) for i, t in enumerate(tunes, 1)], too_long
 
     def draw(self, rows, logits):
-        """The next character of every stream."""
+        """The next character of every stream, and the rows that take their last character
+        back instead.
+
+        A character the grammar allows can still lead where the model's next draw is
+        refused: a | that the model means as a plain bar line, where only || or :| may
+        stand. Drawing on from there forces the model off its course. So where the model's
+        own draw is refused, the character before it is taken back (once per place, and at
+        most MAX_TAKEN_BACK characters at a place) and drawn again without it: the
+        character before is kept with the chance that the model's next draw is allowed, a
+        one-character look ahead at the distribution the grammar leaves."""
         settings = self.settings
+        if not self.free and any(stream.excluded for stream in rows):
+            logits = logits.clone()
+            for row, stream in enumerate(rows):
+                logits[row, list(stream.excluded)] = float("-inf")
         noise = race_noise([s.generator for s in rows], logits.shape[-1], logits.device) \
             if settings.temperature else None
         own = race_scores(logits, settings.temperature, settings.top_k, settings.top_p, noise)
         if self.free:
-            return self._forced(rows, own.argmax(-1).tolist(), logits.device)
+            return self._forced(rows, own.argmax(-1).tolist(), logits.device), []
         keys = [stream.reader.key() for stream in rows]
         scores = own
         if settings.top_k or settings.top_p < 1.0:  # the cut is taken among allowed characters
@@ -164,14 +192,19 @@ class _Sampler:
             scores = race_scores(logits, settings.temperature, settings.top_k, settings.top_p, noise)
         picks = scores.argmax(-1).tolist()
         firsts = list(picks) if scores is own else own.argmax(-1).tolist()  # the model's own
+        back = []
         for row, (stream, key, first) in enumerate(zip(rows, keys, firsts)):
-            allowed = self._allows(stream, first, key)
+            allowed = stream.own = self._allows(stream, first, key)
+            stream.draws += 1
             stream.refused += not allowed
+            if not allowed and stream.before is not None:
+                back.append(row)
+                continue
             if picks[row] != first:  # drawn from the masked logits (top-k, top-p)
                 allowed = self._allows(stream, picks[row], key)
             if not allowed:
                 picks[row] = self._first_allowed(stream, scores[row])
-        return torch.tensor(picks, device=logits.device)
+        return torch.tensor(picks, device=logits.device), back
 
     def _left(self, stream):
         return self.settings.length - len(stream.chars)
@@ -193,14 +226,23 @@ class _Sampler:
                 picks[i] = self.vocab.index[stream.forced.pop(0)]
         return torch.tensor(picks, device=device)
 
-    def advance(self, rows, next_ids):
-        """Each stream takes its character; the rows whose tune ended (or ran out) now."""
-        finished = []
+    def advance(self, rows, next_ids, back=()):
+        """Each stream takes its character, or takes its last one back (the rows `back`);
+        the rows whose tune ended (or ran out) now."""
+        finished, back = [], set(back)
         for row, (stream, token) in enumerate(zip(rows, next_ids)):
+            if row in back:
+                self._take_back(stream)
+                continue
             ch = self.vocab.chars[token]
             stream.chars.append(ch)
             if stream.reader is not None:
-                stream.reader = self.constraint.advance(stream.reader, ch)
+                before = stream.reader
+                stream.reader = self.constraint.advance(before, ch, keep=True)
+                taken = stream.excluded | {token}
+                stream.before = (before, taken) if stream.own and len(taken) <= MAX_TAKEN_BACK \
+                    else None
+                stream.excluded = frozenset()
                 ended = stream.reader.ended
             else:
                 ended = "".join(stream.chars[-len(TUNE_END):]) == TUNE_END
@@ -210,13 +252,21 @@ class _Sampler:
                 finished.append(row)
         return finished
 
+    def _take_back(self, stream):
+        """The stream returns to where it drew its last character, to draw it again
+        without it (and without those taken back there before)."""
+        self.constraint.forget(stream.reader)
+        stream.chars.pop()
+        stream.reader, stream.excluded = stream.before
+        stream.before = None
+
     def finish(self, stream):
         """The tune a stream wrote, or None when it ran past the cap before its end."""
         text = "".join(stream.chars)
         ended = stream.reader.ended if stream.reader is not None else text.endswith(TUNE_END)
         if not ended or stream.stuck:
             return None
-        return Tune((self.prime + text).rstrip("\n") + "\n", stream.refused / max(len(text), 1))
+        return Tune((self.prime + text).rstrip("\n") + "\n", stream.refused / max(stream.draws, 1))
 
 
 class _InOrder:
@@ -255,6 +305,22 @@ def _set_row(state, row, start):
     if isinstance(state, tuple):
         return tuple(put(pair) for pair in zip(state, start))
     return put((state, start))
+
+
+def _put_rows(state, rows, source):
+    """`state` (logits and model state) with `rows` taken from `source`, of the same batch."""
+    logits, model_state = state
+    logits[rows] = source[0][rows]
+
+    def put(pair):
+        s, src = pair
+        s = s.clone()
+        s[:, rows] = src[:, rows]
+        return s
+
+    if isinstance(model_state, tuple):
+        return logits, tuple(put(pair) for pair in zip(model_state, source[1]))
+    return logits, put((model_state, source[1]))
 
 
 def _rows(state, keep):
