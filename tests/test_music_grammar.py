@@ -10,6 +10,7 @@ from charrnn.music.collections import load_tunes
 from charrnn.music.completion import completion
 from charrnn.music.constraint import TuneConstraint
 from charrnn.music.grammar import TuneReader, check_text
+from charrnn.music.midi import tune_to_midi
 
 
 def head(meter="4/4", unit="1/8", key="G"):
@@ -316,3 +317,17 @@ def test_a_sampled_tune_orders_no_parts():
     assert TuneReader().feed(tune).finish() == []
     if reference.installed():
         assert any("Sustained notes" in e for e in reference.errors(tune))
+
+
+@pytest.mark.parametrize("length, converts", [("", True), ("/", True), ("6", True), ("31", True),
+                                              ("5", False), ("22", False), ("63", False)])
+def test_a_grace_note_is_valid_where_music21_converts_it(length, converts):
+    """music21 writes a grace note only as one note value of at most four dots: {c5} (5/8)
+    or {c63} (63/8, five dots) stops the MIDI conversion of the whole tune."""
+    tune = head() + f"A{{c{length}}}B cdef ga|\n"
+    assert (check_text(tune) == []) is converts
+    if converts:
+        assert tune_to_midi(tune)
+    else:
+        with pytest.raises(Exception, match="complex"):
+            tune_to_midi(tune)

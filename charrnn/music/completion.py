@@ -19,7 +19,8 @@ from gmpy2 import mpq
 
 from charrnn.music import fields, repeats
 from charrnn.music.grammar import (BAR_LINE, CHORD_SYMBOL, DECORATIONS, MIN_NOTE,
-                                   NOTE_LETTERS, TUPLET, TuneReader, one_note_value)
+                                   NOTE_LETTERS, TUPLET, TuneReader, grace_length_ok,
+                                   one_note_value)
 
 MAX_CHUNKS = 60
 _METERS = ("4/4", "6/8", "3/4", "2/4", "C")
@@ -324,8 +325,9 @@ def _length_rule(r):
 def _length_ok(rule, multiple):
     """Whether a note of `multiple` unit lengths meets the rule (`_length_rule`)."""
     if rule[0] != "music":
-        _, unit, first = rule
-        return multiple * unit >= MIN_NOTE and (first is None or multiple == first)
+        context, unit, first = rule
+        return multiple * unit >= MIN_NOTE and (first is None or multiple == first) and \
+            (context != "grace" or grace_length_ok(multiple * unit))
     _, unit, chord_length, inner, scale, broken, room = rule
     written = multiple * inner * unit
     if not chord_length and multiple * unit < MIN_NOTE:

@@ -392,7 +392,8 @@ class TuneReader:
         if self.context == "chord" and self.chord_lengths:
             return self.chord_lengths[0] in values
         if self.context == "grace":
-            return bool(values) and values[-1] * self.unit >= MIN_NOTE
+            return any(value * self.unit >= MIN_NOTE and grace_length_ok(value * self.unit)
+                       for value in values)
         unit = self.unit * inner
         if self.broken is not None and self.context == "music":
             needed = self.broken[1][0] / unit
@@ -889,6 +890,9 @@ class TuneReader:
             self.problem(f"a note length that is not a whole number of 1/{MIN_NOTE.denominator} notes")
         if self.context == "grace":
             self.grace_notes += 1
+            if not grace_length_ok(length * self.unit):
+                self.problem(f"a grace note {accidental}{letter}{octave}{self.text} of a length "
+                             "music21 cannot convert")
         elif self.context == "chord":
             if self.chord_lengths and self.chord_lengths[0] != length:
                 self.problem("the notes of a chord have different lengths")
@@ -1394,6 +1398,12 @@ def one_note_value(length: mpq) -> bool:
     (numerators one less than a power of two), not 5/8."""
     top = length.numerator
     return top & (top + 1) == 0
+
+
+def grace_length_ok(length: mpq) -> bool:
+    """Whether music21 can convert a grace note of `length` (whole notes) to MIDI: one note
+    value with at most four dots ({c6} at L:1/8, not {c5} nor {c63})."""
+    return one_note_value(length) and length.numerator < 32
 
 
 def _rhythm_marks(marks):
