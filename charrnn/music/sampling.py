@@ -170,10 +170,12 @@ class _Sampler:
         A character the grammar allows can still lead where the model's next draw is
         refused: a | that the model means as a plain bar line, where only || or :| may
         stand. Drawing on from there forces the model off its course. So where the model's
-        own draw is refused, the character before it is taken back (once per place, and at
-        most MAX_TAKEN_BACK characters at a place) and drawn again without it: the
-        character before is kept with the chance that the model's next draw is allowed, a
-        one-character look ahead at the distribution the grammar leaves."""
+        own draw is refused, the character before it is taken back and its place drawn
+        again without it: the character before is kept with the chance that the model's
+        next draw is allowed, a one-character look ahead at the distribution the grammar
+        leaves. Only a character the model drew itself is taken back, one place deep (the
+        one drawn again may be taken back in its turn, but not the one before it), and
+        at most MAX_TAKEN_BACK at a place; then the draw is the first allowed."""
         settings = self.settings
         if not self.free and any(stream.excluded for stream in rows):
             logits = logits.clone()
