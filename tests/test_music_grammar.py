@@ -290,6 +290,11 @@ SAMPLED_LIMITS = [
     (head() + "ABcd efga\n|ABcd efga|", "ends a full bar with no bar line", True),
     (head() + "ABcd efga|\nABcd efga|", "ends a full bar with no bar line", False),
     (head() + "ABcd\nefga|", "ends a full bar with no bar line", False),
+    # a tempo a player plays
+    ("X:1\nT:t\nM:C\nL:1/8\nQ:10\nK:G\nABcd efga|", "a tempo a sampled tune keeps to", True),
+    (head() + "ABcd [Q:1/4=300]efga|", "a tempo a sampled tune keeps to", True),
+    ("X:1\nT:t\nM:C\nL:1/8\nQ:1/4=120\nK:G\nABcd efga|", "a tempo a sampled tune keeps to", False),
+    (head() + "ABcd [Q:3/8=40]efga|", "a tempo a sampled tune keeps to", False),
 ]
 
 

@@ -123,24 +123,24 @@ def _value(r, name, start, caps):
         if option.startswith(start.strip()) and _can(caps, option) and \
                 (name != "K" or _hornpipe_ok(r)):
             return start + option[len(start.strip()):]
-    return _search_value(name, start, caps, r.in_header)
+    return _search_value(name, start, caps, r.in_header, r.sampled)
 
 
 def _hornpipe_ok(r):
     return not fields.is_hornpipe(r.rhythm) or fields.hornpipe_meter_ok(r.meter)
 
 
-def _search_value(name, start, caps, header=True, depth=9):
+def _search_value(name, start, caps, header=True, sampled=False, depth=9):
     """The shortest valid value that extends `start`, by breadth-first search."""
     # Closing characters first: the frontier is cut short, and they end a value soonest.
     alphabet = [c for c in '"0123456789/ :=|CGDAFEBmajorindxlef^_' if _can(caps, c)]
     frontier = [start]
     for _ in range(depth):
         for text in frontier:
-            if fields.value_problem(name, text.strip(), header) is None:
+            if fields.value_problem(name, text.strip(), header, sampled) is None:
                 return text
         frontier = [t + c for t in frontier for c in alphabet
-                    if fields.value_can_continue(name, (t + c).strip(), header)][:200]
+                    if fields.value_can_continue(name, (t + c).strip(), header, sampled)][:200]
     return None
 
 

@@ -652,8 +652,8 @@ class TuneReader:
         on to `Q:1/64`)."""
         if fixed is not None:
             return value == fixed or fixed.startswith(self.text.lstrip())
-        return fields.value_problem(name, value, self.in_header) is None or \
-            fields.value_can_continue(name, self.text.lstrip(), self.in_header)
+        return fields.value_problem(name, value, self.in_header, self.sampled) is None or \
+            fields.value_can_continue(name, self.text.lstrip(), self.in_header, self.sampled)
 
     def _hornpipe_can_be_met(self, name, value):
         """abc2midi refuses a hornpipe (R:Hornpipe...) whose header meter is not 2/4 or 4/4:
@@ -670,7 +670,7 @@ class TuneReader:
         fixed = self.fixed.get(name)
         if fixed is not None and value != fixed:
             return f"{name}:{value} is not {name}:{fixed}, as asked"
-        return fields.value_problem(name, value, self.in_header)
+        return fields.value_problem(name, value, self.in_header, self.sampled)
 
     def _value_text(self):
         """A field's value without the spaces around it; abc2midi reads an I: as written,
