@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from charrnn.cli import main
 from charrnn.music import midi, page, render
+from charrnn.music.grammar import TuneReader
 from chromium import CHROMIUM, Chromium
 from report_tunes import write_corpus, write_tunes
 
@@ -114,3 +115,27 @@ def test_the_vendored_abcjs_is_the_recorded_file():
     assert f"sha256 of the file: `{digest}`" in notes
     assert f"abcjs](https://abcjs.net) {page.abcjs_version()}," in notes
     assert "Permission is hereby granted" in (web / "abcjs-LICENSE.md").read_text(encoding="utf-8")
+
+
+@needs_chromium
+def test_abcjs_cannot_read_an_empty_slur_which_sampled_tunes_refuse(tmp_path):
+    """abcjs warns of an unknown character at the ) of (), which abc2midi and music21 pass
+    over: so the grammar keeps sampled tunes from writing one."""
+    music = ["ABcd e(){g}fga|", "ABcd e(f){g}ga|"]
+    tunes = [f"X:{number}\nT:T\nM:4/4\nL:1/8\nK:G\n{body}\n" for number, body in enumerate(music, 1)]
+    folder = tmp_path / "tunes"
+    folder.mkdir()
+    for number, tune in enumerate(tunes, 1):
+        (folder / f"tune-{number:02d}.abc").write_text(tune, encoding="utf-8")
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["tune-report", str(folder), "--corpus",
+                                       str(write_corpus(tmp_path / "corpus.abc")), "-o", str(out),
+                                       "--no-audio"])
+    assert result.exit_code == 0, result.output
+    with Chromium() as chromium:
+        chromium.open(out.as_uri(), "document.body.dataset.ready")
+        said = chromium.evaluate("Array.from(document.querySelectorAll('.score-problem'))"
+                                 ".map(p => p.hidden ? '' : p.textContent)")
+    assert "Unknown character ignored" in said[0] and said[1] == ""
+    sampled = [TuneReader(sampled=True).feed(tune).finish() for tune in tunes]
+    assert any("an empty slur" in problem for problem in sampled[0]) and sampled[1] == []

@@ -418,7 +418,9 @@ def _decoration(r, caps):
 
 
 def _paren(r, caps):
-    return ")"
+    """Close the slur just opened, or (a sampled tune has no empty slur) put a note in it,
+    after a bar line where the bar is full."""
+    return [")", _note_letter(caps, r.tie[0] if r.tie is not None else None), "|"]
 
 
 def _tuplet(r, caps):

@@ -222,6 +222,7 @@ class TuneReader:
         self.dot_after_dotted_slur = False  # a . right after .(, which may not open another
         self.ornament = False  # a trill or roll waits for its note, which cannot be a chord
         self.slurs = 0  # slurs open
+        self.slur_empty = False  # a slur opened last, and no note or rest since
         self.bar_closed = True  # the last music element was a bar line (or none yet)
         self.line_notes = None  # on a line of music: whether a note or rest is on it yet
         self.multirest = False  # a multi-bar rest waits for its bar line
@@ -262,7 +263,7 @@ class TuneReader:
                 self._note_key(), self.context,
                 tuple(self.chord_lengths) if self.context == "chord" else tuple(self.chord_lengths[:1]),
                 self.grace_notes if self.context == "grace" else 0, self.tuplet, self.broken,
-                self.tie, self._last_key(), self.wants_note, self.shorthand, self.ornament, self.slurs, self.dotted_slur, self.dot_after_dotted_slur, self.marks, self.bar_closed, self.line_notes, self.multirest,
+                self.tie, self._last_key(), self.wants_note, self.shorthand, self.ornament, self.slurs, self.slur_empty, self.dotted_slur, self.dot_after_dotted_slur, self.marks, self.bar_closed, self.line_notes, self.multirest,
                 self.colon_after_capital if self.mode == "bar" else "", self.space_run,
                 self.alive)
 
@@ -766,6 +767,8 @@ class TuneReader:
     def _slur_end(self, ch):
         """A slur ends (abc2midi ignores a ) with none open); a tie or broken rhythm may
         still follow the note before."""
+        if self.sampled and self.slurs and self.slur_empty:
+            self.problem("an empty slur (), which abcjs cannot read, in a sampled tune")
         self.slurs = max(self.slurs - 1, 0)
 
     def _space(self, ch):
@@ -903,6 +906,7 @@ class TuneReader:
 
     def _place(self, written, pitch, chord):
         """A note, rest or chord takes its place in the bar: tuplet, broken rhythm, tie."""
+        self.slur_empty = False
         duration = written
         if self.tuplet is not None:
             if not one_note_value(written):
@@ -1093,6 +1097,7 @@ class TuneReader:
         if self.slurs >= MAX_SLURS:
             self.problem(f"more than {MAX_SLURS} slurs open at once")
         self.slurs += 1
+        self.slur_empty = True
         self._redo("music", ch)
 
     def _tuplet(self, ch):
