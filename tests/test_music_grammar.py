@@ -295,6 +295,10 @@ SAMPLED_LIMITS = [
     (head() + "ABcd [Q:1/4=300]efga|", "a tempo a sampled tune keeps to", True),
     ("X:1\nT:t\nM:C\nL:1/8\nQ:1/4=120\nK:G\nABcd efga|", "a tempo a sampled tune keeps to", False),
     (head() + "ABcd [Q:3/8=40]efga|", "a tempo a sampled tune keeps to", False),
+    # a header field but T: once
+    ("X:1\nT:t\nT:u\nM:C\nL:1/8\nK:G\nABcd efga|", "a second", False),
+    ("X:1\nT:t\nM:C\nL:1/8\nG:abc\nG:def\nK:G\nABcd efga|", "a second G: in the header", True),
+    ("X:1\nT:t\nM:C\nM:C\nL:1/8\nK:G\nABcd efga|", "a second M: in the header", True),
     # a slur over something: abcjs cannot read ()
     (head() + "ABcd e(){g}fga|", "an empty slur", True),
     (head() + "ABcd e(f(){g}g)a|", "an empty slur", True),

@@ -509,9 +509,15 @@ class TuneReader:
     def _line_letter_can_go_on(self, letter):
         if self.in_header:
             return letter in fields.HEADER_FIELDS and \
-                not (letter in "XP" and letter in self.header_fields)
+                not (letter in self._once_in_header() and letter in self.header_fields)
         return (letter in fields.BODY_FIELDS and self._as_field(letter).alive) or \
             self.as_music(letter).alive
+
+    def _once_in_header(self):
+        """The fields a header may hold once: X: and P:, and in a sampled tune every one
+        but T: (no bundled tune repeats another but six V: and an L:; a model that has lost
+        its way writes music into field after field: D:, then B:, G:, G:...)."""
+        return fields.HEADER_FIELDS - {"T"} if self.sampled else frozenset("XP")
 
     def _as_field(self, letter):
         trial = self.copy()
@@ -592,8 +598,10 @@ class TuneReader:
                 # every bundled tune has it there; a model that skips it writes on without
                 # one, and its K: (see below) never comes
                 self.problem("a field other than T: right after X:, in a sampled tune")
-            elif self.header_fields and name in "XP" and name in self.header_fields:
-                self.problem(f"a second {name}: in the header")
+            elif self.header_fields and name in self._once_in_header() and \
+                    name in self.header_fields:
+                self.problem(f"a second {name}: in the header" +
+                             ("" if name in "XP" else ", in a sampled tune"))
             elif name not in fields.HEADER_FIELDS:
                 self.problem(f"{name}: is not a header field")
             elif name == "P" and self.sampled:
