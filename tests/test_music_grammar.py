@@ -299,6 +299,11 @@ SAMPLED_LIMITS = [
     ("X:1\nT:t\nT:u\nM:C\nL:1/8\nK:G\nABcd efga|", "a second", False),
     ("X:1\nT:t\nM:C\nL:1/8\nG:abc\nG:def\nK:G\nABcd efga|", "a second G: in the header", True),
     ("X:1\nT:t\nM:C\nM:C\nL:1/8\nK:G\nABcd efga|", "a second M: in the header", True),
+    ("X:1\nT:t\nT:u\nT:v\nM:C\nL:1/8\nK:G\nABcd efga|", "a third T: in the header", True),
+    # field values of at most 80 characters
+    ("X:1\nT:" + "t" * 80 + "\nM:C\nL:1/8\nK:G\nABcd efga|", "a value over 80", False),
+    ("X:1\nT:" + "t" * 81 + "\nM:C\nL:1/8\nK:G\nABcd efga|", "a value over 80", True),
+    ("X:1\nT:t\nR:" + "reel " * 17 + "\nM:C\nL:1/8\nK:G\nABcd efga|", "a value over 80", True),
     # a slur over something: abcjs cannot read ()
     (head() + "ABcd e(){g}fga|", "an empty slur", True),
     (head() + "ABcd e(f(){g}g)a|", "an empty slur", True),

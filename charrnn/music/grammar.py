@@ -56,6 +56,9 @@ SAMPLED_CHORD_RUN = 2
 # Bounds no tune comes near, which keep a sampler that has lost its way from writing slurs
 # or grace notes without end (abc2midi warns of a slur within a slur).
 MAX_GRACE_NOTES = 8
+# A sampled tune's field values (the collections' longest is 75 characters): a model that
+# has lost its way writes its music, or gibberish, into a title or a rhythm without end.
+SAMPLED_FIELD_LENGTH = 80
 MAX_SLURS = 2
 # What may stand between a multi-bar rest and its bar line.
 _AFTER_MULTIREST = frozenset(" \t\n|:[%\\")
@@ -255,7 +258,7 @@ class TuneReader:
 
     def _make_key(self):
         return (self.mode, self._key_text(), self.field_name if self.mode in _NAME_MODES else "",
-                self.in_header, frozenset(self.header_fields), self.music_started,
+                self.in_header, tuple(sorted(self.header_fields)), self.music_started,
                 self.has_notes, self.meter, self.chord_meter, self.explicit_unit, fields.is_hornpipe(self.rhythm),
                 self.voice_id, tuple((name, v.key()) for name, v in sorted(self.voices.items())),
                 self.chords, self.bare_bar_lines, self.long_bare_run, self.chord_run,
@@ -298,10 +301,13 @@ class TuneReader:
         if self.mode not in _TEXT_MODES:
             return ""
         if self.mode in ("field", "inline") and self.field_name not in fields.VALUES:
-            if self.field_name != "R":  # free text: whether anything, and anything but spaces,
-                return self.text != "", bool(self.text.strip())  # has begun (see _judge_partial)
+            # free text, and how near a sampled tune's limit on its length it has come
+            length = self.sampled and min(len(self.text), SAMPLED_FIELD_LENGTH + 1)
+            if self.field_name != "R":  # whether anything, and anything but spaces, has
+                return self.text != "", bool(self.text.strip()), length  # begun (_judge_partial)
             start = self.text.lstrip()[:8]  # how far towards "Hornpipe" the R: has come
-            return start if "hornpipe".startswith(start.lower()) else fields.is_hornpipe(self.text)
+            return (start if "hornpipe".startswith(start.lower()) else fields.is_hornpipe(self.text)), \
+                length
         return self.text
 
     @property
@@ -515,9 +521,12 @@ class TuneReader:
 
     def _once_in_header(self):
         """The fields a header may hold once: X: and P:, and in a sampled tune every one
-        but T: (no bundled tune repeats another but six V: and an L:; a model that has lost
-        its way writes music into field after field: D:, then B:, G:, G:...)."""
-        return fields.HEADER_FIELDS - {"T"} if self.sampled else frozenset("XP")
+        but T:, which it may hold twice (no bundled tune repeats another but six V: and an
+        L:, and 13 of 12,742 have three T: or more; a model that has lost its way writes
+        music or gibberish into field after field: D:, then B:, G:, G:..., or T: on T:)."""
+        if not self.sampled:
+            return frozenset("XP")
+        return fields.HEADER_FIELDS - ({"T"} if self.header_fields.count("T") < 2 else set())
 
     def _as_field(self, letter):
         trial = self.copy()
@@ -600,7 +609,7 @@ class TuneReader:
                 self.problem("a field other than T: right after X:, in a sampled tune")
             elif self.header_fields and name in self._once_in_header() and \
                     name in self.header_fields:
-                self.problem(f"a second {name}: in the header" +
+                self.problem(f"a {'third' if name == 'T' else 'second'} {name}: in the header" +
                              ("" if name in "XP" else ", in a sampled tune"))
             elif name not in fields.HEADER_FIELDS:
                 self.problem(f"{name}: is not a header field")
@@ -638,6 +647,9 @@ class TuneReader:
 
     def _judge_partial(self, bracket):
         name, value = self.field_name, self._value_text()
+        if self.sampled and len(self.text) == SAMPLED_FIELD_LENGTH + 1:
+            self.problem(f"{bracket}{name}: a value over {SAMPLED_FIELD_LENGTH} characters, "
+                         "in a sampled tune")
         if name == "I" and self.sampled and value:
             self.problem(f"{bracket}I:{value}: an I: with a value in a sampled tune")
         fixed = self.fixed.get(name)
