@@ -135,10 +135,11 @@ class _Sampler:
         while rows and made < count:
             nxt, back = self.draw(rows, logits)
             finished = self.advance(rows, nxt.tolist(), back)
-            stepped = self.stepper.step(nxt, state)
+            next_logits, next_state = self.stepper.step(nxt, state)
             if back:  # those rows draw again where they drew the character taken back
-                stepped = _put_rows(stepped, back, drawn)
-            drawn, (logits, state) = (logits, state), stepped
+                next_logits[back] = drawn[0][back]
+                next_state = _with_rows(next_state, back, _rows(drawn[1], back))
+            drawn, logits, state = (logits, state), next_logits, next_state
             for row in finished:
                 stream = rows[row]
                 tune = self.finish(stream)
@@ -152,7 +153,7 @@ class _Sampler:
                     rows[row] = self.new_stream(started)
                     started += 1
                     logits[row] = self.start_logits[0]
-                    state = _set_row(state, row, self.start_state)
+                    state = _with_rows(state, [row], self.start_state)
                 else:
                     rows[row] = None
             keep = [i for i, stream in enumerate(rows) if stream is not None]
@@ -297,32 +298,17 @@ def _repeat(state, rows):
     return map_state(state, lambda s: s.repeat(1, rows, 1))
 
 
-def _set_row(state, row, start):
-    def put(pair):
-        s, first = pair
-        s = s.clone()
-        s[:, row] = first[:, 0]
-        return s
-
-    if isinstance(state, tuple):
-        return tuple(put(pair) for pair in zip(state, start))
-    return put((state, start))
-
-
-def _put_rows(state, rows, source):
-    """`state` (logits and model state) with `rows` taken from `source`, of the same batch."""
-    logits, model_state = state
-    logits[rows] = source[0][rows]
-
+def _with_rows(state, rows, source):
+    """`state` with its `rows` replaced by those of `source` (a state of that many rows)."""
     def put(pair):
         s, src = pair
         s = s.clone()
-        s[:, rows] = src[:, rows]
+        s[:, rows] = src
         return s
 
-    if isinstance(model_state, tuple):
-        return logits, tuple(put(pair) for pair in zip(model_state, source[1]))
-    return logits, put((model_state, source[1]))
+    if isinstance(state, tuple):
+        return tuple(put(pair) for pair in zip(state, source))
+    return put((state, source))
 
 
 def _rows(state, keep):
