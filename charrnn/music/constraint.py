@@ -147,15 +147,14 @@ class TuneConstraint:
         self.to_finish(trial, key)
         return key
 
-    def advance(self, reader: TuneReader, ch: str, keep=False) -> TuneReader:
+    def advance(self, reader: TuneReader, ch: str) -> TuneReader:
         """The reader after `ch`: the one tried for the mask, when one was (a grammar step
-        saved), else `reader` itself, having read it (a copy of it, with `keep`)."""
+        saved), else a copy of `reader` having read it. `reader` itself is left as it was,
+        for the sampler may go back to it."""
         held, trials = self._trials.pop(id(reader), (None, {}))
         if held is reader and ch in trials:
             return trials[ch]
-        reader = reader.copy() if keep else reader
-        reader.feed_char(ch)
-        return reader
+        return reader.copy().feed(ch)
 
     def forget(self, reader: TuneReader):
         """A reader no stream goes on from: the readers tried from it are let go."""

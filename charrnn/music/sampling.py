@@ -241,7 +241,7 @@ class _Sampler:
             stream.chars.append(ch)
             if stream.reader is not None:
                 before = stream.reader
-                stream.reader = self.constraint.advance(before, ch, keep=True)
+                stream.reader = self.constraint.advance(before, ch)
                 taken = stream.excluded | {token}
                 stream.before = (before, taken) if stream.own and len(taken) <= MAX_TAKEN_BACK \
                     else None
