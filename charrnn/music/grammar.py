@@ -56,10 +56,10 @@ SAMPLED_CHORD_RUN = 2
 # Bounds no tune comes near, which keep a sampler that has lost its way from writing slurs
 # or grace notes without end (abc2midi warns of a slur within a slur).
 MAX_GRACE_NOTES = 8
+MAX_SLURS = 2
 # A sampled tune's field values (the collections' longest is 75 characters): a model that
 # has lost its way writes its music, or gibberish, into a title or a rhythm without end.
 SAMPLED_FIELD_LENGTH = 80
-MAX_SLURS = 2
 # What may stand between a multi-bar rest and its bar line.
 _AFTER_MULTIREST = frozenset(" \t\n|:[%\\")
 MIN_NOTE = mpq(1, 64)  # the shortest note a tune may write, in whole notes
