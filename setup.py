@@ -11,5 +11,5 @@ setup(
     packages=find_packages(include=["charrnn", "charrnn.*"]) + ["charrnn.configs"],
     package_dir={"charrnn.configs": "configs"},
     # The tune report's page: abcjs (vendored from npm, with its MIT licence), style, script.
-    package_data={"charrnn.configs": ["*.toml"], "charrnn.music": ["web/*"]},
+    package_data={"charrnn.configs": ["*.toml"], "charrnn.music.report": ["web/*"]},
 )

@@ -1,7 +1,7 @@
 """How often `charrnn abc2midi` plays the same notes as the reference converter.
 
 Every tune of O'Neill's *Music of Ireland* (1903, "1850 melodies"; music21's corpus
-`oneills1850`) is converted twice: by `charrnn.music.midi.abc_to_midi` and by abcMIDI's
+`oneills1850`) is converted twice: by `charrnn.music.play.midi.abc_to_midi` and by abcMIDI's
 `abc2midi` (Debian package abcmidi), and the two note sequences are compared: pitch, onset
 and duration of every melody note, repeats played out, times rounded to 1/48 beat. The
 reference runs with `-NGUI` (no accompaniment from chord symbols); everything else it does,
@@ -34,7 +34,7 @@ def corpus_tunes(limit: int | None = None) -> list[tuple[str, str]]:
     overlap (two transcriptions of the same numbers); every tune text counts once."""
     import music21
 
-    from charrnn.music.tunes import split_tunes, tune_field
+    from charrnn.music.abc.tunes import split_tunes, tune_field
 
     folder = Path(music21.__file__).parent / "corpus" / "oneills1850"
     tunes = []
@@ -46,7 +46,7 @@ def corpus_tunes(limit: int | None = None) -> list[tuple[str, str]]:
 
 def reference_notes(tune: str, folder: Path):
     """abc2midi's notes for one tune, or None when it writes no MIDI file."""
-    from charrnn.music.midi import note_sequence, single_tune_text
+    from charrnn.music.play.midi import note_sequence, single_tune_text
 
     abc, mid = folder / "ref.abc", folder / "ref.mid"
     abc.write_text(single_tune_text(tune), encoding="latin-1", errors="replace")
@@ -59,7 +59,7 @@ def reference_notes(tune: str, folder: Path):
 def our_notes(tune: str, folder: Path):
     """charrnn's notes for one tune, or the error it raised."""
     from charrnn.errors import UserError
-    from charrnn.music.midi import abc_to_midi, note_sequence
+    from charrnn.music.play.midi import abc_to_midi, note_sequence
 
     try:
         abc_to_midi(tune, folder / "ours.mid")
@@ -76,7 +76,7 @@ def baseline_notes(tune: str, folder: Path):
         music21.converter.parse(tune, format="abc").write("midi", fp=folder / "m21.mid")
     except Exception as error:  # music21 raises many kinds; all count as a failure here
         return f"{type(error).__name__}: {error}"
-    from charrnn.music.midi import note_sequence
+    from charrnn.music.play.midi import note_sequence
 
     return note_sequence(folder / "m21.mid")
 

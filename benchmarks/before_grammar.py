@@ -21,7 +21,7 @@ BEFORE_GRAMMAR = "a378cda"  # the last commit before charrnn/music/grammar.py
 # Run in the old tree: its config dataclasses name the keys it knows.
 _PRUNE = """
 import dataclasses, sys, torch
-from charrnn import config
+from charrnn.run import config
 known = {name: {f.name for f in dataclasses.fields(kind)} for name, kind in
          (("model", config.ModelConfig), ("data", config.DataConfig), ("train", config.TrainConfig))}
 for path in sys.argv[1:]:

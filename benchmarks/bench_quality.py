@@ -4,7 +4,7 @@ Trains `configs/shakespeare-3min.toml` on ../shared/data/tinyshakespeare.txt (fi
 last 10% validation) through the real command line, and beside it, in the same run, the plain
 recipe it is compared with: a 2x384 LSTM at batch 64 x 128, Adam 3e-3, cosine. Both size their
 cosine to the budget the same way, by charrnn's own probe of the step rate (`max_steps =
-"auto"` with --max-time, charrnn.sizing), so both learning rates come down as the time runs
+"auto"` with --max-time, charrnn.train.sizing), so both learning rates come down as the time runs
 out. Both report the best validation loss over the whole validation split. The load average
 before and after each run goes into the note: on a shared machine the steps that fit move
 with it.

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import torch
 
-from charrnn.config import ModelConfig
-from charrnn.model import CharRNN
-from charrnn.stepper import Stepper
+from charrnn.run.config import ModelConfig
+from charrnn.model.model import CharRNN
+from charrnn.sample.stepper import Stepper
 
 ROOT = Path(__file__).resolve().parent.parent
 VOCAB = 65

@@ -35,9 +35,9 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from charrnn.config import RunConfig, validate
-from charrnn.model import CharRNN, map_state
-from charrnn.training import Trainer
+from charrnn.run.config import RunConfig, validate
+from charrnn.model.model import CharRNN, map_state
+from charrnn.train.training import Trainer
 
 VOCAB, EMBEDDING = 65, 64
 # One thread: on a shared machine two threads wait on each other at every barrier, and the

@@ -29,10 +29,10 @@ THIN = 24  # notes: a tune playing fewer (three bars of eighths in 4/4) is thin
 
 
 def measure(model, vocab, temperature, count, free, streams=16):
-    from charrnn.music import reference
-    from charrnn.music.check import check_tune
-    from charrnn.music.sampling import TuneHeader, sample_tunes
-    from charrnn.sampling import SampleSettings
+    from charrnn.music.abc import reference
+    from charrnn.music.abc.check import check_tune
+    from charrnn.music.steer.sampling import TuneHeader, sample_tunes
+    from charrnn.sample.sampling import SampleSettings
 
     settings = SampleSettings(length=2000, temperature=temperature, seed=SEED)
     start = time.perf_counter()
@@ -52,7 +52,7 @@ def measure(model, vocab, temperature, count, free, streams=16):
 
 def notes_played(text):
     """The notes music21 plays for a tune, repeats and all (0 where it cannot read it)."""
-    from charrnn.music.features import tune_features
+    from charrnn.music.report.features import tune_features
 
     try:
         return len(tune_features(text).pitches)
@@ -115,7 +115,7 @@ def command_row(count):
 
 
 def run(quick=False):
-    from charrnn import checkpoint, rundir
+    from charrnn.run import checkpoint, rundir
 
     if not rundir.is_run(RUN):
         return [{"name": "sampled tunes valid", "value": None, "unit": "share", "baseline": None,

@@ -2,7 +2,7 @@
 
 Compares today's `check_tune` with the verdicts abc-check gave at commit a378cda, stored in
 benchmarks/data/abc_check_a378cda.json.gz (one row per tune of
-`charrnn.music.collections.load_tunes`), sorts every difference into a kind with its
+`charrnn.music.abc.collections.load_tunes`), sorts every difference into a kind with its
 explanation, counts how many of them abc2midi itself prints an Error for, and writes the
 full list to benchmarks/check_differences.md.
 
@@ -91,9 +91,9 @@ def old_rows():
 
 
 def new_verdict(tune, old_problem, quick):
-    from charrnn.music.check import check_tune
-    from charrnn.music.grammar import check_text
-    from charrnn.music.tunes import normalise_tune
+    from charrnn.music.abc.check import check_tune
+    from charrnn.music.abc.grammar import check_text
+    from charrnn.music.abc.tunes import normalise_tune
 
     if not quick:
         return check_tune(tune).problems
@@ -103,8 +103,8 @@ def new_verdict(tune, old_problem, quick):
 
 
 def compare(quick=False):
-    from charrnn.music import reference
-    from charrnn.music.collections import load_tunes
+    from charrnn.music.abc import reference
+    from charrnn.music.abc.collections import load_tunes
 
     tunes = {}
     differences, agree = [], 0

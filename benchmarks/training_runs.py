@@ -46,7 +46,7 @@ def train(out_dir, *args):
                           text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr}")
-    from charrnn.rundir import read_metrics
+    from charrnn.run.rundir import read_metrics
 
     stopped = next(line for line in done.stderr.splitlines() if line.startswith("Stopped at"))
     return Trained(read_metrics(out_dir), stopped, (before, os.getloadavg()[0]))

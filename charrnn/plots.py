@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 
 from charrnn.errors import UserError, WriteError
-from charrnn.files import check_writable, write_atomic
+from charrnn.disk.files import check_writable, write_atomic
 
 # (metrics key, y label) per row of the curves figure. Bits per character is the loss
 # over ln 2, so it is the loss panel's right-hand axis rather than a panel of its own.

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from charrnn.config import RunConfig, validate
+from charrnn.run.config import RunConfig, validate
 
 torch.set_num_threads(1)
 
@@ -41,7 +41,7 @@ def tiny_config(corpus, **overrides):
 
 @pytest.fixture(autouse=True, scope="session")
 def session_cache(tmp_path_factory):
-    """No test reads or writes the user's cache (charrnn.cache), module fixtures included."""
+    """No test reads or writes the user's cache (charrnn.disk.cache), module fixtures included."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("session-cache")))
         yield
@@ -62,7 +62,7 @@ SMALL_DISK = 256 * 1024  # bytes: a few tiny checkpoints
 def small_disk(tmp_path, monkeypatch):
     """A directory on a filesystem of SMALL_DISK bytes: a tmpfs where this machine lets us
     mount one (as root on Linux), else a directory where a file opened with os.fdopen for
-    writing (as charrnn.files' atomic writes open theirs) fails with ENOSPC, as a full disk
+    writing (as charrnn.disk.files' atomic writes open theirs) fails with ENOSPC, as a full disk
     does, once the directory's files would grow past that size."""
     disk = tmp_path / "disk"
     disk.mkdir()

@@ -16,7 +16,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from charrnn import checkpoint, rundir
+from charrnn.run import checkpoint, rundir
 from charrnn.cli import COMMANDS, main
 
 REPO = Path(__file__).resolve().parent.parent

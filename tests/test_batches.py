@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from charrnn.batches import BatchStream, validation_stream
+from charrnn.data.batches import BatchStream, validation_stream
 from charrnn.errors import UserError
 
 

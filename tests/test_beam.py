@@ -6,11 +6,11 @@ import itertools
 import pytest
 import torch
 
-from charrnn.beam import search
-from charrnn.config import ModelConfig
-from charrnn.model import CharRNN
-from charrnn.sampling import SampleSettings, generate_samples, start_ids
-from charrnn.vocab import Vocabulary
+from charrnn.sample.beam import search
+from charrnn.run.config import ModelConfig
+from charrnn.model.model import CharRNN
+from charrnn.sample.sampling import SampleSettings, generate_samples, start_ids
+from charrnn.data.vocab import Vocabulary
 
 KINDS = ["lstm", "gru", "rnn", "peephole"]  # the fused kinds and one the Stepper runs unfused
 

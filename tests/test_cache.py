@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from charrnn import cache
+from charrnn.disk import cache
 
 
 def test_it_lives_under_xdg_cache_home(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""Tests for charrnn.cells: gradient checks for every recurrent kind, state carry, and the
+"""Tests for charrnn.model.cells: gradient checks for every recurrent kind, state carry, and the
 peephole and phased LSTMs against what they must reduce to."""
 
 import math
@@ -9,10 +9,10 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from charrnn import cells
-from charrnn.config import ModelConfig
+from charrnn.model import cells
+from charrnn.run.config import ModelConfig
 from charrnn.errors import UserError
-from charrnn.model import CharRNN
+from charrnn.model.model import CharRNN
 
 INPUT, HIDDEN, BATCH, TIME = 3, 4, 2, 5
 KINDS = ["lstm", "gru", "rnn_tanh", "rnn_relu", "peephole", "phased"]

@@ -4,10 +4,10 @@ import pickle
 import pytest
 import torch
 
-from charrnn import checkpoint
-from charrnn.config import RunConfig
+from charrnn.run import checkpoint
+from charrnn.run.config import RunConfig
 from charrnn.errors import UserError, WriteError
-from charrnn.model import CharRNN
+from charrnn.model.model import CharRNN
 
 
 def good_payload():

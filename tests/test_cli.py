@@ -7,7 +7,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from charrnn import rundir
+from charrnn.run import rundir
 from charrnn.cli import main
 
 TINY = ["--config", "tiny", "--hidden", "16", "--embedding", "8", "--batch-size", "4",

@@ -1,6 +1,6 @@
 import pytest
 
-from charrnn import config as cfg
+from charrnn.run import config as cfg
 from charrnn.errors import UserError
 
 

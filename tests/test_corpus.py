@@ -1,6 +1,6 @@
 import pytest
 
-from charrnn import corpus
+from charrnn.data import corpus
 from charrnn.errors import UserError
 
 

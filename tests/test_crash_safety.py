@@ -29,7 +29,7 @@ import torch
 from click.testing import CliRunner
 from tqdm import tqdm
 
-from charrnn import checkpoint, rundir
+from charrnn.run import checkpoint, rundir
 from charrnn.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ STEPS = 80
 CORPUS = "the cat sat on the mat. the dog ate the log! " * 120
 TIMEOUT = 120  # seconds for any one process: generous, for a loaded machine
 FORK = multiprocessing.get_context("forkserver")
-PRELOAD = ["torch", "torch._dynamo", "charrnn.cli.train", "charrnn.training", __name__]
+PRELOAD = ["torch", "torch._dynamo", "charrnn.cli.train", "charrnn.train.training", __name__]
 
 
 # ---- running the command line in a process ---------------------------------------------

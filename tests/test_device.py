@@ -1,10 +1,10 @@
-"""charrnn.device: `--device` and `--precision` resolved, and refused in one line where
+"""charrnn.model.device: `--device` and `--precision` resolved, and refused in one line where
 the machine cannot run them."""
 
 import pytest
 import torch
 
-from charrnn.device import autocast, check_precision, loss_scaling, resolve_device
+from charrnn.model.device import autocast, check_precision, loss_scaling, resolve_device
 from charrnn.errors import UserError
 
 CPU = torch.device("cpu")

@@ -1,7 +1,7 @@
 """Training in two processes (DDP, gloo over loopback) against one process with the same batch.
 
 The ranks are forked from the test process, with the environment torchrun would give them,
-and call charrnn.distributed.train as `charrnn train` does under torchrun. Forking skips a
+and call charrnn.train.distributed.train as `charrnn train` does under torchrun. Forking skips a
 fresh `import torch` per rank, which keeps these tests to seconds.
 """
 
@@ -15,9 +15,10 @@ import time
 import pytest
 import torch
 
-from charrnn import distributed, rundir
+from charrnn.train import distributed
+from charrnn.run import rundir
 from charrnn.errors import UserError
-from charrnn.training import Trainer
+from charrnn.train.training import Trainer
 from conftest import tiny_config
 
 pytestmark = pytest.mark.skipif(

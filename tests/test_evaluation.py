@@ -1,4 +1,4 @@
-"""charrnn.evaluation: loss, bits per character, perplexity and accuracy against
+"""charrnn.train.evaluation: loss, bits per character, perplexity and accuracy against
 cross-entropy worked out by hand; the hidden state carried from window to window; and the
 checks on the text to score."""
 
@@ -8,12 +8,12 @@ import pytest
 import torch
 from torch import nn
 
-from charrnn.batches import validation_stream
-from charrnn.config import ModelConfig
+from charrnn.data.batches import validation_stream
+from charrnn.run.config import ModelConfig
 from charrnn.errors import UserError
-from charrnn.evaluation import encode_text, evaluate, score_ids, scores
-from charrnn.model import CharRNN
-from charrnn.vocab import Vocabulary
+from charrnn.train.evaluation import encode_text, evaluate, score_ids, scores
+from charrnn.model.model import CharRNN
+from charrnn.data.vocab import Vocabulary
 
 
 class NextCharTable(nn.Module):

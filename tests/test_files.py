@@ -1,4 +1,4 @@
-"""charrnn.files: atomic writes that leave the old file on any failure, a failed write told
+"""charrnn.disk.files: atomic writes that leave the old file on any failure, a failed write told
 apart from a bug (torch.save hides a full disk in a RuntimeError of its own), and appends
 that never leave part of a line."""
 
@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from charrnn.errors import WriteError
-from charrnn.files import append_line, check_writable, write_atomic
+from charrnn.disk.files import append_line, check_writable, write_atomic
 from conftest import fill_up
 
 

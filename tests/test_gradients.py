@@ -1,13 +1,13 @@
-"""Tests for charrnn.gradients: dL_T/dh_k against hand-derived backpropagation, shapes for
+"""Tests for charrnn.experiments.gradients: dL_T/dh_k against hand-derived backpropagation, shapes for
 every kind, and the vanishing gradient of a vanilla RNN next to an LSTM."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from charrnn import gradients
-from charrnn.config import ModelConfig
-from charrnn.model import CharRNN
+from charrnn.experiments import gradients
+from charrnn.run.config import ModelConfig
+from charrnn.model.model import CharRNN
 
 VOCAB, BATCH, TIME = 7, 3, 6
 KINDS = ["lstm", "gru", "rnn", "peephole", "phased"]

@@ -12,12 +12,12 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from charrnn import checkpoint, rundir
-from charrnn.batches import validation_stream
+from charrnn.run import checkpoint, rundir
+from charrnn.data.batches import validation_stream
 from charrnn.cli import main
 from charrnn.cli.info import readable, samples_report
-from charrnn.evaluation import evaluate
-from charrnn.training import Trainer
+from charrnn.train.evaluation import evaluate
+from charrnn.train.training import Trainer
 from conftest import tiny_config
 
 TEXT = "the cat sat on the mat.\nthe dog sat on the log.\n" * 60

@@ -52,7 +52,7 @@ def run(venv, *args, cwd):
 
 
 def test_the_installed_package_holds_every_preset(installed, tmp_path):
-    code = ("import charrnn, charrnn.presets as p; print(charrnn.__file__); "
+    code = ("import charrnn, charrnn.run.presets as p; print(charrnn.__file__); "
             "print('\\n'.join(f'{n} {f}' for n, f in p.available().items()))")
     done = subprocess.run([str(installed / "bin" / "python"), "-c", code], capture_output=True,
                           text=True, env=clean_env(), cwd=tmp_path, timeout=60)

@@ -1,4 +1,4 @@
-"""charrnn.lock: one holder at a time, named to the others; freed by the kernel when the
+"""charrnn.disk.lock: one holder at a time, named to the others; freed by the kernel when the
 holder dies, however it dies; robust to the lock file being removed under a newcomer."""
 
 import os
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from charrnn.lock import Busy, FileLock
+from charrnn.disk.lock import Busy, FileLock
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ def test_one_holder_at_a_time_and_the_file_goes_with_the_lock(tmp_path):
 def test_a_holder_killed_with_sigkill_leaves_the_lock_free(tmp_path):
     path = tmp_path / "lock"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom charrnn.lock import FileLock\n"
+        [sys.executable, "-c", "import sys, time\nfrom charrnn.disk.lock import FileLock\n"
          "FileLock(sys.argv[1], str).__enter__()\nprint('held', flush=True)\ntime.sleep(60)", str(path)],
         stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     try:

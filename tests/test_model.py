@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from charrnn.config import ModelConfig
-from charrnn.model import CharRNN, map_state
+from charrnn.run.config import ModelConfig
+from charrnn.model.model import CharRNN, map_state
 
 KINDS = [("lstm", "tanh"), ("gru", "tanh"), ("rnn", "tanh"), ("rnn", "relu")]
 

@@ -4,10 +4,10 @@ from fractions import Fraction
 
 import pytest
 
-from charrnn.music import reference
-from charrnn.music.accompaniment import cuts_a_chord, pattern_meter
-from charrnn.music.check import check_tune
-from charrnn.music.grammar import TuneReader
+from charrnn.music.abc import reference
+from charrnn.music.abc.accompaniment import cuts_a_chord, pattern_meter
+from charrnn.music.abc.check import check_tune
+from charrnn.music.abc.grammar import TuneReader
 
 
 @pytest.mark.parametrize("meter, last_bar, cut", [

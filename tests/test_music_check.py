@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from charrnn.cli import main
-from charrnn.music.check import check_abc, check_tune, music21_friendly, parse_problems
-from charrnn.music.fields import is_key, is_meter, meter_fraction
-from charrnn.music.grammar import TuneReader, check_text
-from charrnn.music.tunes import read_abc_file
+from charrnn.music.abc.check import check_abc, check_tune, music21_friendly, parse_problems
+from charrnn.music.abc.fields import is_key, is_meter, meter_fraction
+from charrnn.music.abc.grammar import TuneReader, check_text
+from charrnn.music.abc.tunes import read_abc_file
 
 DATA = Path(__file__).parent / "data"
 BAR_PROBLEM = re.compile(r"(voice \S+, )?bar \d+ has")
@@ -183,7 +183,7 @@ def test_check_never_raises_on_garbage(garbage):
 # section's pickup, reads to it as a bar of the wrong length.
 @pytest.mark.skipif(shutil.which("abc2midi") is None, reason="abc2midi is not installed")
 def test_check_agrees_with_abc2midi_on_oneills_tunes(tmp_path):
-    from charrnn.music.collections import load_tunes
+    from charrnn.music.abc.collections import load_tunes
 
     tunes = load_tunes("oneills1850")[::46][:40]
     agree = 0
@@ -278,7 +278,7 @@ def test_a_rule_beyond_abc_text_is_an_abc2midi_error(music, problem, error):
     tune = HEAD + music + "\n"
     assert any(problem in found for found in check_tune(tune).problems), check_tune(tune).problems
     if shutil.which("abc2midi"):
-        from charrnn.music import reference
+        from charrnn.music.abc import reference
 
         assert any(error in message for message in reference.errors(tune)), reference.messages(tune)
 
@@ -294,7 +294,7 @@ def test_what_abc2midi_passes_over_the_check_passes(header, body):
     tune = f"X:1\nT:Test\n{header}M:6/8\nL:1/8\nK:G\n{body}\n"
     assert check_tune(tune).problems == []
     if shutil.which("abc2midi"):
-        from charrnn.music import reference
+        from charrnn.music.abc import reference
 
         assert reference.errors(tune) == [], reference.messages(tune)
 
@@ -307,7 +307,7 @@ def test_a_tab_in_the_list_of_parts(parts, valid):
     problems = TuneReader().feed(tune).finish()
     assert (problems == []) is valid, problems
     if shutil.which("abc2midi"):
-        from charrnn.music import reference
+        from charrnn.music.abc import reference
 
         assert (reference.errors(tune) == []) is valid, reference.messages(tune)
 
@@ -343,7 +343,7 @@ def test_a_part_begins_once_where_the_header_orders_the_parts(order, body, twice
     tune = f"X:1\nT:Test\n{order}M:6/8\nL:1/8\nK:G\n{body}\n"
     assert any("begins twice" in p for p in check_tune(tune).problems) is twice
     if shutil.which("abc2midi"):
-        from charrnn.music import reference
+        from charrnn.music.abc import reference
 
         assert any("more than once" in e for e in reference.errors(tune)) is twice
 
@@ -352,8 +352,8 @@ def test_a_part_begins_once_where_the_header_orders_the_parts(order, body, twice
 def test_checks_ahead_give_check_tunes_verdicts_whatever_the_reference_number(monkeypatch, one_core):
     """Checked in a second process as they are drawn (X:1), asked for once renumbered; a
     tune never handed in is checked on the spot, as all are where there is one core."""
-    from charrnn.music import check
-    from charrnn.music.check import ChecksAhead
+    from charrnn.music.abc import check
+    from charrnn.music.abc.check import ChecksAhead
 
     if one_core:
         monkeypatch.setattr(check, "_cores", lambda: 1)

@@ -5,13 +5,13 @@ from click.testing import CliRunner
 
 from charrnn.cli import main
 from charrnn.errors import UserError
-from charrnn.music.collections import (
+from charrnn.music.abc.collections import (
     COLLECTIONS,
     collection_stats,
     load_collection,
     load_tunes,
 )
-from charrnn.music.tunes import split_tunes, tune_field
+from charrnn.music.abc.tunes import split_tunes, tune_field
 
 # Tune counts after dropping repeated transcriptions, measured with music21 10.5; a range,
 # so a music21 release that fixes a tune or two does not break the test.

@@ -2,8 +2,8 @@
 
 import pytest
 
-from charrnn.music.distributions import FEATURES, compare, distribution, floor_draws, total_variation
-from charrnn.music.features import TuneFeatures
+from charrnn.music.report.distributions import FEATURES, compare, distribution, floor_draws, total_variation
+from charrnn.music.report.features import TuneFeatures
 
 BY_NAME = {feature.name: feature for feature in FEATURES}
 

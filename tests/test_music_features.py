@@ -2,7 +2,7 @@
 
 import pytest
 
-from charrnn.music.features import TuneFeatures, tune_features
+from charrnn.music.report.features import TuneFeatures, tune_features
 
 
 def tune(body: str, meter: str = "4/4", unit: str = "1/8", key: str = "C") -> str:

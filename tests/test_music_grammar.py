@@ -5,12 +5,12 @@ from fractions import Fraction as F
 
 import pytest
 
-from charrnn.music import reference
-from charrnn.music.collections import load_tunes
-from charrnn.music.completion import completion
-from charrnn.music.constraint import TuneConstraint
-from charrnn.music.grammar import TuneReader, check_text
-from charrnn.music.midi import tune_to_midi
+from charrnn.music.abc import reference
+from charrnn.music.abc.collections import load_tunes
+from charrnn.music.steer.completion import completion
+from charrnn.music.steer.constraint import TuneConstraint
+from charrnn.music.abc.grammar import TuneReader, check_text
+from charrnn.music.play.midi import tune_to_midi
 
 
 def head(meter="4/4", unit="1/8", key="G"):
@@ -199,8 +199,8 @@ def test_a_vocabulary_without_a_character_cannot_write_it():
 
 _COMPLETE_IN_A_PROCESS = """
 import sys
-from charrnn.music.completion import completion
-from charrnn.music.grammar import TuneReader
+from charrnn.music.steer.completion import completion
+from charrnn.music.abc.grammar import TuneReader
 for text in sys.argv[1:]:
     print(repr(completion(TuneReader(lookahead=True).feed(text))))
 """

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from charrnn.cli import main
 from charrnn.errors import UserError
-from charrnn.music import midi, render
+from charrnn.music.play import midi, render
 
 DATA = Path(__file__).parent / "data"
 HAS_ABC2MIDI = shutil.which("abc2midi") is not None

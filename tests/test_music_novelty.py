@@ -2,7 +2,7 @@
 
 import pytest
 
-from charrnn.music.novelty import COPIED_BARS, BarIndex, Copy
+from charrnn.music.report.novelty import COPIED_BARS, BarIndex, Copy
 
 CORPUS = [list("abcdefgh"), list("xyzabxyz"), list("pqrstuvw")]
 

@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from charrnn.cli import main
-from charrnn.music import midi, page, render
-from charrnn.music.grammar import TuneReader
+from charrnn.music.play import midi, render
+from charrnn.music.report import page
+from charrnn.music.abc.grammar import TuneReader
 from chromium import CHROMIUM, Chromium
 from report_tunes import write_corpus, write_tunes
 
@@ -66,7 +67,7 @@ def test_each_playable_tune_has_its_audio(made):
 
 def test_without_a_renderer_the_page_says_so(monkeypatch):
     monkeypatch.setattr(render, "audio_tool", lambda *args, **kwargs: None)
-    from charrnn.music.report import audio_note
+    from charrnn.music.report.report import audio_note
 
     assert audio_note().startswith("No audio: playing the tunes here needs fluidsynth")
 
@@ -109,7 +110,7 @@ def test_the_browser_check_sees_a_fetch_and_an_error(tmp_path):
 
 
 def test_the_vendored_abcjs_is_the_recorded_file():
-    web = resources.files("charrnn.music") / "web"
+    web = resources.files("charrnn.music.report") / "web"
     notes = (web / "README.md").read_text(encoding="utf-8")
     digest = hashlib.sha256((web / page.ABCJS).read_bytes()).hexdigest()
     assert f"sha256 of the file: `{digest}`" in notes

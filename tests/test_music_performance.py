@@ -1,4 +1,4 @@
-"""charrnn.music.performance: a tune played as abc2midi plays it, rule by rule, without
+"""charrnn.music.play.performance: a tune played as abc2midi plays it, rule by rule, without
 abc2midi. Each row is a bar of L:1/8 music and the notes it must sound: (MIDI pitch, onset,
 length), in beats. The expected notes were worked out from the rules (abcMIDI's store.c)
 and agree with abc2midi 4.84; tests/test_music_midi.py checks our MIDI files against
@@ -8,8 +8,8 @@ from fractions import Fraction as F
 
 import pytest
 
-from charrnn.music.performance import performance
-from charrnn.music.playable import parse, tune_header
+from charrnn.music.play.performance import performance
+from charrnn.music.play.playable import parse, tune_header
 
 G3, A3, B3, C4, D4, E4, Fs4, G4 = 67, 69, 71, 72, 74, 76, 78, 79  # G above middle C, ...
 Cs4 = 73

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from charrnn.music import playable
+from charrnn.music.play import playable
 
 
 @pytest.mark.parametrize("body, played", [

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from charrnn.music import reference
+from charrnn.music.abc import reference
 
 pytestmark = pytest.mark.skipif(shutil.which("abc2midi") is None, reason="abc2midi is not installed")
 

@@ -1,4 +1,4 @@
-"""charrnn.music.render: which tool renders WAV, a missing tool named before any work with
+"""charrnn.music.play.render: which tool renders WAV, a missing tool named before any work with
 what to install, a failing tool's last words, and real WAV, MusicXML and SVG files (each
 test with an external tool skips where that tool is not installed)."""
 
@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from charrnn.errors import UserError, WriteError
-from charrnn.music import render
-from charrnn.music.midi import tune_to_midi
+from charrnn.music.play import render
+from charrnn.music.play.midi import tune_to_midi
 
 TUNE = "X:1\nT:Test Reel\nM:4/4\nL:1/8\nK:D\n|:ABcd efga|gfed cBAG:|\n"
 HAS_WAV = render.audio_tool() is not None

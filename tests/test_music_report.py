@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from charrnn.cli import main
 from charrnn.errors import UserError
-from charrnn.music import report, summary
+from charrnn.music.report import report, summary
 from report_tunes import CORPUS, EMPTY, OWN, write_corpus, write_tunes
 
 

@@ -8,16 +8,16 @@ import shutil
 
 import torch
 
-from charrnn.config import ModelConfig
-from charrnn.model import CharRNN
-from charrnn.music import reference
-from charrnn.music.check import check_tune
-from charrnn.music.completion import completion
-from charrnn.music.constraint import TuneConstraint
-from charrnn.music.fields import field_of
-from charrnn.music.sampling import TuneHeader, header_prime, sample_tunes
-from charrnn.sampling import SampleSettings
-from charrnn.vocab import Vocabulary
+from charrnn.run.config import ModelConfig
+from charrnn.model.model import CharRNN
+from charrnn.music.abc import reference
+from charrnn.music.abc.check import check_tune
+from charrnn.music.steer.completion import completion
+from charrnn.music.steer.constraint import TuneConstraint
+from charrnn.music.abc.fields import field_of
+from charrnn.music.steer.sampling import TuneHeader, header_prime, sample_tunes
+from charrnn.sample.sampling import SampleSettings
+from charrnn.data.vocab import Vocabulary
 
 ABC_CHARS = "\n !\"#%'()+,-./0123456789:<=>ABCDEFGHIKLMNOPQRSTUVWXZ[\\]^_abcdefghijklmnopqrstuvwxyz{|}~"
 
@@ -130,7 +130,7 @@ def test_a_character_whose_next_draw_is_refused_is_taken_back(monkeypatch, taken
     leaves it short, and a short bar mid-tune may not close with a plain |: only || and
     the like. The sampler takes the | back and writes the model's next choice, a second
     note. Not taking characters back (0 at a place), it writes the | and then a |."""
-    from charrnn.music import sampling
+    from charrnn.music.steer import sampling
 
     monkeypatch.setattr(sampling, "MAX_TAKEN_BACK", taken_back)
     model, vocab = bigram({"\n": {"A": 3.0, "\n": 2.0}, "A": {"|": 3.0, "A": 2.0},

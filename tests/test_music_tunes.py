@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from charrnn.music.tunes import (
+from charrnn.music.abc.tunes import (
     TUNE_END,
     corpus_from_abc,
     join_tunes,

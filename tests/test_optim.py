@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from charrnn.config import OPTIMIZERS, TrainConfig
-from charrnn.optim import PLATEAU_EVALS, build_optimizer, build_schedule
+from charrnn.run.config import OPTIMIZERS, TrainConfig
+from charrnn.train.optim import PLATEAU_EVALS, build_optimizer, build_schedule
 
 
 def schedule_of(**train):

@@ -8,8 +8,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from charrnn import config as cfg
-from charrnn import presets
+from charrnn.run import config as cfg
+from charrnn.run import presets
 from charrnn.cli import main
 from charrnn.cli.train import train
 

@@ -1,10 +1,10 @@
-"""Tests for charrnn.palindromes: the data are palindromes whose answer lies L - 1 steps
+"""Tests for charrnn.experiments.palindromes: the data are palindromes whose answer lies L - 1 steps
 back, training learns a short one, and a run is reproducible."""
 
 import pytest
 import torch
 
-from charrnn import palindromes as task
+from charrnn.experiments import palindromes as task
 
 FAST = task.Settings(hidden=32, embedding=8, batch_size=32, steps=300, lr=1e-2,
                      eval_every=25, eval_size=300, target=0.99)

@@ -1,6 +1,6 @@
-"""Tests for charrnn.parameters: the formulas that predict a layer's parameter count."""
+"""Tests for charrnn.model.parameters: the formulas that predict a layer's parameter count."""
 
-from charrnn.parameters import layer_formula, one_bias_formula
+from charrnn.model.parameters import layer_formula, one_bias_formula
 
 
 def test_lstm_formulas():

@@ -1,7 +1,7 @@
 import pytest
 
-from charrnn import config as cfg
-from charrnn import presets
+from charrnn.run import config as cfg
+from charrnn.run import presets
 from charrnn.errors import UserError
 
 

@@ -8,10 +8,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from charrnn.config import ModelConfig
-from charrnn.model import CharRNN
-from charrnn.sampling import SampleSettings, StopFilter, generate
-from charrnn.vocab import Vocabulary
+from charrnn.run.config import ModelConfig
+from charrnn.model.model import CharRNN
+from charrnn.sample.sampling import SampleSettings, StopFilter, generate
+from charrnn.data.vocab import Vocabulary
 
 ALPHABET = "ab\n"  # few characters, so stop strings and their partial matches are common
 

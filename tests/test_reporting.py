@@ -1,9 +1,9 @@
-"""charrnn.reporting: the plain Reporter shows nothing; ProgressBar draws the step, the
+"""charrnn.train.reporting: the plain Reporter shows nothing; ProgressBar draws the step, the
 loss, the last validation loss and characters a second."""
 
 import pytest
 
-from charrnn.reporting import ProgressBar, Reporter, postfix, sample_line
+from charrnn.train.reporting import ProgressBar, Reporter, postfix, sample_line
 
 
 def test_the_plain_reporter_shows_nothing(capsys):

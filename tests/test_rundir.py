@@ -1,4 +1,4 @@
-"""charrnn.rundir: the files of a run, one writer at a time, metrics read whole while they
+"""charrnn.run.rundir: the files of a run, one writer at a time, metrics read whole while they
 are written, failed writes that say what the run still has, and the resume policy."""
 
 import errno
@@ -8,12 +8,12 @@ import threading
 
 import pytest
 
-from charrnn import checkpoint, rundir
-from charrnn.config import RunConfig, section_of
+from charrnn.run import checkpoint, rundir
+from charrnn.run.config import RunConfig, section_of
 from charrnn.errors import UserError, WriteError
-from charrnn.lock import Busy
-from charrnn.model import CharRNN
-from charrnn.rundir import RunDir
+from charrnn.disk.lock import Busy
+from charrnn.model.model import CharRNN
+from charrnn.run.rundir import RunDir
 
 
 def payload(step):

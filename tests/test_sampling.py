@@ -1,11 +1,11 @@
 import pytest
 import torch
 
-from charrnn.config import ModelConfig
+from charrnn.run.config import ModelConfig
 from charrnn.errors import UserError
-from charrnn.model import CharRNN
-from charrnn.sampling import SampleSettings, StopFilter, clean_prime, generate, generate_samples, pick_next
-from charrnn.vocab import Vocabulary
+from charrnn.model.model import CharRNN
+from charrnn.sample.sampling import SampleSettings, StopFilter, clean_prime, generate, generate_samples, pick_next
+from charrnn.data.vocab import Vocabulary
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from charrnn import checkpoint, rundir
+from charrnn.run import checkpoint, rundir
 from charrnn.cli import main
-from charrnn.training import Trainer
+from charrnn.train.training import Trainer
 from conftest import fill_up, tiny_config
 
 REPO = Path(__file__).resolve().parent.parent

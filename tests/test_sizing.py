@@ -1,11 +1,12 @@
-"""charrnn.sizing: what `auto` settles to, the step-rate probe, and a run whose cosine is
+"""charrnn.train.sizing: what `auto` settles to, the step-rate probe, and a run whose cosine is
 sized to --max-time, under a fake clock (no real time is measured)."""
 
 import pytest
 
-from charrnn import rundir, sizing
-from charrnn.config import AUTO, EVAL_EVERY_MOST, RunConfig, TrainConfig
-from charrnn.training import Trainer
+from charrnn.run import rundir
+from charrnn.train import sizing
+from charrnn.run.config import AUTO, EVAL_EVERY_MOST, RunConfig, TrainConfig
+from charrnn.train.training import Trainer
 from conftest import stop_at, tiny_config
 
 

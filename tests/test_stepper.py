@@ -5,9 +5,9 @@ import importlib.util
 import pytest
 import torch
 
-from charrnn.config import ModelConfig
-from charrnn.model import CharRNN, map_state
-from charrnn.stepper import Stepper
+from charrnn.run.config import ModelConfig
+from charrnn.model.model import CharRNN, map_state
+from charrnn.sample.stepper import Stepper
 
 VOCAB = 11
 FUSED_KINDS = [("lstm", "tanh"), ("gru", "tanh"), ("rnn", "tanh"), ("rnn", "relu")]
@@ -132,8 +132,8 @@ def test_unknown_recurrent_module_falls_back_to_the_model():
     assert_same_state(state, expected_state)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("charrnn.cells") is None,
-                    reason="charrnn.cells (peephole, phased) not present")
+@pytest.mark.skipif(importlib.util.find_spec("charrnn.model.cells") is None,
+                    reason="charrnn.model.cells (peephole, phased) not present")
 def test_peephole_falls_back_to_the_model():
     model = build("peephole", layers=2)
     stepper = Stepper(model)

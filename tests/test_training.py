@@ -5,10 +5,10 @@ import random
 import pytest
 import torch
 
-from charrnn import rundir
+from charrnn.run import rundir
 from charrnn.errors import UserError
-from charrnn.evaluation import evaluate
-from charrnn.training import Trainer
+from charrnn.train.evaluation import evaluate
+from charrnn.train.training import Trainer
 from conftest import stop_at, tiny_config
 
 

@@ -1,4 +1,4 @@
-"""Samples as training goes (--sample-every, charrnn.training_samples): written at the
+"""Samples as training goes (--sample-every, charrnn.train.training_samples): written at the
 right steps, continued by a resumed run with none lost and none twice, and drawn without
 disturbing the run (its weights are those of a run that never sampled)."""
 
@@ -7,8 +7,9 @@ import json
 import pytest
 import torch
 
-from charrnn import rundir, training_samples
-from charrnn.training import Trainer
+from charrnn.run import rundir
+from charrnn.train import training_samples
+from charrnn.train.training import Trainer
 from conftest import stop_at, tiny_config
 
 

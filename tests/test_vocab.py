@@ -1,7 +1,7 @@
 import pytest
 
 from charrnn.errors import UserError
-from charrnn.vocab import Vocabulary
+from charrnn.data.vocab import Vocabulary
 
 TEXTS = ["", "a", "hello, world\n", "naïve café", "emoji 🎻🎶 and flags 🇮🇪",
          "combining e\u0301 and a\u0308", "tabs\tand\r\nCRLF", "日本語のテキスト"]

@@ -58,7 +58,7 @@ class CommandGroup(click.Group):
         try:
             return super().main(*args, **kwargs)
         except OSError as error:
-            # Files are written through charrnn.files, which says which one failed; what is
+            # Files are written through charrnn.disk.files, which says which one failed; what is
             # left is standard output sent to a full or broken disk (`> /dev/full`).
             if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.EROFS):
                 raise

@@ -1,5 +1,5 @@
 """`charrnn abc2midi`: ABC tunes to MIDI files, and optionally to WAV, MusicXML or SVG.
-The work happens in charrnn.music.midi and charrnn.music.render; this module parses flags."""
+The work happens in charrnn.music.play.midi and charrnn.music.play.render; this module parses flags."""
 
 import click
 
@@ -35,8 +35,8 @@ def abc2midi(abc_file, out, tune, all_tunes, tempo, wav, musicxml, svg):
     from pathlib import Path
 
     from charrnn.errors import UserError
-    from charrnn.music import midi, render
-    from charrnn.music.tunes import read_abc_file
+    from charrnn.music.play import midi, render
+    from charrnn.music.abc.tunes import read_abc_file
 
     if all_tunes and tune is not None:
         raise UserError("--tune and --all do not go together: pick one tune or all of them")

@@ -7,9 +7,9 @@ import math
 import click
 
 from charrnn.cli.paramtypes import CommaList
-from charrnn.config import DEVICES, MODEL_KINDS
+from charrnn.run.config import DEVICES, MODEL_KINDS
 from charrnn.errors import UserError
-from charrnn.rundir import CHECKPOINTS
+from charrnn.run.rundir import CHECKPOINTS
 
 WIDE = {"max_content_width": 100}
 CHECKPOINT_CHOICE = click.Choice(list(CHECKPOINTS))
@@ -20,8 +20,8 @@ MODEL_KIND_LIST = CommaList(click.Choice(MODEL_KINDS), unique=True)  # rnn,lstm,
 def load_run(run, which="best", device="cpu"):
     """(payload, model, vocab, config) of a run directory's `which` checkpoint, or of a
     checkpoint file."""
-    from charrnn import checkpoint, rundir
-    from charrnn.device import resolve_device
+    from charrnn.run import checkpoint, rundir
+    from charrnn.model.device import resolve_device
 
     payload = rundir.load(run, which)
     model, vocab, config = checkpoint.restore_model(payload, resolve_device(device))

@@ -1,4 +1,4 @@
-"""`charrnn eval`: score a model on any text, the scoring done by charrnn.evaluation."""
+"""`charrnn eval`: score a model on any text, the scoring done by charrnn.train.evaluation."""
 
 import click
 
@@ -33,8 +33,9 @@ def eval_command(run, text_file, unknown, which, batch_size, seq_len, max_batche
       charrnn eval runs/folk music21:ryansMammoth --unknown skip
       charrnn eval runs/mine other.txt --batch-size 1 --json
     """
-    from charrnn import corpus, rundir
-    from charrnn.evaluation import encode_text, score_ids
+    from charrnn.data import corpus
+    from charrnn.run import rundir
+    from charrnn.train.evaluation import encode_text, score_ids
 
     payload, model, vocab, config = load_run(run, which, device)
     text = corpus.load_text(text_file, config.data.encoding_errors)

@@ -1,5 +1,5 @@
 """`charrnn experiment`: small experiments on what recurrent networks remember; the
-palindrome task itself lives in charrnn.palindromes."""
+palindrome task itself lives in charrnn.experiments.palindromes."""
 
 import click
 
@@ -52,7 +52,7 @@ def palindromes(models, lengths, quick, steps, hidden, batch_size, lr, forget_bi
     """
     import torch
 
-    from charrnn import palindromes as task
+    from charrnn.experiments import palindromes as task
     from charrnn import plots
 
     plots.output_path(out)  # before minutes of training, not after them
@@ -78,7 +78,7 @@ def palindromes(models, lengths, quick, steps, hidden, batch_size, lr, forget_bi
 def palindrome_settings(quick, steps, hidden, batch_size, lr, seed, forget_bias):
     from dataclasses import replace
 
-    from charrnn import palindromes as task
+    from charrnn.experiments import palindromes as task
 
     settings = replace(task.Settings(seed=seed, forget_bias=forget_bias),
                        **(task.QUICK if quick else {}))

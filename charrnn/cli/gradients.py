@@ -1,5 +1,5 @@
 """`charrnn gradients`: resolve runs and configs into models and real-text windows, and
-hand the measuring to charrnn.gradients and the drawing to charrnn.plots."""
+hand the measuring to charrnn.experiments.gradients and the drawing to charrnn.plots."""
 
 from pathlib import Path
 
@@ -7,7 +7,7 @@ import click
 
 from charrnn.cli.common import MODEL_KIND_LIST, WIDE, echo_json, forget_bias_value, load_run, table
 from charrnn.errors import UserError
-from charrnn.rundir import is_run
+from charrnn.run.rundir import is_run
 
 
 @click.command(context_settings=WIDE, short_help="See gradients vanish through time.")
@@ -48,7 +48,7 @@ def gradients(sources, models, corpus, seq_len, batch_size, windows, forget_bias
       charrnn gradients runs/rnn runs/lstm runs/gru -T 100
       charrnn gradients runs/mine --models rnn,lstm -o flow.png
     """
-    from charrnn import gradients as flow
+    from charrnn.experiments import gradients as flow
     from charrnn import plots
 
     plots.output_path(out)  # before the measuring, not after it
@@ -68,7 +68,7 @@ def gradients(sources, models, corpus, seq_len, batch_size, windows, forget_bias
 def gradient_entries(sources, models, corpus, seq_len, batch_size, count, forget_bias, seed):
     """[(label, model, windows)]: each run's trained model, then the fresh models, sized
     like the config (or else the first run) and reading its corpus."""
-    from charrnn import gradients as flow
+    from charrnn.experiments import gradients as flow
 
     if seq_len < 2 or batch_size < 1 or count < 1:
         raise UserError("--seq-len must be at least 2, --batch-size and --windows at least 1")
@@ -101,17 +101,17 @@ def fresh_label(kind, forget_bias):
 
 def line_style(model):
     """One colour per kind of cell; fresh models dashed beside the trained ones solid."""
-    from charrnn.config import MODEL_KINDS
+    from charrnn.run.config import MODEL_KINDS
 
     colour = f"C{MODEL_KINDS.index(model.config.model)}"
     return {"color": colour, "linestyle": "--" if getattr(model, "fresh", False) else "-"}
 
 
 def resolve_config(name):
-    from charrnn import presets
-    from charrnn.config import resolve
+    from charrnn.run import presets
+    from charrnn.run.config import resolve
 
-    from charrnn.rundir import BEST, LAST
+    from charrnn.run.rundir import BEST, LAST
 
     if Path(name).is_dir():
         raise UserError(f"{name} is neither a run (it holds no {LAST} or {BEST}) nor a config")

@@ -1,5 +1,5 @@
 """`charrnn info`: describe a trained model, its parameters (counted and explained by
-charrnn.parameters), its vocabulary and its training state; with --samples, the samples
+charrnn.model.parameters), its vocabulary and its training state; with --samples, the samples
 its run wrote as it trained."""
 
 import math
@@ -8,7 +8,7 @@ import shutil
 import click
 
 from charrnn.cli.common import CHECKPOINT_CHOICE, WIDE, duration, echo_json, load_run, table
-from charrnn.parameters import parameter_rows
+from charrnn.model.parameters import parameter_rows
 
 
 def readable(chars):
@@ -54,7 +54,7 @@ def info(run, which, as_json, samples):
       charrnn info runs/mine/last.pt --json
       charrnn info runs/mine --samples
     """
-    from charrnn.rundir import checkpoint_file
+    from charrnn.run.rundir import checkpoint_file
 
     if samples:
         show_samples(run, as_json)
@@ -111,7 +111,7 @@ def bias_note(rows, kind):
 def show_samples(run, as_json):
     from pathlib import Path
 
-    from charrnn.rundir import RunDir
+    from charrnn.run.rundir import RunDir
 
     path = Path(run)
     records = RunDir(path if path.is_dir() else path.parent).read_samples()
@@ -124,7 +124,7 @@ def show_samples(run, as_json):
 def samples_report(records, width):
     """The samples as a table: step, sampler, the text on one line (newlines as ⏎), cut
     to `width`."""
-    from charrnn.training_samples import label
+    from charrnn.train.training_samples import label
 
     rows = [[str(record["step"]) if index == 0 else "", label(sample["temperature"]),
              sample["text"].replace("\n", "⏎")]

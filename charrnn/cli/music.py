@@ -28,8 +28,8 @@ def corpus(name, out):
       charrnn train --corpus music21:oneills1850    # or train on it directly
     """
     from charrnn.errors import UserError
-    from charrnn.files import check_writable, write_atomic
-    from charrnn.music import collections
+    from charrnn.disk.files import check_writable, write_atomic
+    from charrnn.music.abc import collections
 
     if name is None:
         if out:
@@ -72,7 +72,7 @@ def abc_check(files, quiet):
       charrnn abc-check -q samples/*.abc            # just "40 tunes, 31 valid"
       charrnn sample runs/folk --abc -n 10 | charrnn abc-check -
     """
-    from charrnn.music.check import iter_checks
+    from charrnn.music.abc.check import iter_checks
 
     texts = [(path, _read(path)) for path in files]
     total = valid = 0
@@ -93,7 +93,7 @@ def abc_check(files, quiet):
 def _read(path: str) -> str:
     """A file's ABC text; a missing file or one with no X: line is a UserError."""
     from charrnn.errors import UserError
-    from charrnn.music.tunes import read_abc_file, split_tunes
+    from charrnn.music.abc.tunes import read_abc_file, split_tunes
 
     if path == "-":
         with click.open_file("-") as stream:  # standard input, as text

@@ -1,10 +1,10 @@
-"""One click option per config key, made from the key's declaration in charrnn.config: its
+"""One click option per config key, made from the key's declaration in charrnn.run.config: its
 help, its default, and its choices or bounds as click's own types, so `--help` shows the
 defaults and ranges and a bad value is refused before anything runs."""
 
 import click
 
-from charrnn import config as cfg
+from charrnn.run import config as cfg
 from charrnn.cli.paramtypes import AutoIntRange, FiniteFloatRange
 
 METAVARS = {int: "N", float: "X", str: "TEXT"}

@@ -1,4 +1,4 @@
-"""`charrnn plot`: read each run's metrics (charrnn.rundir) and hand the drawing to charrnn.plots."""
+"""`charrnn plot`: read each run's metrics (charrnn.run.rundir) and hand the drawing to charrnn.plots."""
 
 import math
 
@@ -24,7 +24,8 @@ def plot(runs, out, x_axis):
       charrnn plot runs/mine
       charrnn plot runs/lstm runs/gru runs/rnn -o compare.png --x time
     """
-    from charrnn import plots, rundir
+    from charrnn import plots
+    from charrnn.run import rundir
 
     plots.output_path(out)
     labels = plots.run_labels(runs)

@@ -1,6 +1,6 @@
 """`charrnn tune-report`: a set of tunes against the corpus a model learned from, as tables
 and, with -o, a page to see and hear them; and the same page for `sample --abc --out`.
-Only click is imported here: the work is in charrnn.music.report, summary and page."""
+Only click is imported here: the work is in charrnn.music.report.report, summary and page."""
 
 import click
 
@@ -47,7 +47,7 @@ def tune_report(tunes, corpus_spec, out, corpus_checks, audio):
       charrnn tune-report t08/ -c music21:oneills1850 -o t08.html   # two sets against
       charrnn tune-report t10/ -c music21:oneills1850 -o t10.html   # one corpus: cached
     """
-    from charrnn.music.report import build_report, corpus_report, read_tunes
+    from charrnn.music.report.report import build_report, corpus_report, read_tunes
 
     if out:
         writable(out)
@@ -78,7 +78,7 @@ def writable(path) -> None:
 
 def print_report(report) -> None:
     from charrnn.cli.common import table
-    from charrnn.music import summary
+    from charrnn.music.report import summary
 
     click.echo(table(summary.SET_HEADER, summary.set_rows(report)))
     click.echo()
@@ -92,8 +92,8 @@ def print_report(report) -> None:
 
 
 def write_page(report, out) -> None:
-    from charrnn.files import write_atomic
-    from charrnn.music.page import page_html
+    from charrnn.disk.files import write_atomic
+    from charrnn.music.report.page import page_html
 
     data = page_html(report).encode("utf-8")
     path = write_atomic(out, data)
@@ -105,7 +105,7 @@ def write_sample_page(named_tunes, out_dir, corpus_spec) -> None:
     against the corpus the model learned from; without the comparison, and saying why,
     when that corpus can no longer be read (a file moved since training)."""
     from charrnn.errors import UserError
-    from charrnn.music.report import build_report, corpus_report
+    from charrnn.music.report.report import build_report, corpus_report
 
     problem, corpus = None, None
     try:

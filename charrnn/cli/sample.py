@@ -1,5 +1,5 @@
-"""`charrnn sample`: validate the options, then stream what charrnn.sampling generates or
-print the continuation charrnn.beam finds."""
+"""`charrnn sample`: validate the options, then stream what charrnn.sample.sampling generates or
+print the continuation charrnn.sample.beam finds."""
 
 import sys
 
@@ -9,7 +9,7 @@ from click.core import ParameterSource
 from charrnn.cli.common import CHECKPOINT_CHOICE, DEVICE_CHOICE, load_run
 from charrnn.cli.tunes import DEFAULT_TUNE_CAP
 from charrnn.cli.paramtypes import CommaList, FiniteFloatRange
-from charrnn.config import MAX_SEED
+from charrnn.run.config import MAX_SEED
 from charrnn.errors import UserError
 
 
@@ -106,11 +106,11 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
     if out and not abc and out.endswith(".pt"):
         raise UserError(f"refusing to write samples over {out}: that is a checkpoint's name")
     if out and not abc:
-        from charrnn.files import check_writable
+        from charrnn.disk.files import check_writable
 
         check_writable(out)  # now, not after the sampling
     _, model, vocab, config = load_run(run, which, device)
-    from charrnn.sampling import SampleSettings, clean_prime
+    from charrnn.sample.sampling import SampleSettings, clean_prime
 
     settings = SampleSettings(length=length, top_k=top_k or 0, top_p=top_p, seed=seed,
                               num_samples=num_samples, stop=unescape(stop),
@@ -157,7 +157,7 @@ def check_tune_fields(abc, key, meter, title):
         if key or meter or title:
             raise UserError("--key, --meter and --title go with --abc")
         return
-    from charrnn.music.fields import is_key, is_meter
+    from charrnn.music.abc.fields import is_key, is_meter
 
     if key and not is_key(key):
         raise UserError(f"--key {key!r} is not an ABC key; keys look like D, Ador, Bbm or F#mix")
@@ -183,7 +183,7 @@ def run_one(model, vocab, settings, temperature, labelled, to_stdout):
     """One temperature: stream a single sample, or print a batch of samples as they finish."""
     from dataclasses import replace
 
-    from charrnn.sampling import generate
+    from charrnn.sample.sampling import generate
 
     settings = replace(settings, temperature=temperature)
     if labelled and to_stdout:
@@ -208,7 +208,7 @@ def echo_piece(_, piece):
 
 def print_beam(model, vocab, settings, width, out):
     """The continuation a beam of `width` finds, after the prime, and its score on stderr."""
-    from charrnn.beam import search
+    from charrnn.sample.beam import search
 
     found = search(model, vocab, width, settings.length, settings.prime, settings.stop)
     if out:
@@ -223,7 +223,7 @@ def print_beam(model, vocab, settings, width, out):
 def write_text(path, text):
     from pathlib import Path
 
-    from charrnn.files import write_atomic
+    from charrnn.disk.files import write_atomic
 
     write_atomic(Path(path), text.encode("utf-8"))
     click.echo(f"wrote {path}", err=True)

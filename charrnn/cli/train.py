@@ -1,5 +1,5 @@
-"""`charrnn train`: parse and validate the options, hold the run directory (charrnn.rundir)
-and hand the run to charrnn.training."""
+"""`charrnn train`: parse and validate the options, hold the run directory (charrnn.run.rundir)
+and hand the run to charrnn.train.training."""
 
 import math
 import sys
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from charrnn import presets
+from charrnn.run import presets
 from charrnn.cli.options import config_options, given
 from charrnn.errors import UserError
 
@@ -51,9 +51,9 @@ def train(config_name, out, resume, overwrite, dry_run, progress, **flags):
       charrnn train --resume runs/mine --patience 8
       torchrun --nproc-per-node 2 -m charrnn train --corpus big.txt --out runs/ddp
     """
-    from charrnn import distributed
-    from charrnn.rundir import RunDir
-    from charrnn.sizing import time_sized
+    from charrnn.train import distributed
+    from charrnn.run.rundir import RunDir
+    from charrnn.train.sizing import time_sized
 
     overrides = given(flags)
     if resume:
@@ -63,7 +63,7 @@ def train(config_name, out, resume, overwrite, dry_run, progress, **flags):
         config = fresh_config(config_name, overrides)
         run = RunDir(out or default_run_dir(config))
     if dry_run:
-        from charrnn.config import to_toml
+        from charrnn.run.config import to_toml
 
         click.echo(to_toml(run.resumed_config(overrides)[0] if resume else config))
         return
@@ -80,7 +80,7 @@ def train(config_name, out, resume, overwrite, dry_run, progress, **flags):
 
 
 def progress_reporter(shown):
-    from charrnn.reporting import ProgressBar, Reporter
+    from charrnn.train.reporting import ProgressBar, Reporter
 
     return ProgressBar() if shown else Reporter()
 
@@ -102,7 +102,7 @@ def stopped_at_once(run):
 
 
 def fresh_config(config_name, overrides):
-    from charrnn.config import resolve
+    from charrnn.run.config import resolve
 
     if config_name is None and "corpus" not in overrides:
         config_name = presets.DEFAULT
@@ -118,7 +118,7 @@ def default_run_dir(config):
 def report(outcome, config, sized=False):
     """What happened, where it is, and what to do next; `sized`: the run's steps were
     sized to --max-time."""
-    from charrnn.rundir import RunDir
+    from charrnn.run.rundir import RunDir
 
     reasons = {"max_steps": "reached the end of its cosine, sized to --max-time" if sized
                else "reached --max-steps", "max_epochs": "reached --max-epochs",
@@ -142,9 +142,9 @@ def report(outcome, config, sized=False):
 
 
 def print_sample(run_dir, config):
-    from charrnn import checkpoint, rundir
-    from charrnn.corpus import sample_prime
-    from charrnn.sampling import SampleSettings, generate
+    from charrnn.run import checkpoint, rundir
+    from charrnn.data.corpus import sample_prime
+    from charrnn.sample.sampling import SampleSettings, generate
 
     model, vocab, _ = checkpoint.restore_model(rundir.load(run_dir))
     prime = sample_prime(config.data.corpus)

@@ -17,8 +17,8 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
     the model learned from."""
     from dataclasses import replace
 
-    from charrnn.music.check import ChecksAhead
-    from charrnn.music.sampling import TuneHeader
+    from charrnn.music.abc.check import ChecksAhead
+    from charrnn.music.steer.sampling import TuneHeader
 
     title, meter, key = fields
     header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime)
@@ -46,7 +46,7 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
 def _draw(model, vocab, settings, header, free, ahead, label, printed):
     """One temperature's tunes, each handed to `ahead` to be checked as soon as it is
     drawn: printed in order as they come, or else counted on a progress bar."""
-    from charrnn.music.sampling import sample_tunes
+    from charrnn.music.steer.sampling import sample_tunes
 
     with _progress(settings.num_samples, f"sampling tunes{' at ' + label if label else ''}",
                    shown=not printed) as bar:
@@ -63,9 +63,9 @@ def _draw(model, vocab, settings, header, free, ahead, label, printed):
 def check_vocabulary(vocab, header, length, free, corpus):
     """Before any sampling: the model can write the header asked for, and (unless --free)
     finish a tune from it within --length characters."""
-    from charrnn.music.constraint import TuneConstraint
-    from charrnn.music.sampling import header_prime
-    from charrnn.vocab import describe
+    from charrnn.music.steer.constraint import TuneConstraint
+    from charrnn.music.steer.sampling import header_prime
+    from charrnn.data.vocab import describe
 
     prime = header_prime(header)
     unknown = vocab.unknown(prime + header.key)
@@ -107,7 +107,7 @@ def make_dir(path):
 
 def write_tunes(tunes, out_dir, midi, label=""):
     """tune-01.abc ... (tune-T0.8-01.abc with several temperatures), and .mid beside each."""
-    from charrnn.files import write_atomic
+    from charrnn.disk.files import write_atomic
 
     midis, named = 0, []
     prefix = f"tune-{label}-" if label else "tune-"
@@ -124,7 +124,7 @@ def write_tunes(tunes, out_dir, midi, label=""):
 def write_midi(tune, path):
     """A tune the model garbled may not render: say so, return False, and go on."""
     from charrnn.errors import WriteError
-    from charrnn.music.midi import abc_to_midi
+    from charrnn.music.play.midi import abc_to_midi
 
     try:
         abc_to_midi(tune, path)

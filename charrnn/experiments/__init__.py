@@ -1,0 +1,1 @@
+"""Experiments on what recurrent networks remember: gradient flow through time, the palindrome task."""

@@ -1,0 +1,1 @@
+"""A training run: its configuration and presets, its directory, and the checkpoint that holds it whole."""

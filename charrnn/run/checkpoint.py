@@ -1,0 +1,81 @@
+"""The checkpoint format: one file holds everything to sample, evaluate or resume a run.
+
+A checkpoint is a dict of plain tensors and Python values (config, vocabulary, weights,
+optimizer and schedule state, step, data position, carried hidden state, RNG state, metrics)
+so it loads with `torch.load(weights_only=True)`, which refuses pickled code. Files are
+written atomically: a temporary file in the same directory, fsync, then rename. Where a
+run keeps its checkpoints, and their names, is charrnn.run.rundir's business.
+"""
+
+import pickle
+import re
+import warnings
+from pathlib import Path
+
+import torch
+
+from charrnn.run.config import RunConfig
+from charrnn.errors import UserError
+from charrnn.disk.files import write_atomic
+from charrnn.data.vocab import Vocabulary
+
+FORMAT = "charrnn-checkpoint"
+VERSION = 1
+# What torch's weights-only unpickler says when a file asks for a class or a function, that
+# is, for code; every other unpickling error means a damaged file or not a checkpoint at all.
+CODE_REFUSED = re.compile(r"GLOBAL|Can only (create|build)|call reduce")
+
+
+def save(payload, path):
+    """Write a checkpoint atomically (see charrnn.disk.files.write_atomic)."""
+    payload = {"format": FORMAT, "version": VERSION, **payload}
+    write_atomic(path, lambda handle: torch.save(payload, handle))
+
+
+def load(path):
+    """Load and check a checkpoint file; every way it can be wrong becomes one clear UserError."""
+    if not Path(path).is_file():
+        raise UserError(f"no such checkpoint: {path}")
+    try:
+        with warnings.catch_warnings():
+            # torch warns about pickle protocols it does not write; the checks below judge the file.
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        if CODE_REFUSED.search(str(error)):
+            raise UserError(f"refusing to load {path}: it holds pickled objects beyond plain "
+                            "tensors, which could run code; it was not written by charrnn") from None
+        raise UserError(f"{path} is not a readable checkpoint; it may be truncated or corrupt "
+                        "(not a pickle of plain tensors)") from None
+    except Exception as error:  # torch raises many kinds on a damaged file; all mean the same
+        raise UserError(f"{path} is not a readable checkpoint; it may be truncated or corrupt "
+                        f"({first_line(error)})") from None
+    check_format(payload, path)
+    return payload
+
+
+def check_format(payload, path):
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise UserError(f"{path} is not a charrnn checkpoint")
+    version = payload.get("version")
+    if not isinstance(version, int) or version > VERSION:
+        raise UserError(f"{path} uses checkpoint format {version!r}, newer than this charrnn "
+                        f"reads ({VERSION}); upgrade charrnn")
+    missing = [k for k in ("config", "vocab", "model") if k not in payload]
+    if missing:
+        raise UserError(f"{path} is an incomplete checkpoint (missing {', '.join(missing)})")
+
+
+def first_line(error):
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def restore_model(payload, device="cpu"):
+    """The model, vocabulary and run config a checkpoint describes, weights loaded."""
+    from charrnn.model.model import CharRNN
+
+    config = RunConfig.from_dict(payload["config"])
+    vocab = Vocabulary(payload["vocab"])
+    model = CharRNN(len(vocab), config.model)
+    model.load_state_dict(payload["model"])
+    return model.to(device), vocab, config
