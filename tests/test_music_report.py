@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from charrnn.cli import main
+from charrnn.cli.report import read_corpus
 from charrnn.errors import UserError
 from charrnn.music.report import report, summary
 from report_tunes import CORPUS, EMPTY, OWN, write_corpus, write_tunes
@@ -12,6 +13,10 @@ from report_tunes import CORPUS, EMPTY, OWN, write_corpus, write_tunes
 
 def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def read(path):
+    return path.read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -40,8 +45,8 @@ def test_no_tunes_is_a_user_error(tmp_path, make, message):
 
 
 def test_the_corpus_against_itself_copies_everything_and_sits_at_its_floor(corpus):
-    side = report.corpus_report(str(corpus), checks=6, progress=False)
-    tunes = [(f"c{i}", text) for i, text in enumerate(report.corpus_tunes(str(corpus)))]
+    side = report.corpus_report(str(corpus), read(corpus), checks=6, progress=False)
+    tunes = [(f"c{i}", text) for i, text in enumerate(report.corpus_tunes(str(corpus), read(corpus)))]
     made = report.build_report("corpus", tunes, side, progress=False)
     for tune in made.tunes:
         assert tune.copy.copied and tune.nearest_title == tune.title
@@ -53,7 +58,7 @@ def test_the_corpus_against_itself_copies_everything_and_sits_at_its_floor(corpu
 
 
 def test_copying_is_found_and_a_tune_of_its_own_is_not(tmp_path, corpus):
-    side = report.corpus_report(str(corpus), checks=6, progress=False)
+    side = report.corpus_report(str(corpus), read(corpus), checks=6, progress=False)
     tunes = report.read_tunes(write_tunes(tmp_path / "tunes"))
     borrowed, own, empty = report.build_report("tunes", tunes, side, progress=False).tunes
     assert borrowed.copy.copied and borrowed.nearest_title == "The First Reel"
@@ -63,27 +68,28 @@ def test_copying_is_found_and_a_tune_of_its_own_is_not(tmp_path, corpus):
 
 
 def test_the_corpus_side_counts_validity_and_its_own_copying(corpus):
-    side = report.corpus_report(str(corpus), checks=4, progress=False)
+    side = report.corpus_report(str(corpus), read(corpus), checks=4, progress=False)
     assert (side.checked, side.valid, side.copied) == (4, 4, 0)
     assert len(side.features) == 6 and side.titles[0] == "The First Reel"
 
 
 def test_the_corpus_is_read_once_then_from_the_cache(corpus, monkeypatch):
-    first = report.corpus_report(str(corpus), checks=6, progress=False)
+    first = report.corpus_report(str(corpus), read(corpus), checks=6, progress=False)
 
     def fail(_):
         raise AssertionError("read again")
 
     monkeypatch.setattr(report, "tune_features", fail)
     monkeypatch.setattr(report, "check_tune", fail)
-    again = report.corpus_report(str(corpus), checks=6, progress=False)
+    again = report.corpus_report(str(corpus), read(corpus), checks=6, progress=False)
     assert again.features == first.features and again.valid == first.valid
 
 
 def test_a_changed_corpus_is_read_afresh(corpus):
-    report.corpus_report(str(corpus), checks=2, progress=False)
+    report.corpus_report(str(corpus), read(corpus), checks=2, progress=False)
     corpus.write_text(CORPUS.replace("The First Reel", "A Renamed Reel"), encoding="utf-8")
-    assert report.corpus_report(str(corpus), checks=2, progress=False).titles[0] == "A Renamed Reel"
+    again = report.corpus_report(str(corpus), read(corpus), checks=2, progress=False)
+    assert again.titles[0] == "A Renamed Reel"
 
 
 @pytest.mark.parametrize("spec, message", [
@@ -92,13 +98,13 @@ def test_a_changed_corpus_is_read_afresh(corpus):
 ])
 def test_an_unknown_corpus_is_a_user_error(spec, message):
     with pytest.raises(UserError, match=message):
-        report.corpus_report(spec, checks=1, progress=False)
+        read_corpus(spec, checks=1)
 
 
 def test_a_corpus_without_tunes_is_a_user_error(tmp_path):
     (tmp_path / "prose.txt").write_text("It was a dark and stormy night.\n", encoding="utf-8")
     with pytest.raises(UserError, match="holds no ABC tunes"):
-        report.corpus_report(str(tmp_path / "prose.txt"), checks=1, progress=False)
+        read_corpus(str(tmp_path / "prose.txt"), checks=1)
 
 
 def test_tune_report_prints_the_set_and_each_tune(tmp_path, corpus):

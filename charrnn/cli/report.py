@@ -47,16 +47,24 @@ def tune_report(tunes, corpus_spec, out, corpus_checks, audio):
       charrnn tune-report t08/ -c music21:oneills1850 -o t08.html   # two sets against
       charrnn tune-report t10/ -c music21:oneills1850 -o t10.html   # one corpus: cached
     """
-    from charrnn.music.report.report import build_report, corpus_report, read_tunes
+    from charrnn.music.report.report import build_report, read_tunes
 
     if out:
         writable(out)
     found = read_tunes(tunes)
-    corpus = corpus_report(corpus_spec, corpus_checks)
+    corpus = read_corpus(corpus_spec, corpus_checks)
     report = build_report(str(tunes), found, corpus, media=bool(out), audio=audio)
     print_report(report)
     if out:
         write_page(report, out)
+
+
+def read_corpus(spec: str, checks: int):
+    """The report's corpus side: the corpus read as `train` reads it, then reported on."""
+    from charrnn.data.corpus import load_text
+    from charrnn.music.report.report import corpus_report
+
+    return corpus_report(spec, load_text(spec), checks)
 
 
 def writable(path) -> None:
@@ -105,11 +113,11 @@ def write_sample_page(named_tunes, out_dir, corpus_spec) -> None:
     against the corpus the model learned from; without the comparison, and saying why,
     when that corpus can no longer be read (a file moved since training)."""
     from charrnn.errors import UserError
-    from charrnn.music.report.report import build_report, corpus_report
+    from charrnn.music.report.report import build_report
 
     problem, corpus = None, None
     try:
-        corpus = corpus_report(corpus_spec, CORPUS_CHECKS) if corpus_spec else None
+        corpus = read_corpus(corpus_spec, CORPUS_CHECKS) if corpus_spec else None
     except UserError as error:
         problem = f"the corpus the model learned from, {corpus_spec}, cannot be read ({error})"
     report = build_report(str(out_dir), list(named_tunes), corpus,

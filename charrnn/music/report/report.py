@@ -133,20 +133,19 @@ def add_media(report: TuneReport, audio: bool = True) -> None:
 
 
 # --- the corpus -------------------------------------------------------------------------
-def corpus_tunes(spec: str) -> list[str]:
-    """The tunes of a corpus as `train` reads it (charrnn.data.corpus), or a UserError."""
-    from charrnn.data.corpus import load_text
-
-    tunes = split_tunes(load_text(spec))
+def corpus_tunes(spec: str, text: str) -> list[str]:
+    """The tunes of a corpus's text as `train` read it (the caller reads it, with
+    charrnn.data.corpus), or a UserError naming the corpus by `spec`."""
+    tunes = split_tunes(text)
     if not tunes:
         raise UserError(f"corpus {spec} holds no ABC tunes (no line starts with X:)")
     return tunes
 
 
-def corpus_report(spec: str, checks: int, progress: bool = True) -> CorpusReport:
-    """The corpus's features and the validity of `checks` of its tunes (a fixed random
-    sample), from the cache where they are there."""
-    tunes = corpus_tunes(spec)
+def corpus_report(spec: str, text: str, checks: int, progress: bool = True) -> CorpusReport:
+    """The features of the corpus `spec` names, whose text is `text`, and the validity of
+    `checks` of its tunes (a fixed random sample), from the cache where they are there."""
+    tunes = corpus_tunes(spec, text)
     name = f"tune-report/{hashlib.sha256(''.join(tunes).encode()).hexdigest()[:24]}.json"
     stored = cache.load(name, FEATURES_VERSION) or {}
     features = stored.get("features") or _read_all(tunes, progress)
