@@ -4,6 +4,7 @@ sides need; the cure is a module of its own (charrnn.model.device ended the trai
 evaluation cycle)."""
 
 import ast
+import configparser
 from pathlib import Path
 
 import pytest
@@ -57,10 +58,48 @@ def cycle_from(start):
 def test_the_graph_sees_function_level_and_from_imports():
     assert "charrnn.model.device" in GRAPH["charrnn.train.distributed"]  # from charrnn.model.device import ...
     assert "charrnn.train.distributed" in GRAPH["charrnn.cli.train"]  # inside the command
-    assert "charrnn.music.abc.collections" in GRAPH["charrnn.cli.music"]  # from charrnn.music import collections
+    assert "charrnn.music.abc.collections" in GRAPH["charrnn.cli.music"]  # from charrnn.music.abc import collections
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_no_module_imports_itself_back(name):
     cycle = cycle_from(name)
     assert cycle is None, " -> ".join(cycle)
+
+
+# ---- the rooms and the import rules between them (setup.cfg, [importlinter]) ------------
+SETUP_CFG = PACKAGE.parent / "setup.cfg"
+
+
+def lint(config):
+    from importlinter.cli import lint_imports
+
+    return lint_imports(config_filename=str(config), no_cache=True, no_logo=True)
+
+
+def test_the_rooms_keep_their_import_rules():
+    assert lint(SETUP_CFG) == 0
+
+
+def test_every_room_stands_in_the_layers():
+    """A room added to the package must be placed among the layers, or no rule sees it."""
+    parser = configparser.ConfigParser()
+    parser.read(SETUP_CFG, encoding="utf-8")
+    layers = parser["importlinter:contract:rooms"]["layers"]
+    layered = {room for line in layers.split("\n") for room in line.replace("|", " ").split()}
+    rooms = {module_name(path) for path in PACKAGE.iterdir()
+             if path.suffix == ".py" and path.stem not in ("__init__", "__main__")
+             or (path / "__init__.py").is_file()}
+    rooms = (rooms - {"charrnn.music"}) | {module_name(path.parent) for path in
+                                           (PACKAGE / "music").glob("*/__init__.py")}
+    assert layered == rooms
+
+
+def test_an_import_inside_a_function_breaks_a_rule(tmp_path):
+    """The rules see the imports a command makes when it runs, not only those at the top."""
+    config = tmp_path / "rules.ini"
+    config.write_text("[importlinter]\nroot_package = charrnn\n\n"
+                      "[importlinter:contract:lazy]\nname = lazy\ntype = forbidden\n"
+                      "source_modules = charrnn.cli.train\n"
+                      "forbidden_modules = charrnn.train.distributed\n", encoding="utf-8")
+    assert lint(config) == 1
