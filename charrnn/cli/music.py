@@ -63,8 +63,10 @@ def abc_check(files, quiet):
     it into notes, and every bar fits the meter (pickups and the partial bars that
     complete them allowed). FILE may be - for standard input.
 
-    Prints one line per tune (its number in the file, its title, OK or the problems),
-    then a summary. Exits 0 when every tune is valid, 1 when some tune is not.
+    Prints one line per tune (its number in the file, its title, OK or the problems, and
+    a warning where the ABC standard reads a bar otherwise than abc2midi, whose reading
+    the check follows), then a summary. Exits 0 when every tune is valid, 1 when some
+    tune is not.
 
     \b
     Examples:
@@ -84,6 +86,7 @@ def abc_check(files, quiet):
             valid += check.ok
             if not quiet:
                 verdict = "OK" if check.ok else "; ".join(check.problems)
+                verdict += "".join(f"; warning: {warning}" for warning in check.warnings)
                 click.echo(f"{number:>5}  {(check.title or '(untitled)')[:32]:<32}  {verdict}")
     click.echo(f"{total} tunes, {valid} valid")
     if valid < total:

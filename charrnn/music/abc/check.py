@@ -20,25 +20,29 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from charrnn.music.abc.fields import field_match
-from charrnn.music.abc.grammar import check_text
+from charrnn.music.abc.grammar import read_text
 from charrnn.music.abc.tunes import normalise_tune, split_tunes, text_lines, tune_field
 
 
 @dataclass
 class TuneCheck:
-    """The verdict on one tune: ok when `problems` is empty."""
+    """The verdict on one tune: ok when `problems` is empty. `warnings` say where the ABC
+    standard reads the tune otherwise than abc2midi, whose reading the check follows."""
 
     ok: bool
     problems: list[str] = field(default_factory=list)
     title: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def check_tune(text: str) -> TuneCheck:
     """Check one tune: the grammar's problems; for a tune the grammar passes, whether
     music21 reads it into notes."""
     tune = normalise_tune(text)
-    problems = check_text(tune) or parse_problems(tune)
-    return TuneCheck(ok=not problems, problems=problems, title=tune_field(tune, "T"))
+    problems, warnings = read_text(tune)
+    problems = problems or parse_problems(tune)
+    return TuneCheck(ok=not problems, problems=problems, title=tune_field(tune, "T"),
+                     warnings=warnings)
 
 
 class ChecksAhead:

@@ -165,11 +165,47 @@ def beat_unit(meter: str) -> int:
     return meter_numbers(meter)[1]
 
 
+def meter_top(meter: str | None) -> int:
+    """The meter's top number as abc2midi counts it: C is 4, C| is 2; no meter, or one
+    abc2midi cannot read (none, 2+3/8), counts as 4/4."""
+    numbers = meter_numbers(meter.replace(" ", "")) if meter else None
+    return 4 if numbers is None else numbers[0]
+
+
 def is_compound(meter: str) -> bool:
     """6/8, 9/8, 12/8: ABC 2.1 section 4.13 plays (5, (7 and (9 in the time of 3 there."""
     parts = meter.strip().split("/")
     return len(parts) == 2 and parts[0].isdigit() and int(parts[0]) % 3 == 0 \
         and int(parts[0]) > 3 and parts[1] == "8"
+
+
+# (p with no q written puts p notes into the time of q: 3 for (2, (4 and (8, else 2 but
+# for (5, (7 and (9, whose q is where abc2midi and the standard differ.
+_TUPLET_TIME = {2: 3, 4: 3, 8: 3}
+_TUPLET_TIME_BY_METER = (5, 7, 9)
+
+
+def tuplet_time(p: int, top: int) -> int:
+    """The q of a tuplet (p written with no q, as charrnn reads and plays it: abc2midi's
+    rule (parseabc.c, get_tuple_parameters), as abc2midi is what users play tunes with.
+    (5, (7 and (9 take the time of 3 where the meter's top number (meter_top) divides by
+    3, else 2."""
+    if p in _TUPLET_TIME_BY_METER:
+        return 3 if top % 3 == 0 else 2
+    return _TUPLET_TIME.get(p, 2)
+
+
+def standard_tuplet_time(p: int, meter: str | None) -> int:
+    """The q of (p as the ABC 2.1 standard reads it (section 4.13): (5, (7 and (9 take the
+    time of 3 only in compound meters, so 3/4 and 3/8 read otherwise than abc2midi."""
+    if p in _TUPLET_TIME_BY_METER:
+        return 3 if is_compound(meter or "") else 2
+    return _TUPLET_TIME.get(p, 2)
+
+
+def tuplet_readings_differ(p: int, meter: str | None) -> bool:
+    """abc2midi and the ABC standard give (p with no q written different lengths here."""
+    return tuplet_time(p, meter_top(meter)) != standard_tuplet_time(p, meter)
 
 
 def default_unit(meter: str | None) -> Fraction:

@@ -188,6 +188,7 @@ class TuneReader:
         self.lookahead = lookahead  # try how tokens can end, so `alive` is exact (sampling)
         self.fixed = dict(fixed or {})  # field name -> the value it must have
         self.problems: list[str] = []
+        self.warnings: list[str] = []  # where the tune reads otherwise to the ABC standard
         self.line = 1
         self.mode = "line_start"
         self.in_header = True
@@ -243,6 +244,7 @@ class TuneReader:
         clone = object.__new__(TuneReader)
         clone.__dict__.update(self.__dict__)
         clone.problems = list(self.problems)
+        clone.warnings = list(self.warnings)
         clone.header_fields = list(self.header_fields)
         clone.chord_lengths = list(self.chord_lengths)
         clone.voices = {name: voice.copy() for name, voice in self.voices.items()}
@@ -1127,9 +1129,26 @@ class TuneReader:
         if not TUPLET.fullmatch(self.text):
             self.problem(f"({self.text} is not a tuplet: ABC has (2 to (9")
         else:
+            self._tuplet_reading(self.text)
             self.tuplet = tuplet_scale(self.text, self.meter or "")
             self._room_for_tuplet()
         self._redo("music", ch)
+
+    def _tuplet_reading(self, text):
+        """A tuplet abc2midi and the ABC standard time differently ((5 in 3/4): read as
+        abc2midi reads it, with a warning; a sampled tune writes none."""
+        p, _, q = text.partition(":")
+        p = int(p)
+        if q[:1] not in ("", ":") or not fields.tuplet_readings_differ(p, self.meter):
+            return
+        said = (f"({p} in {self.meter}: abc2midi plays {p} notes in the time of "
+                f"{fields.tuplet_time(p, fields.meter_top(self.meter))}, the ABC standard "
+                f"in the time of {fields.standard_tuplet_time(p, self.meter)}")
+        warning = f"{said} (write ({p}:q to say which)"
+        if self.sampled:
+            self.problem(f"{said}, in a sampled tune")
+        elif warning not in self.warnings:  # once a tune
+            self.warnings.append(warning)
 
     def _room_for_tuplet(self):
         scale, left = self.tuplet
@@ -1476,13 +1495,11 @@ _TOKEN_ENDINGS = {
 
 
 def tuplet_scale(text: str, meter: str):
-    """(p:q:r puts p notes into the time of q, for the next r notes. ABC 2.1 section 4.13:
-    q is 3 for (2, (4 and (8; 2 for (3 and (6; for (5, (7 and (9 it is 3 in compound
-    meters, else 2; r defaults to p."""
+    """(p:q:r puts p notes into the time of q, for the next r notes (ABC 2.1 section 4.13);
+    q left out is read as abc2midi reads it (fields.tuplet_time); r defaults to p."""
     parts = (text.split(":") + ["", ""])[:3]
     p = int(parts[0])
-    default_q = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}.get(p, 3 if fields.is_compound(meter) else 2)
-    q = int(parts[1]) if parts[1] else default_q
+    q = int(parts[1]) if parts[1] else fields.tuplet_time(p, fields.meter_top(meter))
     return mpq(q, p), int(parts[2]) if parts[2] else p
 
 
@@ -1504,4 +1521,11 @@ _MUSIC = {
 
 def check_text(text: str) -> list[str]:
     """The grammar's verdict on one whole tune: its problems, [] when it is valid."""
-    return TuneReader().feed(text).finish()
+    return read_text(text)[0]
+
+
+def read_text(text: str) -> tuple[list[str], list[str]]:
+    """The grammar's problems with one whole tune, and its warnings: where the ABC standard
+    reads the tune otherwise than abc2midi, which the grammar follows."""
+    reader = TuneReader().feed(text)
+    return reader.finish(), reader.warnings

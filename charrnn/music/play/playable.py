@@ -140,13 +140,13 @@ def _tuplets(music: str, meter_top: int) -> str:
     """Tuplets written out as note lengths: `(3abc` becomes `a2/3b2/3c2/3`. music21 counts a
     grace note as one of a tuplet's notes, abc2midi does not; and abc2midi plays (5, (7 and
     (9 in the time of 3 notes when the meter's top number divides by 3, else 2, where
-    music21 says 3 only for compound meters (parseabc.c, get_tuple_parameters)."""
+    music21 says 3 only for compound meters (fields.tuplet_time)."""
     out, at = [], 0
     for start in _TUPLET.finditer(music):
         if start.start() < at or not int(start[1]):
             continue  # inside a tuplet already written out, or `(0`
         p = int(start[1])
-        default = 3 if p in (2, 4, 8) or (p in (5, 7, 9) and meter_top % 3 == 0) else 2
+        default = fields.tuplet_time(p, meter_top)
         q, r = int(start[2] or default), int(start[3] or p)
         out.append(music[at:start.start()])
         at = start.end()
