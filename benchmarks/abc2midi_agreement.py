@@ -15,8 +15,6 @@ music21 alone (`converter.parse` then `write("midi")`).
 import argparse
 import collections
 import multiprocessing
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,14 +44,15 @@ def corpus_tunes(limit: int | None = None) -> list[tuple[str, str]]:
 
 def reference_notes(tune: str, folder: Path):
     """abc2midi's notes for one tune, or None when it writes no MIDI file."""
+    from charrnn.music.abc import reference
     from charrnn.music.play.midi import note_sequence, single_tune_text
 
-    abc, mid = folder / "ref.abc", folder / "ref.mid"
-    abc.write_text(single_tune_text(tune), encoding="latin-1", errors="replace")
-    mid.unlink(missing_ok=True)
-    subprocess.run(["abc2midi", str(abc), "-o", str(mid), *REFERENCE_FLAGS],
-                   capture_output=True, timeout=60)
-    return note_sequence(mid) if mid.exists() else None
+    played = reference.convert(single_tune_text(tune), *REFERENCE_FLAGS, encoding="latin-1")
+    if played.midi is None:
+        return None
+    mid = folder / "ref.mid"
+    mid.write_bytes(played.midi)
+    return note_sequence(mid)
 
 
 def our_notes(tune: str, folder: Path):
@@ -140,7 +139,9 @@ def summarise(results, seconds: float) -> list[dict]:
 
 def run(quick: bool = False, limit: int | None = None, with_baseline: bool = True) -> list[dict]:
     """Compare the corpus (QUICK_LIMIT tunes when quick) and return benchmark rows."""
-    if shutil.which("abc2midi") is None:
+    from charrnn.music.abc import reference
+
+    if not reference.installed():
         return [{"name": "abc2midi_agreement", "value": None, "unit": "share identical",
                  "baseline": None, "ratio": None, "target": TARGET,
                  "note": "skipped: abc2midi is not installed (apt-get install abcmidi)"}]

@@ -28,3 +28,16 @@ def test_messages_carry_kind_and_line():
     found = reference.messages(HEAD + "ABc dcB|ABc dc|ABc dcB|]\n")
     assert ("Warning", 6) in {(kind, line) for kind, line, _ in found}
     assert any("time units while the time signature" in text for _, _, text in found)
+
+
+@pytest.mark.parametrize("check_only", [False, True])
+def test_abc2midi_runs_in_a_scratch_directory_of_its_own(tmp_path, monkeypatch, check_only):
+    monkeypatch.chdir(tmp_path)
+    done = reference.convert(HEAD + "ABc dcB|GAB c3|]\n", "-silent", check_only=check_only)
+    assert list(tmp_path.iterdir()) == []
+    assert (done.midi is None) is check_only
+    assert check_only or done.midi.startswith(b"MThd")
+
+
+def test_a_tune_abc2midi_cannot_play_writes_no_midi():
+    assert reference.convert("T:t\nK:G\nabc\n", "-silent").midi is None  # no X:, no tune
