@@ -49,6 +49,16 @@ def run(*args):
     return CliRunner().invoke(main, ["abc2midi", *[str(a) for a in args]])
 
 
+@pytest.mark.skipif(not HAS_ABC2MIDI, reason="abc2midi (Debian package abcmidi) not installed")
+@pytest.mark.parametrize("rhythm", ["Hornpipe", "hornpipe", " hornpipe", "HORNPIPE", "HornPipe",
+                                    "reel"])
+def test_a_hornpipe_swings_where_abc2midi_swings_it(rhythm, tmp_path):
+    abc_file = tmp_path / "tune.abc"
+    abc_file.write_text(f"X:1\nT:t\nM:4/4\nL:1/8\nR:{rhythm}\nK:G\nABcd efga|gfed c2 B2|]\n",
+                        encoding="utf-8")
+    assert ours(abc_file, tmp_path) == reference(abc_file, tmp_path)
+
+
 # --- music21's gaps, each with its fixture ---------------------------------------------
 A_PART = "C D E F G A B c "
 B_PART = "c B A G F E D C "

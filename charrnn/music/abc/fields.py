@@ -220,8 +220,9 @@ def unit_fraction(value: str) -> Fraction:
 
 
 def is_hornpipe(rhythm: str) -> bool:
-    """abc2midi plays a tune whose R: starts with Hornpipe as one, and refuses it unless the
-    meter is 2/4 or 4/4."""
+    """abc2midi plays a tune whose R: starts with Hornpipe or hornpipe as one (R:HORNPIPE
+    is no hornpipe to it), and refuses it unless the meter is 2/4 or 4/4. The one test of
+    a hornpipe, for the grammar and the player."""
     return rhythm.lstrip().startswith(("Hornpipe", "hornpipe"))
 
 

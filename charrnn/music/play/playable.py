@@ -107,9 +107,8 @@ def _unit(text: str | None, bar: Fraction) -> Fraction:
 def tune_header(tune_text: str) -> Header:
     """Unit length, meter and rhythm of a tune as its header sets them."""
     top, bar = _meter(tune_field(tune_text, "M") or "4/4")
-    rhythm = (tune_field(tune_text, "R") or "").strip().lower()
-    # abc2midi plays a tune as a hornpipe when its R: field starts with the word
-    return Header(_unit(tune_field(tune_text, "L"), bar), top, bar, rhythm.startswith("hornpipe"))
+    hornpipe = fields.is_hornpipe(tune_field(tune_text, "R") or "")
+    return Header(_unit(tune_field(tune_text, "L"), bar), top, bar, hornpipe)
 
 
 def _after_field(header: Header, field: str) -> Header:
