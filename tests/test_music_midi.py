@@ -3,6 +3,7 @@
 
 import re
 import shutil
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ from click.testing import CliRunner
 
 from charrnn.cli import main
 from charrnn.errors import UserError
+from charrnn.music.abc import fields
 from charrnn.music.abc import reference as abc2midi
+from charrnn.music.abc.grammar import check_text
 from charrnn.music.play import midi, render
 
 DATA = Path(__file__).parent / "data"
@@ -56,6 +59,20 @@ def test_a_hornpipe_swings_where_abc2midi_swings_it(rhythm, tmp_path):
     abc_file = tmp_path / "tune.abc"
     abc_file.write_text(f"X:1\nT:t\nM:4/4\nL:1/8\nR:{rhythm}\nK:G\nABcd efga|gfed c2 B2|]\n",
                         encoding="utf-8")
+    assert ours(abc_file, tmp_path) == reference(abc_file, tmp_path)
+
+
+@pytest.mark.skipif(not HAS_ABC2MIDI, reason="abc2midi (Debian package abcmidi) not installed")
+@pytest.mark.parametrize("meter", ["2/4", "3/4", "4/4", "C", "C|", "3/8", "6/8", "2/2", "none"])
+def test_with_no_l_field_the_unit_is_abc2midis_and_the_checks(meter, tmp_path):
+    """The default unit length, one rule (fields.bar_default_unit): bars of single units fill
+    the meter for the check, and play as abc2midi plays them."""
+    bar = fields.meter_fraction(meter) or Fraction(1)
+    units = int(bar / fields.default_unit(meter))
+    tune = f"X:1\nT:t\nM:{meter}\nK:G\n{'c' * units}|{'d' * units}|]\n"
+    assert check_text(tune) == []
+    abc_file = tmp_path / "tune.abc"
+    abc_file.write_text(tune, encoding="utf-8")
     assert ours(abc_file, tmp_path) == reference(abc_file, tmp_path)
 
 

@@ -209,9 +209,13 @@ def tuplet_readings_differ(p: int, meter: str | None) -> bool:
 
 
 def default_unit(meter: str | None) -> Fraction:
-    """ABC 2.1 section 3.1.7: with no L:, a meter below 3/4 makes the unit 1/16, any other
-    meter (or none) 1/8."""
-    bar = meter_fraction(meter) if meter else None
+    """The unit length with no L:, for a meter (None: no M: yet)."""
+    return bar_default_unit(meter_fraction(meter) if meter else None)
+
+
+def bar_default_unit(bar: Fraction | None) -> Fraction:
+    """ABC 2.1 section 3.1.7: with no L:, a bar (in whole notes) shorter than 3/4 makes the
+    unit 1/16, any other bar (or no meter, or one that is not a meter) 1/8."""
     return Fraction(1, 16) if bar is not None and bar < Fraction(3, 4) else Fraction(1, 8)
 
 

@@ -96,12 +96,12 @@ def _meter(text: str) -> tuple[int, Fraction]:
 
 
 def _unit(text: str | None, bar: Fraction) -> Fraction:
-    """An L: field in beats; without one, the ABC default: 1/16 for meters under 3/4,
-    else 1/8 (ABC 2.1 section 3.1.7)."""
+    """An L: field in beats; without one, the ABC default for a bar of `bar` beats
+    (fields.bar_default_unit)."""
     value = (text or "").strip().replace(" ", "")
     if fields.VALUES["L"].fullmatch(value):
         return 4 * fields.unit_fraction(value)
-    return Fraction(1, 4) if bar < 3 else Fraction(1, 2)
+    return 4 * fields.bar_default_unit(bar / 4)
 
 
 def tune_header(tune_text: str) -> Header:
