@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from charrnn.music.abc import fields
+from charrnn.music.abc import fields, repeats
 from charrnn.music.abc.fields import field_match
 from charrnn.music.abc.tunes import text_lines, tune_field
 
@@ -217,16 +217,7 @@ def _bar_token(text: str, m: re.Match) -> list[tuple[str, object]]:
     else:
         tokens = [(_BARS.get(text, BAR), text)] if not m["v"] else []
     endings = m["v"] or m["b"] or m["r"]
-    return tokens + ([(VARIANT, _endings(endings))] if endings else [])
-
-
-def _endings(text: str) -> frozenset[int]:
-    """The passes a variant ending is played on, from its list: "2", "1,3", "1-3"."""
-    passes = set()
-    for part in text.split(","):
-        low, _, high = part.partition("-")
-        passes.update(range(int(low), int(high or low) + 1))
-    return frozenset(passes)
+    return tokens + ([(VARIANT, repeats.passes(endings))] if endings else [])
 
 
 def _music_tokens(line: str, header: Header) -> tuple[list, Header]:
