@@ -199,15 +199,16 @@ class Voice:
 
     # ---- repeats -----------------------------------------------------------------------
 
-    def bar_line(self, kind: str, variant: str, patches=(True,)):
-        """A bar line of `kind` (see charrnn.music.abc.repeats.features), with the passes of the
-        variant ending that follows it (`:|2`, `|1`, `[2`), or "". `patches`: whether
-        abc2midi will patch a missing |: (True, False, or either, while that is open)."""
+    def bar_line(self, line_signs: tuple, variant: str, patches=(True,)):
+        """A bar line standing for `line_signs` (repeats.BAR_LINES, or repeats.PART), with
+        the passes of the variant ending that follows it (`:|2`, `|1`, `[2`), or "".
+        `patches`: whether abc2midi will patch a missing |: (True, False, or either, while
+        that is open)."""
         self.close_bar()
-        if kind != "plain" or variant:
+        if line_signs or variant:
             self.edge = True
             self.variant = self.variant or bool(variant)
-        signs = repeats.features(kind, variant)
+        signs = repeats.features(line_signs, variant)
         if signs:
             self.signs = self.signs + tuple(signs)
             self.repeats_stuck = all(repeats.can_end(self.signs, patch) is None for patch in patches)

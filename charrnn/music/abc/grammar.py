@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import regex
 from gmpy2 import mpq
 
-from charrnn.music.abc import accompaniment, fields
+from charrnn.music.abc import accompaniment, fields, repeats
 from charrnn.music.abc.bars import Voice, capped
 
 NOTE_LETTERS = frozenset("ABCDEFGabcdefg")
@@ -115,12 +115,8 @@ ANNOTATION_MARKS = "^_<@"
 ANNOTATION_STOPS = '"\n%,\\;'  # what ends an annotation or spoils it
 CHORD_SYMBOL = regex.compile(
     rf'[{regex.escape(ANNOTATION_MARKS)}][^{regex.escape(ANNOTATION_STOPS)}]*|[0-5]+|\(?{_PITCH}(?:{_CHORD_NAMES})?(?:/{_PITCH})?\)?')
-# Bar lines, and the variant endings that may follow | or :|.
-# The kinds are abc2midi's reading (parseabc.c): a lone `:` is a dotted bar line, so `:|:`
-# is :| then a dotted bar line and `||:` is || then one; neither opens a repeat.
-_BAR_KINDS = {"|": "plain", "||": "section", "|]": "section", "[|": "section", "|:": "start",
-              "||:": "section-section", ":|": "end", ":||": "end", ":|]": "end", "::": "both",
-              ":|:": "end-section", ":||:": "end-start", ":": "section"}
+# Bar lines (repeats.BAR_LINES, what each stands for), and the variant endings that may
+# follow | or :|.
 BAR_LINE = regex.compile(r"\|\|:|\|\||\|\]|\|:|:\|\||:\|:|:\|\]|:\|\|:|::|\[\||:"
                          r"|(?:\||:\|)(?:[1-9](?:[,-][1-9])*)?")
 VARIANT = regex.compile(r"[1-9](?:[,-][1-9])*")
@@ -728,7 +724,7 @@ class TuneReader:
             self.parts = True
             self.parts_due = frozenset(fields.declared_parts(value))
         elif name == "P":
-            self.voice.bar_line("part", "", self._repeat_patches())
+            self.voice.bar_line(repeats.PART, "", self._repeat_patches())
             part = value[:1]
             if self.parts and part in self.parts_begun:  # abc2midi plays them in P:'s order
                 self.problem(f"part {part} begins twice, in a tune whose header orders its "
@@ -1171,7 +1167,7 @@ class TuneReader:
         if not BAR_LINE.fullmatch(text):
             self.problem(f"{text} is not a bar line")
         else:
-            self._bar_event(_BAR_KINDS[line], variant=text[len(line):], text=text)
+            self._bar_event(repeats.BAR_LINES[line], variant=text[len(line):], text=text)
         self._redo("music", ch)
 
     def _variant(self, ch):
@@ -1182,12 +1178,12 @@ class TuneReader:
             self.problem(f"[{self.text}: music21 reads [ and a number other than 1 or 2 as a "
                          f"chord (it reads the bar line form |{self.text})")
         if VARIANT.fullmatch(self.text):
-            self._bar_event("plain", variant=self.text, text="[" + self.text)
+            self._bar_event((), variant=self.text, text="[" + self.text)
         else:
             self.problem(f"[{self.text} is not a variant ending")
         self._redo("music", ch)
 
-    def _bar_event(self, kind, variant, text):
+    def _bar_event(self, signs, variant, text):
         if self.tuplet is not None:
             self.problem("a tuplet crosses a bar line")
             self.tuplet = None
@@ -1205,9 +1201,9 @@ class TuneReader:
                 self.problem("a trill or roll on a note with an accidental, tied across a bar line")
             self.tie = (pitch, True, trilled)
         self._count_bare_bar_line()
-        if self.plain_bar_line_refused() and kind == "plain" and not variant:
+        if self.plain_bar_line_refused() and not signs and not variant:
             self.problem("a short bar closed by a plain bar line, in a sampled tune")
-        self.voice.bar_line(kind, variant, self._repeat_patches())
+        self.voice.bar_line(signs, variant, self._repeat_patches())
         self._keep_bars_in_steps()
         self.multirest = False
         self.last, self.bar_closed = None, True
@@ -1475,7 +1471,7 @@ def _shortest(caps, unit, forms):
 _TUPLET_SPECS = [f"{p}{tail}" for p in range(2, 10) for tail in
                  [""] + [f":{q}" for q in ["", *range(1, 10)]] + [f":{q}:{r}" for q in ["", *range(1, 10)]
                                                                  for r in range(1, 10)]]
-_BAR_TOKENS = list(_BAR_KINDS) + [line + str(n) for line in ("|", ":|") for n in range(1, 10)]
+_BAR_TOKENS = list(repeats.BAR_LINES) + [line + str(n) for line in ("|", ":|") for n in range(1, 10)]
 
 
 def _extending(options, text):

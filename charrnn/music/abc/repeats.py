@@ -13,13 +13,19 @@ closes it). Written by hand from abcMIDI's source; no library models it.
 START, END, BOTH, SECTION = "|:", ":|", "::", "||"
 _SKIP_STOPS = (START, END, SECTION)
 
+# Every bar line, and the signs it stands for as abc2midi's parser reads it (parseabc.c): a
+# lone `:` is a dotted bar line, so `:|:` is :| then a dotted bar line and `||:` is || then
+# one; neither opens a repeat. The one table of bar lines for the grammar and this replay.
+BAR_LINES = {"|": (), "||": (SECTION,), "|]": (SECTION,), "[|": (SECTION,), "|:": (START,),
+             "||:": (SECTION, SECTION), ":|": (END,), ":||": (END,), ":|]": (END,), "::": (BOTH,),
+             ":|:": (END, SECTION), ":||:": (END, START), ":": (SECTION,)}
+PART = (SECTION,)  # a P: field in the music begins a section, as a double bar does
 
-def features(line_kind: str, variant: str) -> list:
-    """The signs a bar line stands for: `:|2` is an end repeat, then ending 2."""
-    signs = {"start": [START], "end": [END], "both": [BOTH], "section": [SECTION],
-             "end-section": [END, SECTION], "end-start": [END, START],
-             "section-section": [SECTION, SECTION], "part": [SECTION], "plain": []}[line_kind]
-    return signs + ([passes(variant)] if variant else [])
+
+def features(signs: tuple, variant: str) -> list:
+    """A bar line's signs (BAR_LINES, or PART) with the variant ending after it: `:|2` is
+    an end repeat, then ending 2."""
+    return list(signs) + ([passes(variant)] if variant else [])
 
 
 def passes(variant: str) -> frozenset:
