@@ -2,7 +2,6 @@
 `charrnn abc2midi` command."""
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from charrnn.errors import UserError
 from charrnn.music import midi, render
 
 DATA = Path(__file__).parent / "data"
-HAS_ABC2MIDI = shutil.which("abc2midi") is not None
 PITCH = {"C": 60, "D": 62, "E": 64, "F": 65, "^F": 66, "G": 67, "A": 69, "B": 71,
          "c": 72, "d": 74, "e": 76, "f": 77, "^f": 78, "g": 79}
 
@@ -70,7 +68,7 @@ def test_music21_gaps_are_closed(fixture, expected, tmp_path):
     assert ours(DATA / f"{fixture}.abc", tmp_path) == expected
 
 
-@pytest.mark.skipif(not HAS_ABC2MIDI, reason="abc2midi (Debian package abcmidi) not installed")
+@pytest.mark.needs("abc2midi")
 @pytest.mark.parametrize("fixture", sorted(p.stem for p in DATA.glob("midi_*.abc")
                                            if p.stem != "midi_bad_tune"))
 def test_same_notes_as_abc2midi(fixture, tmp_path):
@@ -196,13 +194,13 @@ def test_musicxml(tunes, tmp_path):
     assert "<score-partwise" in (tmp_path / "t.musicxml").read_text()
 
 
-@pytest.mark.skipif(shutil.which("abcm2ps") is None, reason="abcm2ps not installed")
+@pytest.mark.needs("abcm2ps")
 def test_svg(tunes, tmp_path):
     assert run(tunes, "--svg", "-o", tmp_path / "t.mid").exit_code == 0
     assert "<svg" in (tmp_path / "t.svg").read_text()
 
 
-@pytest.mark.skipif(render.audio_tool() is None, reason="neither fluidsynth nor timidity installed")
+@pytest.mark.needs("fluidsynth")
 def test_wav(tunes, tmp_path):
     assert run(tunes, "--wav", "-o", tmp_path / "t.mid").exit_code == 0
     assert (tmp_path / "t.wav").read_bytes()[:4] == b"RIFF"
@@ -223,7 +221,7 @@ def test_a_failing_tool_that_prints_bytes_not_utf8_gives_one_line(tmp_path):
         render._run(["sh", "-c", r"printf 'bad \235\n' >&2; exit 3"], "rendering x")
 
 
-@pytest.mark.skipif(render.audio_tool(".oga") is None, reason="neither fluidsynth nor timidity installed")
+@pytest.mark.needs("fluidsynth")
 def test_page_audio_is_ogg_vorbis_or_else_mono_wav(monkeypatch):
     import io
     import wave

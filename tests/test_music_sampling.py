@@ -4,7 +4,6 @@ from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from charrnn.cli import main
-import shutil
 
 import torch
 
@@ -58,7 +57,7 @@ def test_an_untrained_model_makes_only_valid_tunes(wild_tunes):
         assert check_tune(tune.text).problems == [], tune.text
 
 
-@pytest.mark.skipif(shutil.which("abc2midi") is None, reason="abc2midi is not installed")
+@pytest.mark.needs("abc2midi")
 def test_abc2midi_reads_every_constrained_tune_without_an_error(wild_tunes):
     for tune in wild_tunes[0]:
         assert reference.errors(tune.text) == [], tune.text
