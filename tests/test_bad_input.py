@@ -247,6 +247,7 @@ def test_replace_makes_invalid_utf8_trainable(shared, tmp_path):
     assert "\ufffd" in rundir.load(tmp_path / "run")["vocab"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["top-p-two", "checkpoint-truncated", "checkpoint-plain-pickle"])
 def test_real_process_gives_the_same_one_line(shared, tmp_path, name):
     """The installed entry point behaves as the in-process runner does."""

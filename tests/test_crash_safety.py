@@ -45,6 +45,8 @@ TIMEOUT = 120  # seconds for any one process: generous, for a loaded machine
 FORK = multiprocessing.get_context("forkserver")
 PRELOAD = ["torch", "torch._dynamo", "charrnn.cli.train", "charrnn.training", __name__]
 
+pytestmark = pytest.mark.slow  # signals and kills, in real processes
+
 
 # ---- running the command line in a process ---------------------------------------------
 

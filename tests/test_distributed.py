@@ -20,9 +20,9 @@ from charrnn.errors import UserError
 from charrnn.training import Trainer
 from conftest import tiny_config
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not torch.distributed.is_available() or "fork" not in multiprocessing.get_all_start_methods(),
-    reason="needs torch.distributed and fork")
+    reason="needs torch.distributed and fork")]
 
 RUN_FILES = ["best.pt", "config.toml", "last.pt", "metrics.jsonl"]
 TIMEOUT = 120  # seconds for a launch: generous, for a loaded machine

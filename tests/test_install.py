@@ -13,6 +13,8 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = ["setup.py", "setup.cfg", "pyproject.toml", "README.md", "charrnn", "configs"]
 
+pytestmark = pytest.mark.slow  # a wheel built, a virtual environment, real processes
+
 
 def copy_sources(target):
     """The files a build reads, copied so the build leaves nothing in the checkout."""

@@ -181,6 +181,7 @@ def test_check_never_raises_on_garbage(garbage):
 # abc2midi flagging a tune that check_tune passes: it plays repeats through, so a pickup
 # written inside a variant ending, or a partial bar before :| completed by the next
 # section's pickup, reads to it as a bar of the wrong length.
+@pytest.mark.slow
 @pytest.mark.needs("abc2midi")
 def test_check_agrees_with_abc2midi_on_oneills_tunes(tmp_path):
     from charrnn.music.collections import load_tunes

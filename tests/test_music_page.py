@@ -16,6 +16,7 @@ from charrnn.music.grammar import TuneReader
 from conftest import needs
 from report_tunes import write_corpus, write_tunes
 
+pytestmark = pytest.mark.slow  # a tune report, and a browser
 MIDI_LINK = re.compile(r'download="([^"]+)\.mid" href="data:audio/midi;base64,([^"]+)"')
 
 
