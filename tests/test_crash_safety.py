@@ -64,19 +64,20 @@ def child_main(args, log, events):
     main(args=args, prog_name="charrnn")
 
 
-def tell_events(signalled, armed, saving):
-    """In the child, so that the test waits on what happened, not on time: `signalled` is set
-    once a first Ctrl-C or SIGTERM has been handled (a second one sent before then could be
-    merged with it); once the test sets `armed`, the next checkpoint save stops just before
-    its rename (its temporary file written, the checkpoint not yet replaced), sets `saving`
-    and waits there for the test's SIGKILL."""
-    from charrnn.training import StopOnSignal
+def tell_events(stopping, armed, saving):
+    """In the child, so that the test waits on what happened, not on time: `stopping` is set
+    when the orderly stop after a first Ctrl-C or SIGTERM begins its final evaluation; once
+    the test sets `armed`, the next checkpoint save stops just before its rename (its
+    temporary file written, the checkpoint not yet replaced), sets `saving` and waits there
+    for the test's SIGKILL."""
+    from charrnn.training import Trainer
 
-    handle, replace = StopOnSignal.handle, os.replace
+    validation_scores, replace = Trainer.validation_scores, os.replace
 
-    def handled(self, signum, frame):
-        handle(self, signum, frame)
-        signalled.set()
+    def validating(self):
+        if self.stop_signal:
+            stopping.set()
+        return validation_scores(self)
 
     def paused(source, target, *args, **kwargs):
         if armed.is_set() and str(target).endswith(".pt"):
@@ -84,7 +85,7 @@ def tell_events(signalled, armed, saving):
             time.sleep(TIMEOUT)
         return replace(source, target, *args, **kwargs)
 
-    StopOnSignal.handle, os.replace = handled, paused
+    Trainer.validation_scores, os.replace = validating, paused
 
 
 class Child:
@@ -101,7 +102,7 @@ class Child:
                                                 env=env, stdout=subprocess.DEVNULL, stderr=err)
         else:
             FORK.set_forkserver_preload(PRELOAD)
-            self.events = {name: FORK.Event() for name in ("signalled", "armed", "saving")}
+            self.events = {name: FORK.Event() for name in ("stopping", "armed", "saving")}
             self.process = FORK.Process(target=child_main, args=(args, str(log), self.events))
             self.process.start()
 
@@ -254,7 +255,7 @@ def test_sigint_then_sigterm_save_at_a_step_boundary_and_resume_continues(tmp_pa
 
 def test_second_interrupt_stops_at_once_and_leaves_a_loadable_checkpoint(tmp_path):
     # A long validation split makes the orderly stop after the first Ctrl-C (its final
-    # evaluation) slow, so the second one surely arrives while it is still going on.
+    # evaluation) slow; the second is sent once that evaluation has begun.
     corpus = tmp_path / "long.txt"
     corpus.write_text("the cat sat on the mat. " * 8000, encoding="utf-8")
     run = tmp_path / "run"
@@ -263,7 +264,7 @@ def test_second_interrupt_stops_at_once_and_leaves_a_loadable_checkpoint(tmp_pat
                   "--max-steps", "1000000")
     wait_until(lambda: (run / rundir.LAST).exists(), child, "the first save")
     child.send(signal.SIGINT)
-    wait_for(child, "signalled", "the first Ctrl-C")  # two sent together may be taken as one
+    wait_for(child, "stopping", "the orderly stop's final evaluation")
     child.send(signal.SIGINT)
     code, err = child.wait()
 
