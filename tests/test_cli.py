@@ -108,6 +108,7 @@ def test_help_lists_the_commands_with_examples():
     assert "Examples" in run("train", "--help").output and "Examples" in run("sample", "--help").output
 
 
+@pytest.mark.slow
 def test_abc_sampling_writes_numbered_tunes(tmp_path):
     tunes = "".join(f"X:{i}\nT:Tune {i}\nM:2/4\nL:1/8\nK:D\n|:DEFG|ABcd:|\n\n" for i in range(60))
     (tmp_path / "tunes.abc").write_text(tunes, encoding="utf-8")

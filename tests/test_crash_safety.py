@@ -45,11 +45,14 @@ TIMEOUT = 120  # seconds for any one process: generous, for a loaded machine
 FORK = multiprocessing.get_context("forkserver")
 PRELOAD = ["torch", "torch._dynamo", "charrnn.cli.train", "charrnn.train.training", __name__]
 
+pytestmark = pytest.mark.slow  # signals and kills, in real processes
+
 
 # ---- running the command line in a process ---------------------------------------------
 
-def child_main(args, log):
-    """A forked child: the command line on args, stderr to log, stdout discarded."""
+def child_main(args, log, events):
+    """A forked child: the command line on args, stderr to log, stdout discarded, and the
+    events it sets for the test to wait on (see tell_events)."""
     err = open(log, "w", buffering=1, encoding="utf-8")
     os.dup2(err.fileno(), 2)
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
@@ -57,7 +60,32 @@ def child_main(args, log):
     torch.set_num_threads(1)
     # tqdm's default lock is a multiprocessing semaphore, which a SIGKILLed child leaks.
     tqdm.set_lock(threading.RLock())
+    tell_events(**events)
     main(args=args, prog_name="charrnn")
+
+
+def tell_events(stopping, armed, saving):
+    """In the child, so that the test waits on what happened, not on time: `stopping` is set
+    when the orderly stop after a first Ctrl-C or SIGTERM begins its final evaluation; once
+    the test sets `armed`, the next checkpoint save stops just before its rename (its
+    temporary file written, the checkpoint not yet replaced), sets `saving` and waits there
+    for the test's SIGKILL."""
+    from charrnn.train.training import Trainer
+
+    validation_scores, replace = Trainer.validation_scores, os.replace
+
+    def validating(self):
+        if self.stop_signal:
+            stopping.set()
+        return validation_scores(self)
+
+    def paused(source, target, *args, **kwargs):
+        if armed.is_set() and str(target).endswith(".pt"):
+            saving.set()
+            time.sleep(TIMEOUT)
+        return replace(source, target, *args, **kwargs)
+
+    Trainer.validation_scores, os.replace = validating, paused
 
 
 class Child:
@@ -74,7 +102,8 @@ class Child:
                                                 env=env, stdout=subprocess.DEVNULL, stderr=err)
         else:
             FORK.set_forkserver_preload(PRELOAD)
-            self.process = FORK.Process(target=child_main, args=(args, str(log)))
+            self.events = {name: FORK.Event() for name in ("stopping", "armed", "saving")}
+            self.process = FORK.Process(target=child_main, args=(args, str(log), self.events))
             self.process.start()
 
     def running(self):
@@ -107,7 +136,8 @@ def charrnn(log, *args, fresh=False):
 
 
 def wait_until(condition, child, what):
-    """Poll until condition() holds; fail if the process ends first or time runs out."""
+    """Poll until condition() holds (a file appears, a step is logged); fail if the process
+    ends first or time runs out."""
     deadline = time.monotonic() + TIMEOUT
     while not condition():
         if not child.running():
@@ -116,6 +146,11 @@ def wait_until(condition, child, what):
             child.send(signal.SIGKILL)
             pytest.fail(f"timed out waiting for {what}")
         time.sleep(0.002)
+
+
+def wait_for(child, event, what):
+    """Wait until the forked child sets one of its events (tell_events)."""
+    wait_until(lambda: child.events[event].wait(0.05), child, what)
 
 
 # ---- reading a run directory --------------------------------------------------------------
@@ -220,16 +255,16 @@ def test_sigint_then_sigterm_save_at_a_step_boundary_and_resume_continues(tmp_pa
 
 def test_second_interrupt_stops_at_once_and_leaves_a_loadable_checkpoint(tmp_path):
     # A long validation split makes the orderly stop after the first Ctrl-C (its final
-    # evaluation) slow, so the second one surely arrives while it is still going on.
+    # evaluation) slow; the second is sent once that evaluation has begun.
     corpus = tmp_path / "long.txt"
     corpus.write_text("the cat sat on the mat. " * 8000, encoding="utf-8")
     run = tmp_path / "run"
     child = Child(tmp_path / "train.log", "train", *TINY, "--corpus", corpus, "--out", run,
                   "--val-fraction", "0.9", "--eval-batches", "0", "--eval-every", "1000000", "--save-every", "3",
-                  "--max-steps", "1000000", fresh=True)
+                  "--max-steps", "1000000")
     wait_until(lambda: (run / rundir.LAST).exists(), child, "the first save")
     child.send(signal.SIGINT)
-    time.sleep(0.3)  # two signals sent together may be delivered as one
+    wait_for(child, "stopping", "the orderly stop's final evaluation")
     child.send(signal.SIGINT)
     code, err = child.wait()
 
@@ -261,14 +296,17 @@ def test_resume_through_the_cli_is_exact(tmp_path, corpus, reference):
 
 def kill_at_random(child, run, rng, kind):
     """SIGKILL the run: as it starts (before a fresh run's first save), at a random point a
-    few steps on, or the moment a save is under way (a checkpoint's temporary file appeared)."""
+    few steps on, or in the middle of a save (its temporary file written, not yet renamed).
+    The random pauses choose the moment; every moment must be safe, so no outcome hangs on
+    them."""
     if kind == "start-up":
         time.sleep(rng.uniform(0.0, 0.02))
     else:
         target = last_logged_step(run) + rng.randint(1, 6)
         wait_until(lambda: last_logged_step(run) >= target, child, f"step {target}")
         if kind == "save":
-            wait_until(lambda: temporaries(run), child, "a save")
+            child.events["armed"].set()
+            wait_for(child, "saving", "a save")
         else:
             time.sleep(rng.uniform(0.0, 0.01))
     child.send(signal.SIGKILL)

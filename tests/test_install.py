@@ -3,6 +3,7 @@ and finds every preset by name: the presets travel inside the package."""
 
 import os
 import shutil
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = ["setup.py", "setup.cfg", "pyproject.toml", "README.md", "charrnn", "configs"]
+
+pytestmark = pytest.mark.slow  # a wheel built, a virtual environment, real processes
 
 
 def copy_sources(target):
@@ -27,18 +30,38 @@ def copy_sources(target):
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    """A virtual environment holding charrnn installed from a copy of this checkout, seeing
-    torch and the rest from the system (no network, no build isolation)."""
+    """A virtual environment holding charrnn installed from a wheel of a copy of this
+    checkout, with no network and no build isolation: the wheel is built by this
+    interpreter's setuptools and wheel (the test extras), and the environment sees this
+    interpreter's packages (torch and the rest), whether it is a virtual environment or not."""
     root = tmp_path_factory.mktemp("install")
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-index",
+                            "--no-build-isolation", "-w", str(root / "wheels"),
+                            str(copy_sources(root / "src"))],
+                           capture_output=True, text=True, env=clean_env(), timeout=300)
+    assert built.returncode == 0, built.stderr
     venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
-                    str(venv)], check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    see_these_packages(venv)
     python = venv / "bin" / "python"
     done = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
-                           "--no-build-isolation", str(copy_sources(root / "src"))],
+                           *map(str, (root / "wheels").glob("charrnn-*.whl"))],
                           capture_output=True, text=True, env=clean_env(), timeout=300)
     assert done.returncode == 0, done.stderr
     return venv
+
+
+def see_these_packages(venv):
+    """A .pth file in venv that puts this interpreter's site directories after its own.
+    `venv --system-site-packages` would not do: made from a virtual environment, it sees the
+    base interpreter's packages, not the ones this interpreter runs with. Paths named in a
+    .pth file are not read for .pth files of their own, so this checkout's editable install
+    does not follow them in."""
+    sites = [*site.getsitepackages(), *([site.getusersitepackages()] if site.ENABLE_USER_SITE else [])]
+    purelib = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; "
+                              "print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    Path(purelib, "outer.pth").write_text("".join(f"{path}\n" for path in sites if Path(path).is_dir()))
 
 
 def clean_env():

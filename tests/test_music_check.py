@@ -1,7 +1,7 @@
 """The ABC validity check, compared with abc2midi on real tunes, and `charrnn abc-check`."""
 
 import re
-import shutil
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
@@ -181,8 +181,9 @@ def test_check_never_raises_on_garbage(garbage):
 # abc2midi flagging a tune that check_tune passes: it plays repeats through, so a pickup
 # written inside a variant ending, or a partial bar before :| completed by the next
 # section's pickup, reads to it as a bar of the wrong length.
-@pytest.mark.skipif(shutil.which("abc2midi") is None, reason="abc2midi is not installed")
-def test_check_agrees_with_abc2midi_on_oneills_tunes():
+@pytest.mark.slow
+@pytest.mark.needs("abc2midi")
+def test_check_agrees_with_abc2midi_on_oneills_tunes(tmp_path):
     from charrnn.music.abc.collections import load_tunes
 
     tunes = load_tunes("oneills1850")[::46][:40]
@@ -271,42 +272,60 @@ ABC2MIDI_RULES = [
 
 
 @pytest.mark.parametrize("music, problem, error", ABC2MIDI_RULES)
-def test_a_rule_beyond_abc_text_is_an_abc2midi_error(music, problem, error):
+def test_a_rule_beyond_abc_text_is_refused_by_the_check(music, problem, error):
     tune = HEAD + music + "\n"
     assert any(problem in found for found in check_tune(tune).problems), check_tune(tune).problems
-    if shutil.which("abc2midi"):
-        from charrnn.music.abc import reference
-
-        assert any(error in message for message in reference.errors(tune)), reference.messages(tune)
 
 
-@pytest.mark.parametrize("header, body", [
+@pytest.mark.needs("abc2midi")
+@pytest.mark.parametrize("music, problem, error", ABC2MIDI_RULES)
+def test_a_rule_beyond_abc_text_is_an_abc2midi_error(music, problem, error):
+    tune = HEAD + music + "\n"
+    assert any(error in message for message in reference.errors(tune)), reference.messages(tune)
+
+
+ABC2MIDI_PASSES_OVER = [
     ("I::: || DC\n", "G3 ABc|"),  # a header line abc2midi cannot tell from a repeat: skipped
     ("I:|: :: ::\n", "G3 ABc|"),
     ("V:1\nV:2\n", "V:1\nG3 ABc|\nV:2\nG3 ABc|"),  # voices named in the header
     ("", "V:1 merge down\nG3 ABc|\nV:2 midi program 1 74\nG3 ABc|"),  # words it passes over
     ("P:AB\n", "P:A\nG3 ABc:|d3 ABc|[1 G3 ABc:|[2 G6||\nP:B\nG3 ABc|"),  # with parts, no |: patched
-])
+]
+
+
+@pytest.mark.parametrize("header, body", ABC2MIDI_PASSES_OVER)
 def test_what_abc2midi_passes_over_the_check_passes(header, body):
     tune = f"X:1\nT:Test\n{header}M:6/8\nL:1/8\nK:G\n{body}\n"
     assert check_tune(tune).problems == []
-    if shutil.which("abc2midi"):
-        from charrnn.music.abc import reference
-
-        assert reference.errors(tune) == [], reference.messages(tune)
 
 
-@pytest.mark.parametrize("parts, valid", [("P:AB", True), ("P:AB  ", True), ("P:AB\t", False)])
+@pytest.mark.needs("abc2midi")
+@pytest.mark.parametrize("header, body", ABC2MIDI_PASSES_OVER)
+def test_abc2midi_passes_over_them(header, body):
+    tune = f"X:1\nT:Test\n{header}M:6/8\nL:1/8\nK:G\n{body}\n"
+    assert reference.errors(tune) == [], reference.messages(tune)
+
+
+PARTS_WITH_A_TAB = [("P:AB", True), ("P:AB  ", True), ("P:AB\t", False)]
+
+
+def parts_tune(parts):
+    return f"X:1\nT:Test\n{parts}\nM:6/8\nL:1/8\nK:G\nP:A\nG3 ABc|\nP:B\nG3 ABc|\n"
+
+
+@pytest.mark.parametrize("parts, valid", PARTS_WITH_A_TAB)
 def test_a_tab_in_the_list_of_parts(parts, valid):
     """abc2midi: "illegal character '\\t' in part specification" (spaces it skips). The
     grammar reads the text as written (check_tune first strips the ends of lines)."""
-    tune = f"X:1\nT:Test\n{parts}\nM:6/8\nL:1/8\nK:G\nP:A\nG3 ABc|\nP:B\nG3 ABc|\n"
-    problems = TuneReader().feed(tune).finish()
+    problems = TuneReader().feed(parts_tune(parts)).finish()
     assert (problems == []) is valid, problems
-    if shutil.which("abc2midi"):
-        from charrnn.music.abc import reference
 
-        assert (reference.errors(tune) == []) is valid, reference.messages(tune)
+
+@pytest.mark.needs("abc2midi")
+@pytest.mark.parametrize("parts, valid", PARTS_WITH_A_TAB)
+def test_abc2midi_refuses_a_tab_in_the_list_of_parts(parts, valid):
+    tune = parts_tune(parts)
+    assert (reference.errors(tune) == []) is valid, reference.messages(tune)
 
 
 @pytest.mark.parametrize("music", ["(3bA5/c|", "(3z5/bc|", "(3[ce]5/bc|", "(3b10c3 d4|",
@@ -331,18 +350,24 @@ def test_what_music21_cannot_read_the_grammar_refuses(music, readable):
     assert (parse_problems(tune) == []) is readable
 
 
-@pytest.mark.parametrize("order, body, twice", [
+PARTS_IN_ORDER = [
     ("P:AB\n", "P:A\nG3 ABc|\nP:B\nG3 ABc|\nP:A\nG3 ABc|", True),
     ("P:AB\n", "P:A\nG3 ABc|\nP:B\nG3 ABc|", False),
     ("", "P:A\nG3 ABc|\nP:B\nG3 ABc|\nP:A\nG3 ABc|", False),  # no order: abc2midi plays on
-])
+]
+
+
+@pytest.mark.parametrize("order, body, twice", PARTS_IN_ORDER)
 def test_a_part_begins_once_where_the_header_orders_the_parts(order, body, twice):
     tune = f"X:1\nT:Test\n{order}M:6/8\nL:1/8\nK:G\n{body}\n"
     assert any("begins twice" in p for p in check_tune(tune).problems) is twice
-    if shutil.which("abc2midi"):
-        from charrnn.music.abc import reference
 
-        assert any("more than once" in e for e in reference.errors(tune)) is twice
+
+@pytest.mark.needs("abc2midi")
+@pytest.mark.parametrize("order, body, twice", PARTS_IN_ORDER)
+def test_abc2midi_plays_a_part_once_where_the_header_orders_the_parts(order, body, twice):
+    tune = f"X:1\nT:Test\n{order}M:6/8\nL:1/8\nK:G\n{body}\n"
+    assert any("more than once" in e for e in reference.errors(tune)) is twice
 
 
 @pytest.mark.parametrize("one_core", [False, True])

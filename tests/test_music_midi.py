@@ -2,7 +2,7 @@
 `charrnn abc2midi` command."""
 
 import re
-import shutil
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,7 +17,6 @@ from charrnn.music.abc.grammar import check_text
 from charrnn.music.play import midi, render
 
 DATA = Path(__file__).parent / "data"
-HAS_ABC2MIDI = shutil.which("abc2midi") is not None
 PITCH = {"C": 60, "D": 62, "E": 64, "F": 65, "^F": 66, "G": 67, "A": 69, "B": 71,
          "c": 72, "d": 74, "e": 76, "f": 77, "^f": 78, "g": 79}
 
@@ -52,7 +51,7 @@ def run(*args):
     return CliRunner().invoke(main, ["abc2midi", *[str(a) for a in args]])
 
 
-@pytest.mark.skipif(not HAS_ABC2MIDI, reason="abc2midi (Debian package abcmidi) not installed")
+@pytest.mark.needs("abc2midi")
 @pytest.mark.parametrize("rhythm", ["Hornpipe", "hornpipe", " hornpipe", "HORNPIPE", "HornPipe",
                                     "reel"])
 def test_a_hornpipe_swings_where_abc2midi_swings_it(rhythm, tmp_path):
@@ -62,7 +61,7 @@ def test_a_hornpipe_swings_where_abc2midi_swings_it(rhythm, tmp_path):
     assert ours(abc_file, tmp_path) == reference(abc_file, tmp_path)
 
 
-@pytest.mark.skipif(not HAS_ABC2MIDI, reason="abc2midi (Debian package abcmidi) not installed")
+@pytest.mark.needs("abc2midi")
 @pytest.mark.parametrize("meter", ["2/4", "3/4", "4/4", "C", "C|", "3/8", "6/8", "2/2", "none"])
 def test_with_no_l_field_the_unit_is_abc2midis_and_the_checks(meter, tmp_path):
     """The default unit length, one rule (fields.bar_default_unit): bars of single units fill
@@ -98,7 +97,7 @@ def test_music21_gaps_are_closed(fixture, expected, tmp_path):
     assert ours(DATA / f"{fixture}.abc", tmp_path) == expected
 
 
-@pytest.mark.skipif(not HAS_ABC2MIDI, reason="abc2midi (Debian package abcmidi) not installed")
+@pytest.mark.needs("abc2midi")
 @pytest.mark.parametrize("fixture", sorted(p.stem for p in DATA.glob("midi_*.abc")
                                            if p.stem != "midi_bad_tune"))
 def test_same_notes_as_abc2midi(fixture, tmp_path):
@@ -224,13 +223,13 @@ def test_musicxml(tunes, tmp_path):
     assert "<score-partwise" in (tmp_path / "t.musicxml").read_text()
 
 
-@pytest.mark.skipif(shutil.which("abcm2ps") is None, reason="abcm2ps not installed")
+@pytest.mark.needs("abcm2ps")
 def test_svg(tunes, tmp_path):
     assert run(tunes, "--svg", "-o", tmp_path / "t.mid").exit_code == 0
     assert "<svg" in (tmp_path / "t.svg").read_text()
 
 
-@pytest.mark.skipif(render.audio_tool() is None, reason="neither fluidsynth nor timidity installed")
+@pytest.mark.needs("fluidsynth")
 def test_wav(tunes, tmp_path):
     assert run(tunes, "--wav", "-o", tmp_path / "t.mid").exit_code == 0
     assert (tmp_path / "t.wav").read_bytes()[:4] == b"RIFF"
@@ -251,7 +250,7 @@ def test_a_failing_tool_that_prints_bytes_not_utf8_gives_one_line(tmp_path):
         render._run(["sh", "-c", r"printf 'bad \235\n' >&2; exit 3"], "rendering x")
 
 
-@pytest.mark.skipif(render.audio_tool(".oga") is None, reason="neither fluidsynth nor timidity installed")
+@pytest.mark.needs("fluidsynth")
 def test_page_audio_is_ogg_vorbis_or_else_mono_wav(monkeypatch):
     import io
     import wave

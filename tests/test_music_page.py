@@ -1,9 +1,10 @@
-"""The tune report's page: one file, no network, every tune drawn and playable. Opened in a
-real headless Chromium where one is installed (Debian's `chromium`)."""
+"""The tune report's page: one file, no network, every tune drawn and playable. Opened in the
+system's headless Chromium (Debian's `chromium`), driven by Playwright."""
 
 import base64
 import hashlib
 import re
+import shutil
 from importlib import resources
 
 import pytest
@@ -13,10 +14,10 @@ from charrnn.cli import main
 from charrnn.music.play import midi, render
 from charrnn.music.report import page
 from charrnn.music.abc.grammar import TuneReader
-from chromium import CHROMIUM, Chromium
+from conftest import needs
 from report_tunes import write_corpus, write_tunes
 
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+pytestmark = pytest.mark.slow  # a tune report, and a browser
 MIDI_LINK = re.compile(r'download="([^"]+)\.mid" href="data:audio/midi;base64,([^"]+)"')
 
 
@@ -32,11 +33,51 @@ def made(tmp_path_factory):
     return folder, out, out.read_text(encoding="utf-8")
 
 
+class Watched:
+    """A browser tab and what a user cannot see of it: console errors (Chromium's own error
+    log among them), uncaught exceptions, and every request the page makes."""
+
+    def __init__(self, page):
+        self.page, self.errors, self.requests = page, [], []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "assert") else None)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("request", lambda request: self.requests.append(request.url))
+
+    def open(self, url: str, ready: str = "true") -> "Watched":
+        """Load a page and wait until `ready` (a JavaScript expression) is true."""
+        self.page.goto(url)
+        self.page.wait_for_function(f"document.readyState === 'complete' && !!({ready})")
+        return self
+
+    def evaluate(self, expression: str):
+        return self.page.evaluate(expression)
+
+
 @pytest.fixture(scope="module")
-def browser(made):
-    with Chromium() as chromium:
-        chromium.open(made[1].as_uri(), "document.body.dataset.ready")
-        yield chromium
+def chromium():
+    """The system Chromium (Playwright downloads no browser of its own here)."""
+    needs("chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"))
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def tab(chromium):
+    """A fresh tab, in a context of its own."""
+    context = chromium.new_context()
+    yield Watched(context.new_page())
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium, made):
+    context = chromium.new_context()
+    yield Watched(context.new_page()).open(made[1].as_uri(), "document.body.dataset.ready")
+    context.close()
 
 
 def test_the_page_is_one_file(made):
@@ -59,7 +100,7 @@ def test_the_embedded_midi_is_what_charrnn_abc2midi_writes(made, tmp_path):
         assert midi.note_sequence(ours) == midi.note_sequence(tmp_path / f"{name}.mid")
 
 
-@pytest.mark.skipif(render.audio_tool(".oga") is None, reason="no fluidsynth or timidity")
+@pytest.mark.needs("fluidsynth")
 def test_each_playable_tune_has_its_audio(made):
     assert made[2].count('<audio controls preload="none" src="data:audio/') == 2
     assert "No audio: music21 cannot play it: no notes" in made[2]
@@ -72,7 +113,6 @@ def test_without_a_renderer_the_page_says_so(monkeypatch):
     assert audio_note().startswith("No audio: playing the tunes here needs fluidsynth")
 
 
-@needs_chromium
 def test_every_tune_with_notes_is_drawn_with_staves_and_note_heads(browser):
     scores = browser.evaluate(
         "Array.from(document.querySelectorAll('.score')).map(s => [s.querySelectorAll('svg').length,"
@@ -84,29 +124,25 @@ def test_every_tune_with_notes_is_drawn_with_staves_and_note_heads(browser):
     assert browser.evaluate("document.body.dataset.drawn") == "2"
 
 
-@needs_chromium
 def test_a_tune_that_cannot_be_drawn_says_why(browser):
     said = browser.evaluate("Array.from(document.querySelectorAll('.score-problem'))"
                             ".filter(p => !p.hidden).map(p => p.textContent)")
     assert said == ["The sheet music cannot be drawn: abcjs found no notes to draw"]
 
 
-@needs_chromium
 def test_the_page_logs_no_error_and_fetches_nothing(browser, made):
-    assert browser.errors() == []
-    assert [url for url in browser.requests()
+    assert browser.errors == []
+    assert [url for url in browser.requests
             if not url.startswith("data:") and url != made[1].as_uri()] == []
 
 
-@needs_chromium
-def test_the_browser_check_sees_a_fetch_and_an_error(tmp_path):
+def test_the_browser_check_sees_a_fetch_an_error_and_an_exception(tab, tmp_path):
     probe = tmp_path / "probe.html"
     probe.write_text('<script>fetch("http://192.0.2.1/x.png").catch(() => {});'
-                     ' console.error("seen")</script>', encoding="utf-8")
-    with Chromium() as chromium:
-        chromium.open(probe.as_uri(), "true")
-        assert "http://192.0.2.1/x.png" in chromium.requests()
-        assert "seen" in chromium.errors()
+                     ' console.error("seen"); throw new Error("thrown")</script>', encoding="utf-8")
+    tab.open(probe.as_uri())
+    assert "http://192.0.2.1/x.png" in tab.requests
+    assert "seen" in tab.errors and any("thrown" in error for error in tab.errors)
 
 
 def test_the_vendored_abcjs_is_the_recorded_file():
@@ -118,8 +154,7 @@ def test_the_vendored_abcjs_is_the_recorded_file():
     assert "Permission is hereby granted" in (web / "abcjs-LICENSE.md").read_text(encoding="utf-8")
 
 
-@needs_chromium
-def test_abcjs_cannot_read_an_empty_slur_which_sampled_tunes_refuse(tmp_path):
+def test_abcjs_cannot_read_an_empty_slur_which_sampled_tunes_refuse(tab, tmp_path):
     """abcjs warns of an unknown character at the ) of (), which abc2midi and music21 pass
     over: so the grammar keeps sampled tunes from writing one."""
     music = ["ABcd e(){g}fga|", "ABcd e(f){g}ga|"]
@@ -133,10 +168,8 @@ def test_abcjs_cannot_read_an_empty_slur_which_sampled_tunes_refuse(tmp_path):
                                        str(write_corpus(tmp_path / "corpus.abc")), "-o", str(out),
                                        "--no-audio"])
     assert result.exit_code == 0, result.output
-    with Chromium() as chromium:
-        chromium.open(out.as_uri(), "document.body.dataset.ready")
-        said = chromium.evaluate("Array.from(document.querySelectorAll('.score-problem'))"
-                                 ".map(p => p.hidden ? '' : p.textContent)")
+    said = tab.open(out.as_uri(), "document.body.dataset.ready").evaluate(
+        "Array.from(document.querySelectorAll('.score-problem')).map(p => p.hidden ? '' : p.textContent)")
     assert "Unknown character ignored" in said[0] and said[1] == ""
     sampled = [TuneReader(sampled=True).feed(tune).finish() for tune in tunes]
     assert any("an empty slur" in problem for problem in sampled[0]) and sampled[1] == []

@@ -1,12 +1,11 @@
 """The abc2midi oracle: its Error lines read from its messages (it exits 0 on errors)."""
 
-import shutil
 
 import pytest
 
 from charrnn.music.abc import reference
 
-pytestmark = pytest.mark.skipif(shutil.which("abc2midi") is None, reason="abc2midi is not installed")
+pytestmark = pytest.mark.needs("abc2midi")
 
 HEAD = "X:1\nT:t\nM:6/8\nL:1/8\nK:G\n"
 

@@ -1,6 +1,6 @@
 """charrnn.music.play.render: which tool renders WAV, a missing tool named before any work with
 what to install, a failing tool's last words, and real WAV, MusicXML and SVG files (each
-test with an external tool skips where that tool is not installed)."""
+test with an external tool needs it: conftest.needs)."""
 
 import shutil
 import sys
@@ -12,8 +12,6 @@ from charrnn.music.play import render
 from charrnn.music.play.midi import tune_to_midi
 
 TUNE = "X:1\nT:Test Reel\nM:4/4\nL:1/8\nK:D\n|:ABcd efga|gfed cBAG:|\n"
-HAS_WAV = render.audio_tool() is not None
-HAS_ABCM2PS = shutil.which("abcm2ps") is not None
 
 
 def tools(monkeypatch, *present, font=True):
@@ -78,7 +76,7 @@ def test_a_tool_that_writes_no_audio_is_a_failure(tmp_path, monkeypatch):
     assert not (tmp_path / "x.wav").exists()
 
 
-@pytest.mark.skipif(not HAS_WAV, reason="needs fluidsynth with a soundfont, or timidity")
+@pytest.mark.needs("fluidsynth")
 def test_midi_becomes_a_wav_file(tmp_path):
     (tmp_path / "t.mid").write_bytes(tune_to_midi(TUNE))
     wav = render.midi_to_audio(tmp_path / "t.mid", tmp_path / "t.wav")
@@ -101,7 +99,7 @@ def test_musicxml_into_a_missing_folder_is_a_failed_write(tmp_path):
         render.tune_to_musicxml(TUNE, tmp_path / "missing" / "t.musicxml")
 
 
-@pytest.mark.skipif(not HAS_ABCM2PS, reason="needs abcm2ps")
+@pytest.mark.needs("abcm2ps")
 def test_sheet_music_is_an_svg_file(tmp_path):
     written = render.tune_to_svg(TUNE, tmp_path / "t.svg")
     assert written == [tmp_path / "t.svg"]

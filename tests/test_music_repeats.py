@@ -35,7 +35,7 @@ def test_repeats_read_from_the_table(body, valid):
     assert (check_text(tune(body)) == []) is valid, check_text(tune(body))
 
 
-@pytest.mark.skipif(not reference.installed(), reason="abc2midi is not installed")
+@pytest.mark.needs("abc2midi")
 @pytest.mark.parametrize("body, valid", CASES)
 def test_abc2midi_reads_those_repeats_alike(body, valid):
     assert (reference.errors(tune(body)) == []) is valid, reference.errors(tune(body))

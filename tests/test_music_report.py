@@ -118,6 +118,7 @@ def test_tune_report_prints_the_set_and_each_tune(tmp_path, corpus):
     assert "Corpus " in result.output and not (tmp_path / "report.html").exists()
 
 
+@pytest.mark.slow
 def test_tune_report_writes_the_page(tmp_path, corpus):
     out = tmp_path / "report.html"
     result = run("tune-report", write_tunes(tmp_path / "tunes"), "-c", corpus, "-o", out,
@@ -147,6 +148,7 @@ def test_bad_input_is_one_line_and_leaves_the_page_alone(tmp_path, corpus, case,
     assert out.read_text(encoding="utf-8") == "the old page"
 
 
+@pytest.mark.slow
 def test_the_sample_page_without_its_corpus_says_why(tmp_path):
     from charrnn.cli.report import write_sample_page
 

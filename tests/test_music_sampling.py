@@ -4,7 +4,6 @@ from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from charrnn.cli import main
-import shutil
 
 import torch
 
@@ -58,7 +57,7 @@ def test_an_untrained_model_makes_only_valid_tunes(wild_tunes):
         assert check_tune(tune.text).problems == [], tune.text
 
 
-@pytest.mark.skipif(shutil.which("abc2midi") is None, reason="abc2midi is not installed")
+@pytest.mark.needs("abc2midi")
 def test_abc2midi_reads_every_constrained_tune_without_an_error(wild_tunes):
     for tune in wild_tunes[0]:
         assert reference.errors(tune.text) == [], tune.text
@@ -70,12 +69,13 @@ def test_the_grammar_refuses_some_of_what_noise_draws(wild_tunes):
 
 # The same walks every run: wider random walks still find rare gaps in the grammar, which
 # are worth finding by fuzzing, not by a test suite that passes or fails by luck.
-@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=120))
-def test_any_text_the_mask_lets_through_can_be_finished_valid(choices):
+WALKS = dict(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+CHOICES = st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=120)
+
+
+def walk_the_mask(choices):
     """Walk the mask with arbitrary choices among the characters it allows, then finish
-    the tune as the sampler would near its cap: whatever comes out is a valid tune, and
-    abc2midi reads it without an error."""
+    the tune as the sampler would near its cap."""
     constraint = TuneConstraint(sorted(set(ABC_CHARS)))
     text = header_prime(WILD_HEADER)
     reader = constraint.reader(text)
@@ -86,12 +86,27 @@ def test_any_text_the_mask_lets_through_can_be_finished_valid(choices):
         text += ch
         if reader.ended:
             break
-    text += "" if reader.ended else completion(reader, constraint.caps)
+    return text + ("" if reader.ended else completion(reader, constraint.caps))
+
+
+@pytest.mark.slow
+@settings(**WALKS)
+@given(CHOICES)
+def test_any_text_the_mask_lets_through_can_be_finished_valid(choices):
+    text = walk_the_mask(choices)
     assert check_tune(text).problems == [], text
-    if reference.installed():
-        assert reference.errors(text) == [], text
 
 
+@pytest.mark.slow
+@pytest.mark.needs("abc2midi")
+@settings(**WALKS)
+@given(CHOICES)
+def test_abc2midi_reads_any_text_the_mask_lets_through_finished_without_an_error(choices):
+    text = walk_the_mask(choices)
+    assert reference.errors(text) == [], text
+
+
+@pytest.mark.slow
 def test_batched_and_one_stream_sampling_make_the_same_tunes():
     model, vocab = untrained(seed=3)
     chosen = SampleSettings(length=200, temperature=1.0, seed=5)
@@ -227,6 +242,7 @@ def test_a_garbled_tune_gets_no_midi_and_the_others_do(tmp_path, capsys):
     assert not (tmp_path / "bad.mid").exists() and (tmp_path / "good.mid").read_bytes()[:4] == b"MThd"
 
 
+@pytest.mark.slow
 def test_asking_only_about_drawn_characters_draws_as_the_whole_mask_would():
     """The sampler asks the grammar about the characters in its draw's order until one is
     allowed; masking the whole vocabulary first (as top-k needs) must give the same tunes,

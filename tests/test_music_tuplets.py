@@ -34,7 +34,7 @@ SWEEP = [(meter, p, q) for meter in METERS for p in range(2, 10)
                           fields.standard_tuplet_time(p, meter)})]
 
 
-@pytest.mark.skipif(not reference.installed(), reason="abc2midi is not installed")
+@pytest.mark.needs("abc2midi")
 @pytest.mark.parametrize("meter, p, q", SWEEP)
 def test_the_check_times_a_tuplet_as_abc2midi_does(meter, p, q):
     tune = tuplet_tune(meter, p, q)

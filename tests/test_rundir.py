@@ -261,10 +261,17 @@ def test_a_lock_file_left_by_a_killed_process_is_no_obstacle(tmp_path):
 
 
 def test_only_the_writer_takes_the_lock(tmp_path):
-    run = saved_run(tmp_path, last=5)
-    with run.writing(fresh=False):
-        with RunDir(tmp_path).writing(fresh=False, writer=False):  # torchrun's other ranks
-            pass
+    """Under torchrun the other ranks hold nothing: one goes in beside the writer, and while
+    one is in, a writer still takes the lock (a second writer would not)."""
+    saved_run(tmp_path, last=5)
+    with RunDir(tmp_path).writing(fresh=False, writer=False) as rank:  # torchrun's other ranks
+        assert rank.path == tmp_path and not (tmp_path / rundir.LOCK).exists()
+        with RunDir(tmp_path).writing(fresh=False):
+            with RunDir(tmp_path).writing(fresh=False, writer=False) as beside:
+                assert beside.checkpoint("last") == tmp_path / "last.pt"
+            with pytest.raises(Busy):
+                with RunDir(tmp_path).writing(fresh=False):
+                    pytest.fail("two writers")
 
 
 def test_an_earlier_run_is_refused_unless_overwritten(tmp_path):

@@ -113,6 +113,7 @@ def test_an_output_into_a_full_disk_is_one_line_and_keeps_the_old_file(small_dis
     assert sorted(p.name for p in small_disk.rglob("*")) == before
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
 @pytest.mark.parametrize("args", [["--help"], ["corpus"], ["sample", "{root}/run", "-l", "3000"]])
 def test_standard_output_into_a_full_disk_is_one_line(trained, args):

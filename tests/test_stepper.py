@@ -132,8 +132,6 @@ def test_unknown_recurrent_module_falls_back_to_the_model():
     assert_same_state(state, expected_state)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("charrnn.model.cells") is None,
-                    reason="charrnn.model.cells (peephole, phased) not present")
 def test_peephole_falls_back_to_the_model():
     model = build("peephole", layers=2)
     stepper = Stepper(model)
