@@ -14,6 +14,8 @@ import os
 import re
 import signal
 import sys
+import threading
+import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -54,7 +56,7 @@ class ChecksAhead:
         if _cores() > 1 and _main_reimportable():
             # spawned, not forked: the sampler's process holds torch's threads
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_leave_interrupts_to_the_parent)
+                                             initializer=_start_worker, initargs=(os.getpid(),))
         self._pending = {}
 
     def add(self, text: str):
@@ -92,10 +94,43 @@ def _main_reimportable():
     return path is None or os.path.exists(path)
 
 
-def _leave_interrupts_to_the_parent():
+def _start_worker(parent):
     """Ctrl-C reaches the whole process group: the parent stops the pool, and the worker
-    must not print a traceback of its own."""
+    must not print a traceback of its own. And the worker ends with its parent, however
+    that ends: a parent killed with SIGKILL stops no pool, and its worker would run on,
+    re-parented, with the resource tracker beside it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not _killed_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # it was gone before we asked
+        os._exit(1)
+
+
+def _killed_with_parent():
+    """Ask Linux to kill this process when its parent ends (prctl PR_SET_PDEATHSIG); False
+    where that cannot be asked. To Linux the parent is the thread that started the process
+    (the one that handed in the first tune); should that thread end first, the pool breaks
+    and verdict() checks the tunes itself."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_PARENT_POLL_S = 0.5
+
+
+def _watch_parent(parent):
+    """Elsewhere: look for the parent twice a second; once it is gone, end at once."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_S)
+    os._exit(1)
 
 
 def _after_x(text):
