@@ -135,7 +135,7 @@ class TuneDir:
         except OSError as error:
             raise WriteError(f"cannot create {self.path}: {error.strerror}") from None
         try:
-            with FileLock(self.path / LOCK, busy=self.busy_message), self.undone_if_empty(created):
+            with self.lock(), self.undone_if_empty(created):
                 self.take(existing, counts)
                 yield self
         except BaseException:
@@ -155,6 +155,9 @@ class TuneDir:
                 with contextlib.suppress(OSError):
                     (self.path / MANIFEST).unlink(missing_ok=True)
             raise
+
+    def lock(self):
+        return FileLock(self.path / LOCK, busy=self.busy_message)
 
     def busy_message(self, pid):
         holder = f"sampling process {pid}" if pid else "another sampling process"
