@@ -87,6 +87,9 @@ def test_tunes_from_an_earlier_sample_are_refused_without_a_flag_and_left_alone(
 
 def test_overwrite_leaves_exactly_the_new_tunes(abc_run, tmp_path):
     folder = fake_tunes(tmp_path / "tunes", 200)
+    (folder / "tune-150.mid").write_bytes(b"MThd")  # MIDI, a page, a write a kill cut short
+    (folder / "index.html").write_text("<html>")
+    (folder / ".tune-201.abc.x1y2.tmp").write_text("X:201\n")
     result = sample(abc_run, folder, "-n", 3, "--overwrite")
     assert result.exit_code == 0, result.output
     assert f"{folder} held 200 tunes from charrnn sample; --overwrite removed them" in result.output

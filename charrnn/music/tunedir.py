@@ -175,14 +175,14 @@ class TuneDir:
             for series, number in map(tune_key, names):
                 self.last[series] = max(number, self.last.get(series, 0))
         else:
-            self.clear(names)
+            self.clear()
         ends = [self.last.get(series, 0) + count for series, count in counts.items()]
         self.highest = max([0, *self.last.values(), *ends])
         self.repad()
         self.remove([self.path / PAGE])  # the old page would not list the new tunes
         self.write_manifest(finished=False)
 
-    def clear(self, names):
+    def clear(self):
         """Remove the old tunes before the first new one is written. The directory then
         holds one run's tunes at every moment (the old ones, fewer as they go; then the new
         ones, more as they come), and an interruption leaves every new tune it finished
@@ -191,22 +191,24 @@ class TuneDir:
         exchanged in one step (POSIX has no call for it), so a kill can fall between the
         two renames; the lock, held in the directory, would not move with it; and a killed
         run would leave its tunes in a stray directory of its own. The manifest is written
-        first, so a kill while removing leaves the directory marked as sample's."""
+        first, so a kill while removing leaves the directory marked as sample's; the MIDI
+        files go before the tunes, so none outlives its tune to sit beside a new one."""
         self.write_manifest(finished=False, names=[])
-        self.remove(self.path / f"{stem}{suffix}" for stem in names for suffix in (TUNE, MIDI))
+        for suffix in (MIDI, TUNE):
+            self.remove([p for p in self.path.glob(f"tune-*{suffix}") if tune_key(p.stem)])
         self.names, self.last = [], {}
 
     def repad(self):
         """Appending past the digits of the names there: rename them to the new width, so
-        that old and new sort together."""
+        that old and new sort together. A tune's MIDI first: a kill between the two leaves
+        the tune under its old name, which the next run renames in its turn."""
         renamed = []
         for stem in self.names:
-            series, number = tune_key(stem)
-            new = tune_name(number, self.highest, series)
-            for suffix in (TUNE, MIDI):
-                if new != stem and (self.path / f"{stem}{suffix}").exists():
-                    self.guarded(lambda: (self.path / f"{stem}{suffix}").rename(
-                        self.path / f"{new}{suffix}"))
+            new = tune_name(tune_key(stem)[1], self.highest, tune_key(stem)[0])
+            for old, moved in ((self.path / f"{stem}{suffix}", self.path / f"{new}{suffix}")
+                               for suffix in (MIDI, TUNE)):
+                if old != moved and old.exists():
+                    self.guarded(lambda: old.rename(moved))
             renamed.append(new)
         self.names = renamed
 
