@@ -98,9 +98,10 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
       charrnn sample runs/oneills1850 --abc -n 10 --out tunes --append     # add 10 more
 
     With --abc --out DIR each tune is written as soon as it is drawn (an interrupted run
-    keeps those it finished), and the page at the end. DIR is refused if another sample is
-    writing to it, or if it holds files that sample did not write (it marks its own with
-    DIR/tunes.json); tunes already there stay only with --append.
+    keeps those it finished), and the page at the end. DIR is refused while another sample
+    writes to it, and if it holds files sample did not write (sample marks its own with
+    DIR/tunes.json). Where it holds an earlier sample's tunes, say what becomes of them:
+    --overwrite or --append.
     """
     ctx = click.get_current_context()
     if beam:
