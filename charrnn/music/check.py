@@ -62,7 +62,8 @@ class ChecksAhead:
     def add(self, text: str):
         known_by = _after_x(text)
         if self._pool is not None and known_by not in self._pending:
-            self._pending[known_by] = self._pool.submit(check_tune, text)
+            with _interrupts_held():  # the first tune starts the worker
+                self._pending[known_by] = self._pool.submit(check_tune, text)
 
     def verdict(self, text: str) -> TuneCheck:
         future = self._pending.pop(_after_x(text), None)
@@ -92,6 +93,22 @@ def _main_reimportable():
     from stdin (`python - < script.py`), whose path names no file."""
     path = getattr(sys.modules.get("__main__"), "__file__", None)
     return path is None or os.path.exists(path)
+
+
+@contextlib.contextmanager
+def _interrupts_held():
+    """Ctrl-C held back (not lost: it arrives after) while the worker is started, so that
+    the worker starts with it blocked, as multiprocessing starts its resource tracker. Its
+    own setting comes only once it has imported what it runs, and a Ctrl-C before that
+    would print a traceback of the worker's."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _start_worker(parent):
