@@ -29,14 +29,15 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
     labels = [f"T{t:g}" if len(temperatures) > 1 else "" for t in temperatures]
     with contextlib.ExitStack() as held:
         held.enter_context(interrupt_on_sigterm())
-        folder = held.enter_context(taken(out, existing, labels, settings.num_samples)) if out else None
-        ahead = held.enter_context(ChecksAhead())  # inside: the pool ends before the lock is let go
+        folder = out and held.enter_context(taken(out, existing, labels, settings.num_samples))
+        ahead = held.enter_context(ChecksAhead())  # inside: the pool ends before the lock goes
         for temperature, label in zip(temperatures, labels):
-            if folder is None and label:
+            if not folder and label:
                 click.echo(f"--- temperature {temperature:g} ---")
             written = Written(folder, midi, label)
-            tunes, too_long = _draw(model, vocab, replace(settings, temperature=temperature, prime=""),
-                                    header, free, ahead, label, on_tune=written if folder else show)
+            chosen = replace(settings, temperature=temperature, prime="")
+            tunes, too_long = _draw(model, vocab, chosen, header, free, ahead, label,
+                                    on_tune=written if folder else show)
             if folder:
                 written.report()
             report([tune.text for tune in tunes], too_long, settings.num_samples, ahead, label)

@@ -79,8 +79,9 @@ class TuneDir:
 
     def tunes(self):
         """The stems of the tunes there, in series and number order."""
-        keyed = [(key, p.stem) for p in self.path.glob(f"tune-*{TUNE}") if (key := tune_key(p.stem))]
-        return [stem for _, stem in sorted(keyed)]
+        keyed = sorted((key, p.stem) for p in self.path.glob(f"tune-*{TUNE}")
+                       if (key := tune_key(p.stem)))
+        return [stem for _, stem in keyed]
 
     def manifest(self):
         """The manifest's record, or None where there is none that sample wrote."""
