@@ -141,6 +141,12 @@ CASES = [
      "is a file, not a directory"),
     ("sample-abc-out-is-a-file", sample("--abc", "-n", "1", "--out", "{shared}/file.txt"),
      "is a file"),
+    ("sample-abc-out-not-sample-s", sample("--abc", "-n", "1", "--out", "{shared}", "--overwrite"),
+     "is not empty and was not made by charrnn sample (it has no tunes.json)"),
+    ("sample-overwrite-without-abc", sample("-l", "5", "--out", "{out}.txt", "--overwrite"),
+     "--overwrite and --append go with --abc and --out DIR"),
+    ("sample-overwrite-and-append", sample("--abc", "--out", "{out}", "--overwrite", "--append"),
+     "give one, not both"),
     # ABC music
     ("abc-check-missing", ["abc-check", "{shared}/nope.abc"], "No such file"),
     ("abc-check-no-tunes", ["abc-check", "{shared}/prose.abc"], "no tunes"),

@@ -129,7 +129,8 @@ def test_abc_sampling_writes_numbered_tunes(tmp_path):
     alone = run("sample", tmp_path / "run", "--abc", "-n", 2, "--seed", 1, "--out", tmp_path / "alone",
                 "--no-page")
     assert alone.exit_code == 0, alone.output
-    assert sorted(p.name for p in (tmp_path / "alone").iterdir()) == ["tune-01.abc", "tune-02.abc"]
+    assert sorted(p.name for p in (tmp_path / "alone").iterdir()) == ["tune-01.abc", "tune-02.abc",
+                                                                      "tunes.json"]
 
 
 def test_train_on_a_corpus_alone_stops_by_itself_and_keeps_the_best(tmp_path):

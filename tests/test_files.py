@@ -5,6 +5,9 @@ that never leave part of a line."""
 import errno
 import io
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -12,6 +15,8 @@ import torch
 from charrnn.errors import WriteError
 from charrnn.disk.files import append_line, check_writable, write_atomic
 from conftest import fill_up
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def listing(directory):
@@ -105,3 +110,45 @@ def test_an_append_into_a_full_disk_leaves_the_file_as_it_was(small_disk):
     with pytest.raises(WriteError, match="No space left on device"):
         append_line(path, b"x" * 10_000 + b"\n")  # more than its last page has room for
     assert path.read_bytes() == b"first\n"
+
+
+WRITES = """
+import sys
+from pathlib import Path
+from charrnn.disk.files import append_line, write_atomic
+from charrnn.disk.lock import FileLock
+folder = Path(sys.argv[1])
+write_atomic(folder / "new.bin", b"new")
+write_atomic(folder / "kept.bin", b"replaced")
+append_line(folder / "log.jsonl", b"{}\\n")
+with FileLock(folder / ".lock", busy=str):
+    print(oct((folder / ".lock").stat().st_mode & 0o777))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fchmod"), reason="no file modes (Windows)")
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_files_get_the_mode_a_plain_open_gives_under_the_umask(tmp_path, umask):
+    """A new file gets 0666 less the umask (not the 0600 of the temporary file it began
+    as); a replaced one keeps its own mode, as open(path, "w") leaves it."""
+    (tmp_path / "kept.bin").write_bytes(b"old")
+    os.chmod(tmp_path / "kept.bin", 0o640)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    done = subprocess.run([sys.executable, "-c", WRITES, str(tmp_path)], env=env, capture_output=True,
+                          text=True, timeout=60, preexec_fn=lambda: os.umask(umask))
+    assert done.returncode == 0, done.stderr
+    expected = 0o666 & ~umask
+    assert done.stdout.strip() == oct(expected)  # the lock file
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    assert modes == {"new.bin": expected, "log.jsonl": expected, "kept.bin": 0o640}
+    assert (tmp_path / "kept.bin").read_bytes() == b"replaced"
+
+
+def test_the_umask_is_read_without_changing_it():
+    from charrnn.disk.files import read_umask
+
+    mask = os.umask(0o027)
+    try:
+        assert read_umask() == 0o027 and os.umask(0o027) == 0o027
+    finally:
+        os.umask(mask)

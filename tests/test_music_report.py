@@ -154,7 +154,7 @@ def test_the_sample_page_without_its_corpus_says_why(tmp_path):
 
     folder = write_tunes(tmp_path / "tunes")
     named = report.read_tunes(folder)
-    write_sample_page(named, folder, str(tmp_path / "moved-away.abc"))
+    write_sample_page(named, folder / "index.html", str(tmp_path / "moved-away.abc"))
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert "No corpus comparison: the corpus the model learned from" in page
     assert "moved-away.abc" in page and "Borrowed Reel" in page

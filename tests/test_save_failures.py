@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from charrnn.run import checkpoint, rundir
 from charrnn.cli import main
+from charrnn.music.steer.tunedir import TuneDir
 from charrnn.train.training import Trainer
 from conftest import fill_up, tiny_config
 
@@ -92,8 +93,8 @@ def trained(tmp_path_factory):
 OUTPUTS = [
     (["corpus", "miscFolk", "-o", "{disk}/out.txt"], "out.txt", "out.txt"),
     (["sample", "{root}/run", "-l", "20", "-o", "{disk}/out.txt"], "out.txt", "out.txt"),
-    (["sample", "{root}/run", "--abc", "-n", "1", "-l", "50", "--out", "{disk}/tunes"],
-     "tunes/tune-01.abc", "tunes/tune-01.abc"),
+    (["sample", "{root}/run", "--abc", "-n", "1", "-l", "50", "--out", "{disk}/tunes", "--append"],
+     "tunes/tune-01.abc", "tunes/tunes.json"),  # the manifest is written first
     (["plot", "{root}/run", "-o", "{disk}/curves.png"], "curves.png", "curves.png"),
     (["abc2midi", "{root}/tune.abc", "-o", "{disk}/tune.mid"], "tune.mid", "tune.mid"),
 ]
@@ -105,6 +106,8 @@ def test_an_output_into_a_full_disk_is_one_line_and_keeps_the_old_file(small_dis
     old = small_disk / written
     old.parent.mkdir(exist_ok=True)
     old.write_bytes(b"what was there before")
+    if "--abc" in args:  # tunes an earlier sample wrote
+        TuneDir(old.parent).write_manifest(finished=True, names=[old.stem])
     fill_up(small_disk)
     before = sorted(p.name for p in small_disk.rglob("*"))
     result = invoke(*[a.format(disk=small_disk, root=trained) for a in args])

@@ -1,6 +1,8 @@
 import json
 import math
+import os
 import random
+import signal
 
 import pytest
 import torch
@@ -93,17 +95,39 @@ def test_the_defaults_stop_a_run_that_overfits_and_keep_its_best_checkpoint(tmp_
 def test_a_run_that_ends_between_evaluations_keeps_its_final_model_if_best(tmp_path, corpus_file,
                                                                            interrupted):
     """Validation still falling at step 25, past the evaluation at step 20: a run ended by
-    --max-steps keeps step 25 as best.pt; one interrupted there (to be resumed exactly)
-    keeps step 20, and its final evaluation counts for nothing."""
+    --max-steps, or by Ctrl-C there, keeps step 25 as best.pt."""
     trainer = Trainer(tiny_config(corpus_file, max_steps=25, eval_every=10, schedule="constant"),
                       tmp_path / "run")
     outcome = (stop_at(trainer, 25) if interrupted else trainer).run()
     logged = {r["step"]: r["val_loss"] for r in metrics(tmp_path / "run")}
     assert logged[25] < logged[20] < logged[10]
-    kept = 20 if interrupted else 25
     best = rundir.load(tmp_path / "run", "best")["progress"]
-    assert best["step"] == outcome.best_step == kept and best["best_val"] == logged[kept]
-    assert rundir.load(tmp_path / "run", "last")["progress"]["best_val"] == logged[kept]
+    assert best["step"] == outcome.best_step == 25 and best["best_val"] == logged[25]
+    assert rundir.load(tmp_path / "run", "last")["progress"]["best_val"] == logged[25]
+
+
+def test_ctrl_c_after_an_improved_evaluation_keeps_that_model_in_best_pt(tmp_path, corpus_file):
+    """A real SIGINT, sent as step 25 ends: the run stops there, evaluates on its way out,
+    and that evaluation, the best so far, is best.pt; patience still counts only the
+    scheduled evaluations, so a resumed run goes on as one never stopped."""
+    trainer = Trainer(tiny_config(corpus_file, max_steps=1000, eval_every=10, schedule="constant"),
+                      tmp_path / "run")
+    advance = trainer.advance_position
+
+    def interrupt_at_25():
+        advance()
+        if trainer.progress.step == 25:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    trainer.advance_position = interrupt_at_25
+    outcome = trainer.run()
+    logged = {r["step"]: r["val_loss"] for r in metrics(tmp_path / "run")}
+    assert outcome.reason == "interrupted" and outcome.step == 25 and logged[25] < logged[20]
+    best = rundir.load(tmp_path / "run", "best")
+    assert best["progress"]["step"] == 25 and best["progress"]["best_val"] == logged[25]
+    last = rundir.load(tmp_path / "run", "last")
+    assert all(torch.equal(best["model"][k], v) for k, v in last["model"].items())
+    assert last["progress"]["scheduled_best"] == logged[20]
 
 
 def test_max_epochs(tmp_path, corpus_file):

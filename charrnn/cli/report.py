@@ -108,8 +108,9 @@ def write_page(report, out) -> None:
     click.echo(f"wrote {path} ({len(data) / 1e6:.1f} MB)", err=True)
 
 
-def write_sample_page(named_tunes, out_dir, corpus_spec) -> None:
-    """DIR/index.html for the tunes `sample --abc --out DIR` wrote ((name, text) pairs),
+def write_sample_page(named_tunes, path, corpus_spec) -> None:
+    """The page (path, DIR/index.html) of the tunes `sample --abc --out DIR` wrote ((name,
+    text) pairs),
     against the corpus the model learned from; without the comparison, and saying why,
     when that corpus can no longer be read (a file moved since training)."""
     from charrnn.errors import UserError
@@ -120,8 +121,8 @@ def write_sample_page(named_tunes, out_dir, corpus_spec) -> None:
         corpus = read_corpus(corpus_spec, CORPUS_CHECKS) if corpus_spec else None
     except UserError as error:
         problem = f"the corpus the model learned from, {corpus_spec}, cannot be read ({error})"
-    report = build_report(str(out_dir), list(named_tunes), corpus,
+    report = build_report(str(path.parent), list(named_tunes), corpus,
                           problem or "the run does not say what it learned from", media=True)
-    write_page(report, out_dir / "index.html")
+    write_page(report, path)
     if problem:
         click.echo(f"the page has no corpus comparison: {problem}", err=True)

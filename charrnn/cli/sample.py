@@ -71,8 +71,14 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
 @click.option("--page/--no-page", default=True, show_default=True,
               help="--abc --out DIR: also write DIR/index.html, the page of the tunes (sheet "
                    "music, audio, statistics against the corpus); --no-page writes the tunes only.")
+@click.option("--overwrite", is_flag=True,
+              help="--abc --out DIR: DIR holds tunes an earlier sample wrote; remove them all "
+                   "first, so DIR holds this run's tunes only.")
+@click.option("--append", is_flag=True,
+              help="--abc --out DIR: DIR holds tunes an earlier sample wrote; keep them and "
+                   "number the new ones on after them (the page then shows them all).")
 def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samples, beam, stop,
-           unknown, which, device, out, abc, free, key, meter, title, midi, page):
+           unknown, which, device, out, abc, free, key, meter, title, midi, page, overwrite, append):
     """Generate text from a trained model, streamed as it is written, or with --beam the
     most likely continuation a beam search finds.
 
@@ -88,6 +94,14 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
       charrnn sample runs/oneills1850 --abc -n 10 --out tunes --midi
       charrnn sample runs/oneills1850 --abc -n 3 --key D --meter 6/8 -t 0.8
       charrnn sample runs/oneills1850 --abc -n 100 --out many --no-page
+      charrnn sample runs/oneills1850 --abc -n 10 --out tunes --overwrite  # replace them
+      charrnn sample runs/oneills1850 --abc -n 10 --out tunes --append     # add 10 more
+
+    With --abc --out DIR each tune is written as soon as it is drawn (an interrupted run
+    keeps those it finished), and the page at the end. DIR is refused while another sample
+    writes to it, and if it holds files sample did not write (sample marks its own with
+    DIR/tunes.json). Where it holds an earlier sample's tunes, say what becomes of them:
+    --overwrite or --append.
     """
     ctx = click.get_current_context()
     if beam:
@@ -103,12 +117,17 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         raise UserError("--midi goes with --abc and --out DIR")
     if was_given(ctx, "page") and not (abc and out):
         raise UserError("--page and --no-page go with --abc and --out DIR")
+    existing = tunes_there(overwrite, append, abc and out)
     if out and not abc and out.endswith(".pt"):
         raise UserError(f"refusing to write samples over {out}: that is a checkpoint's name")
     if out and not abc:
         from charrnn.disk.files import check_writable
 
         check_writable(out)  # now, not after the sampling
+    if out and abc:
+        from charrnn.music.steer.tunedir import TuneDir
+
+        TuneDir(out).check(existing)  # now, and again once it is held
     _, model, vocab, config = load_run(run, which, device)
     from charrnn.sample.sampling import SampleSettings, clean_prime
 
@@ -119,7 +138,7 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         from charrnn.cli.tunes import sample_abc
 
         return sample_abc(model, vocab, settings, values, (title, meter, key), out, midi,
-                          corpus=config.data.corpus, free=free, page=page)
+                          corpus=config.data.corpus, free=free, page=page, existing=existing)
     if beam:
         return print_beam(model, vocab, settings, beam, out)
     texts = [run_one(model, vocab, settings, t, labelled=len(values) > 1, to_stdout=out is None)
@@ -130,6 +149,19 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
 
 def was_given(ctx, name):
     return ctx.get_parameter_source(name) is not ParameterSource.DEFAULT
+
+
+def tunes_there(overwrite, append, tune_dir):
+    """What becomes of the tunes already in the tune directory: overwrite, append or None
+    (refuse to go on if there are any)."""
+    if not (overwrite or append):
+        return None
+    if not tune_dir:
+        raise UserError("--overwrite and --append go with --abc and --out DIR")
+    if overwrite and append:
+        raise UserError("--overwrite replaces the tunes there and --append adds to them; "
+                        "give one, not both")
+    return "overwrite" if overwrite else "append"
 
 
 def refuse_beside_beam(ctx):

@@ -1,7 +1,8 @@
 """`charrnn sample --abc`: sample tunes (valid by construction, or `--free`), check them,
 write .abc (and .mid) files and their page, and report."""
 
-from pathlib import Path
+import contextlib
+import signal
 
 import click
 
@@ -11,10 +12,12 @@ DEFAULT_TUNE_CAP = 2000  # characters per tune when --length is not given
 
 
 def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=None, free=False,
-               page=True):
+               page=True, existing=None):
     """Print or write `settings.num_samples` tunes at each temperature and a short validity
-    report; with `out` (and `page`), also the page of them against `corpus`, the corpus spec
-    the model learned from."""
+    report. With `out`, each tune is written to that tune directory (charrnn.music.steer.tunedir)
+    as soon as it is drawn, whose tunes are replaced or added to as `existing` says
+    (overwrite, append); at the end, with `page`, the page of them against `corpus`, the
+    corpus spec the model learned from."""
     from dataclasses import replace
 
     from charrnn.music.abc.check import ChecksAhead
@@ -22,42 +25,114 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
 
     title, meter, key = fields
     header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime)
-    out_dir = tunes_dir(out) if out else None
     check_vocabulary(vocab, header, settings.length, free, corpus)
-    if out_dir:
-        make_dir(out_dir)
-    named = []
-    with ChecksAhead() as ahead:
-        for temperature in temperatures:
-            label = f"T{temperature:g}" if len(temperatures) > 1 else ""
-            if out_dir is None and label:
+    labels = [f"T{t:g}" if len(temperatures) > 1 else "" for t in temperatures]
+    with contextlib.ExitStack() as held:
+        held.enter_context(interrupt_on_sigterm())
+        folder = out and held.enter_context(taken(out, existing, labels, settings.num_samples))
+        ahead = held.enter_context(ChecksAhead())  # inside: the pool ends before the lock goes
+        for temperature, label in zip(temperatures, labels):
+            if not folder and label:
                 click.echo(f"--- temperature {temperature:g} ---")
-            tunes, too_long = _draw(model, vocab, replace(settings, temperature=temperature, prime=""),
-                                    header, free, ahead, label, printed=out_dir is None)
-            texts = [tune.text for tune in tunes]
-            named += write_tunes(texts, out_dir, midi, label) if out_dir else []
-            report(texts, too_long, settings.num_samples, ahead, label)
-    if out_dir and page:
+            written = Written(folder, midi, label)
+            chosen = replace(settings, temperature=temperature, prime="")
+            tunes, too_long = _draw(model, vocab, chosen, header, free, ahead, label,
+                                    on_tune=written if folder else show)
+            if folder:
+                written.report()
+            report([tune.text for tune in tunes], too_long, settings.num_samples, ahead, label)
+        if folder:
+            folder.finish(sample_page(corpus) if page else None)
+
+
+@contextlib.contextmanager
+def taken(out, existing, labels, count):
+    """The tune directory `out`, held for this run (see TuneDir.writing); says what it found."""
+    from charrnn.music.steer.tunedir import TuneDir
+
+    with TuneDir(out).writing(existing, {label: count for label in labels}) as folder:
+        if folder.found.count:
+            done = ("--overwrite removed them" if existing == "overwrite"
+                    else f"--append adds {folder.next_name(labels[0])} on")
+            click.echo(f"{folder} held {folder.found}; {done}", err=True)
+        yield folder
+
+
+class Written:
+    """Writes each tune of one temperature into the tune directory as it comes (and its
+    MIDI, with `midi`), and says how many it wrote."""
+
+    def __init__(self, folder, midi, label):
+        self.folder, self.midi, self.label, self.tunes, self.midis = folder, midi, label, 0, 0
+
+    def __call__(self, tune):
+        self.folder.add(tune.text, self.label, self.write_midi if self.midi else None)
+        self.tunes += 1
+
+    def write_midi(self, text, path):
+        self.midis += write_midi(text, path)
+
+    def report(self):
+        made = f" (and {self.midis} .mid)" if self.midi else ""
+        click.echo(f"wrote {self.tunes} tunes to {self.folder}/{made}", err=True)
+
+
+def show(tune):
+    click.echo(tune.text)
+
+
+def sample_page(corpus):
+    """The page writer for TuneDir.finish: the tunes against the corpus the model learned from."""
+    def write(named, path):
         from charrnn.cli.report import write_sample_page
 
-        write_sample_page(named, out_dir, corpus)
+        write_sample_page(named, path, corpus)
+
+    return write
 
 
-def _draw(model, vocab, settings, header, free, ahead, label, printed):
+@contextlib.contextmanager
+def interrupt_on_sigterm():
+    """SIGTERM ends the run as Ctrl-C does, through every `with` block (the checking pool
+    shut down, the lock let go), where by default it would end the process on the spot and
+    leave the pool's semaphores to be reported leaked."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _draw(model, vocab, settings, header, free, ahead, label, on_tune):
     """One temperature's tunes, each handed to `ahead` to be checked as soon as it is
-    drawn: printed in order as they come, or else counted on a progress bar."""
+    drawn, and to `on_tune` in order as they come (at most as many as asked for: a batch's
+    last step can finish a few more); counted on a progress bar unless they are printed."""
     from charrnn.music.steer.sampling import sample_tunes
 
-    with _progress(settings.num_samples, f"sampling tunes{' at ' + label if label else ''}",
-                   shown=not printed) as bar:
+    count = settings.num_samples
+    with _progress(count, f"sampling tunes{' at ' + label if label else ''}",
+                   shown=on_tune is not show) as bar:
         def drawn(text):
             ahead.add(text)
-            if bar.n < settings.num_samples:  # a batch's last step can finish a few more
+            if bar.n < count:
                 bar.update()
 
-        show = (lambda tune: click.echo(tune.text)) if printed else None
-        return sample_tunes(model, vocab, settings.num_samples, header, settings, free=free,
-                            on_tune=show, on_draw=drawn)
+        handed = []
+
+        def in_order(tune):
+            if len(handed) < count:
+                handed.append(tune)
+                on_tune(tune)
+
+        return sample_tunes(model, vocab, count, header, settings, free=free,
+                            on_tune=in_order, on_draw=drawn)
 
 
 def check_vocabulary(vocab, header, length, free, corpus):
@@ -87,38 +162,6 @@ def check_vocabulary(vocab, header, length, free, corpus):
     if needed >= length:
         raise UserError(f"--length {length} is too short for a tune from this start: the "
                         f"shortest takes {needed + 1} characters")
-
-
-def tunes_dir(out):
-    """--out with --abc: a directory for the tunes (made once sampling can begin)."""
-    path = Path(out)
-    if path.exists() and not path.is_dir():
-        raise UserError(f"--out {path} is a file; with --abc it names a directory for the tunes")
-    return path
-
-
-def make_dir(path):
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UserError(f"cannot create {path}: {error.strerror}") from None
-    return path
-
-
-def write_tunes(tunes, out_dir, midi, label=""):
-    """tune-01.abc ... (tune-T0.8-01.abc with several temperatures), and .mid beside each."""
-    from charrnn.disk.files import write_atomic
-
-    midis, named = 0, []
-    prefix = f"tune-{label}-" if label else "tune-"
-    for number, tune in enumerate(tunes, 1):
-        stem = out_dir / f"{prefix}{number:02d}"
-        write_atomic(stem.with_suffix(".abc"), tune.encode("utf-8"))
-        midis += midi and write_midi(tune, stem.with_suffix(".mid"))
-        named.append((stem.name, tune))
-    made = f" (and {midis} .mid)" if midi else ""
-    click.echo(f"wrote {len(tunes)} tunes to {out_dir}/{made}", err=True)
-    return named
 
 
 def write_midi(tune, path):

@@ -1,13 +1,31 @@
 """Writing files safely: a reader sees the old file or the new one, never half of one, and a
 write that fails (no space, a read-only filesystem, an I/O error, the directory gone) leaves
-what was there and becomes one line, errors.WriteError."""
+what was there and becomes one line, errors.WriteError. Every file ends with the mode a
+plain open() gives it (the user's umask), not the 0600 of the temporary file it began as."""
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 from charrnn.errors import WriteError
+
+
+def read_umask():
+    """The process's umask. Linux (4.7 on) shows it in /proc without changing it; elsewhere
+    it can only be read by setting it and setting it back, which would race a thread
+    creating a file in between, so this is done once, at import (see UMASK)."""
+    with contextlib.suppress(OSError, ValueError, StopIteration):
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            return int(next(line for line in status if line.startswith("Umask:")).split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = read_umask()
+NEW_FILE_MODE = 0o666 & ~UMASK  # what open(path, "w") gives a new file
 
 
 def check_writable(path):
@@ -34,6 +52,7 @@ def write_atomic(path, data):
     watched = None
     try:
         with os.fdopen(handle, "wb") as out:
+            keep_mode(out.fileno(), path)
             watched = Watched(out)
             data(watched) if callable(data) else watched.write(data)
             out.flush()
@@ -49,13 +68,24 @@ def write_atomic(path, data):
     return path
 
 
+def keep_mode(fd, path):
+    """Give the temporary file (mkstemp makes it 0600) the mode a plain write of path would
+    leave: the old file's, or a new file's under the umask."""
+    if hasattr(os, "fchmod"):  # Windows has no modes to keep
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
+            mode = NEW_FILE_MODE
+        os.fchmod(fd, mode)
+
+
 def append_line(path, line):
     """Append one line (bytes ending in a newline). It goes in one write() when the disk has
     room, and a write that fails midway is cut back off, so the file never keeps part of a
     line. (A reader can still catch a line being written: it reads whole lines only.)"""
     path = check_writable(path)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     except OSError as error:
         raise write_error(path, error) from None
     try:

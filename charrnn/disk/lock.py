@@ -60,7 +60,7 @@ class FileLock:
 
     def open(self):
         try:
-            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as error:
             raise WriteError(f"cannot write {self.path}: {error.strerror}") from None
 

@@ -39,8 +39,12 @@ class Progress:
     step: int = 0
     epoch: int = 0
     batch_index: int = 0
-    best_val: float = math.inf
+    best_val: float = math.inf  # best.pt's validation loss and step
     best_step: int = 0
+    # The best scheduled validation loss, which alone moves patience: an interrupted run's
+    # last evaluation may be kept as best.pt, but a resumed run goes on as if it had never
+    # stopped. None in checkpoints from before it was kept apart: best_val then.
+    scheduled_best: float | None = None
     bad_evals: int = 0
     loss_sum: float = 0.0  # training loss since the last evaluation
     loss_count: int = 0
@@ -295,10 +299,10 @@ class Trainer:
         return UserError(f"{what} at step {self.progress.step}; {kept}; start again (--overwrite) "
                          f"with {', '.join(advice[:-1])} or {advice[-1]}")
 
-    def evaluate_and_log(self, scheduled, ended=False):
+    def evaluate_and_log(self, scheduled):
         """Validate, log a metrics line and keep `last`/`best`. Only scheduled evaluations
-        move early stopping, so stopping and resuming does not change a run's course;
-        `ended`: the final evaluation of a run that ended by itself."""
+        move early stopping, so stopping and resuming does not change a run's course; any
+        evaluation, a run's final one included, may be kept as best.pt."""
         p, record = self.progress, {"step": self.progress.step, "epoch": self.progress.epoch}
         if p.loss_count:
             record["train_loss"] = p.loss_sum / p.loss_count
@@ -310,7 +314,7 @@ class Trainer:
         if scheduled:
             p.loss_sum, p.loss_count = 0.0, 0
             self.track_best(record)
-        elif ended:
+        else:
             self.kept_as_best(record)
         self.last_eval = record
         self.log(record)
@@ -326,15 +330,17 @@ class Trainer:
         p, val = self.progress, record.get("val_loss")
         if val is None:
             return
-        p.bad_evals = 0 if self.kept_as_best(record) else p.bad_evals + 1
+        best = p.best_val if p.scheduled_best is None else p.scheduled_best
+        p.bad_evals = 0 if val < best else p.bad_evals + 1
+        p.scheduled_best = min(val, best)
+        self.kept_as_best(record)
         self.schedule.observe(val, p.step)
 
     def kept_as_best(self, record):
         """Save best.pt if this evaluation beats the best so far; whether it did. Besides
-        the scheduled evaluations, the final one of a run that ended by itself (a limit,
-        not a signal) counts: a cosine ends at its floor, where the model is often best,
-        between two evaluations. An interrupted run does not: resumed, it must go on as if
-        it had never stopped."""
+        the scheduled evaluations, a run's final one counts: a cosine ends at its floor,
+        where the model is often best, between two evaluations, and a run stopped with
+        Ctrl-C keeps the model it stopped with if that is the best (issue 26)."""
         val = record.get("val_loss")
         if val is None or not val < self.progress.best_val:
             return False
@@ -381,7 +387,7 @@ class Trainer:
     def finish(self, reason):
         """A final evaluation (unless one just ran) and the last checkpoint."""
         if self.last_eval.get("step") != self.progress.step:
-            self.evaluate_and_log(scheduled=False, ended=reason != "interrupted")
+            self.evaluate_and_log(scheduled=False)
         else:
             self.save("last")
         p = self.progress

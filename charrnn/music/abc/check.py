@@ -14,6 +14,8 @@ import os
 import re
 import signal
 import sys
+import threading
+import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -58,13 +60,14 @@ class ChecksAhead:
         if _cores() > 1 and _main_reimportable():
             # spawned, not forked: the sampler's process holds torch's threads
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_leave_interrupts_to_the_parent)
+                                             initializer=_start_worker, initargs=(os.getpid(),))
         self._pending = {}
 
     def add(self, text: str):
         known_by = _after_x(text)
         if self._pool is not None and known_by not in self._pending:
-            self._pending[known_by] = self._pool.submit(check_tune, text)
+            with _interrupts_held():  # the first tune starts the worker
+                self._pending[known_by] = self._pool.submit(check_tune, text)
 
     def verdict(self, text: str) -> TuneCheck:
         future = self._pending.pop(_after_x(text), None)
@@ -96,10 +99,59 @@ def _main_reimportable():
     return path is None or os.path.exists(path)
 
 
-def _leave_interrupts_to_the_parent():
+@contextlib.contextmanager
+def _interrupts_held():
+    """Ctrl-C held back (not lost: it arrives after) while the worker is started, so that
+    the worker starts with it blocked, as multiprocessing starts its resource tracker. Its
+    own setting comes only once it has imported what it runs, and a Ctrl-C before that
+    would print a traceback of the worker's."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _start_worker(parent):
     """Ctrl-C reaches the whole process group: the parent stops the pool, and the worker
-    must not print a traceback of its own."""
+    must not print a traceback of its own. And the worker ends with its parent, however
+    that ends: a parent killed with SIGKILL stops no pool, and its worker would run on,
+    re-parented, with the resource tracker beside it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not _killed_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # it was gone before we asked
+        os._exit(1)
+
+
+def _killed_with_parent():
+    """Ask Linux to kill this process when its parent ends (prctl PR_SET_PDEATHSIG); False
+    where that cannot be asked. To Linux the parent is the thread that started the process
+    (the one that handed in the first tune); should that thread end first, the pool breaks
+    and verdict() checks the tunes itself."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_PARENT_POLL_S = 0.5
+
+
+def _watch_parent(parent):
+    """Elsewhere: look for the parent twice a second; once it is gone, end at once."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_S)
+    os._exit(1)
 
 
 def _after_x(text):

@@ -162,7 +162,7 @@ class _Sampler:
                 logits, state = logits[keep], _rows(state, keep)
                 drawn = drawn[0][keep], _rows(drawn[1], keep)
         tunes = [t for _, t in sorted(done.items()) if t][:count]
-        return [Tune(_renumber(t.text, i), t.refused) for i, t in enumerate(tunes, 1)], too_long
+        return [Tune(renumber(t.text, i), t.refused) for i, t in enumerate(tunes, 1)], too_long
 
     def draw(self, rows, logits):
         """The next character of every stream, and the rows that take their last character
@@ -287,10 +287,11 @@ class _InOrder:
             self.next += 1
             if tune is not None:
                 self.shown += 1
-                self.on_tune(Tune(_renumber(tune.text, self.shown), tune.refused))
+                self.on_tune(Tune(renumber(tune.text, self.shown), tune.refused))
 
 
-def _renumber(tune, number):
+def renumber(tune, number):
+    """The tune with its X: line saying `number`."""
     return re.sub(r"\AX:[^\n]*", f"X:{number}", tune, count=1)
 
 
