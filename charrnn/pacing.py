@@ -1,0 +1,164 @@
+"""How fast a run goes and how long it lasts, both from the run's own steps: the CPU
+thread count (`--threads auto`, charrnn.threads) and a cosine sized to --max-time
+(charrnn.sizing). The Trainer hands its loop to a Pace, one step at a time.
+
+- The probe: the first steps of the run train as any other. With `--threads auto` on a
+  CPU they are timed on 1 thread and on more, and the fastest count is kept; a time-sized
+  run goes on timing that count's steps (those of the trial count too, so nothing is timed
+  twice), times one evaluation, and sizes its cosine.
+- The watch: with `auto`, each step's time is compared with the trial's; when the rate
+  stays far below it the counts are timed again (charrnn.threads.Watch says when).
+- The budget: a time-sized run's cosine is sized again from the measured rate as it goes,
+  evaluations and saves included, so the learning rate reaches its floor as the time runs
+  out. Under torchrun the sizings fall at steps every rank knows, and rank 0's are used.
+"""
+
+import statistics
+
+from charrnn import sizing, threads
+from charrnn.config import AUTO
+
+
+class Pace:
+    """Runs a Trainer's steps: the probe first (start), then one step at a time (step)."""
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+        train = trainer.config.train
+        self.sized = sizing.needs_probe(train)
+        # On CUDA or MPS the CPU only feeds the device, and the count barely matters: no
+        # trial. Under torchrun the processes share the cores, each its part.
+        self.trial = (train.threads == AUTO and trainer.device.type == "cpu"
+                      and trainer.world == 1 and threads.cores() > 1)
+        self.watch = None  # a threads.Watch, after a trial
+        self.next_sizing = None  # the step to size the run again at, once it is sized
+        self.eval_seconds, self.overhead, self.steps, self.times = 0.0, 0.0, 0, []
+
+    def start(self):
+        """The probe, before the run's own steps; the reason to stop, or None."""
+        train, trainer = self.trainer.config.train, self.trainer
+        if train.threads != AUTO:
+            threads.use(train.threads)
+        elif trainer.device.type == "cpu" and trainer.world > 1:
+            threads.use(max(1, threads.cores() // trainer.world))
+        reason, timed = None, []
+        if self.trial:
+            reason = self.warm_up()
+            if reason is None:
+                reason, timed = self.choose_threads()
+        if reason is None and self.sized:
+            reason = self.size_to_budget(timed)
+        return reason
+
+    def step(self):
+        """One step of the run (and a new trial or sizing when due); the reason to stop."""
+        trainer = self.trainer
+        before = trainer.clock()
+        reason = trainer.loop_once()
+        self.overhead += trainer.clock() - before - trainer.step_seconds
+        self.steps += 1
+        self.times.append(trainer.step_seconds)
+        if self.next_sizing is not None and trainer.progress.step >= self.next_sizing:
+            self.size_again()
+            reason = trainer.stopping()  # the step limit moved
+        if self.watch is not None and reason is None:
+            self.watch.add(trainer.step_seconds)
+            if self.watch.due(trainer.clock()):
+                reason = self.time_threads_again()
+        return reason
+
+    # ---- threads -----------------------------------------------------------------------
+
+    def warm_up(self):
+        """The run's first steps on one thread, untimed: they also set up kernels and
+        buffers, and would make 1 thread look slow."""
+        threads.use(1)
+        reason = None
+        for _ in range(sizing.PROBE_SKIP):
+            reason = reason or self.trainer.loop_once()
+        return reason
+
+    def choose_threads(self):
+        """Time each count (threads.Trial), keep the fastest and say so; (the reason to
+        stop or None, the kept count's step times)."""
+        trainer, trial = self.trainer, threads.Trial(threads.candidates())
+        while trial.count is not None:
+            threads.use(trial.count)
+            reason = trainer.loop_once()
+            trial.add(trainer.step_seconds)
+            if reason is not None:
+                return reason, []
+        threads.use(trial.best())
+        trainer.reporter.note(trial.describe())
+        self.watch = threads.Watch(statistics.mean(trial.seconds_per_step()), trainer.clock())
+        return None, trial.seconds_per_step()
+
+    def time_threads_again(self):
+        """The steps slowed for a while: time the counts again; the reason to stop, or None."""
+        self.trainer.reporter.note(
+            f"threads: steps slowed to {self.watch.rate():.3g}/s from the "
+            f"{1 / self.watch.expected:.3g}/s measured; timing the thread counts again")
+        reason, _ = self.choose_threads()
+        self.times = []  # the trial's steps are not the run's rate
+        return reason
+
+    # ---- the time budget ---------------------------------------------------------------
+
+    def size_to_budget(self, timed):
+        """Time steps (after `timed`, the trial's) until the probe has its share of the
+        budget, time an evaluation, and size the cosine; the reason to stop, or None."""
+        trainer = self.trainer
+        skipped = sizing.PROBE_SKIP if self.trial else 0  # the trial's warm-up skipped them
+        probe = sizing.Probe(trainer.budget, skipped=skipped, times=list(timed))
+        reason = None
+        while reason is None and not trainer.agreed(probe.done(self.elapsed())):
+            reason = trainer.loop_once()
+            probe.add(trainer.step_seconds)
+        if reason is None:
+            self.eval_seconds = self.time_an_evaluation()
+            step = trainer.progress.step
+            per_step = statistics.mean(probe.times) + self.eval_share()
+            self.resize(*trainer.agreed(sizing.plan(step, trainer.budget, self.elapsed(),
+                                                    per_step)))
+        return reason
+
+    def size_again(self):
+        """Size the run from the steps since the last sizing, and what the run spends
+        besides steps (evaluations, saves)."""
+        trainer = self.trainer
+        if self.times:
+            # An evaluation held back: they come in lumps, and one may fall in the last steps.
+            per_step = statistics.mean(self.times) + self.eval_share()
+            self.resize(*trainer.agreed(sizing.plan(
+                trainer.progress.step, trainer.budget - self.eval_seconds, self.elapsed(),
+                per_step)))
+        self.times = []
+
+    def eval_share(self):
+        """Seconds a step spends outside training steps: as measured once the run has
+        been through an evaluation, else the probe's timed one."""
+        if self.steps >= self.trainer.config.train.eval_every:
+            return self.overhead / self.steps
+        return self.eval_seconds / self.trainer.config.train.eval_every
+
+    def time_an_evaluation(self):
+        trainer = self.trainer
+        if trainer.val_stream is None:
+            return 0.0
+        start = trainer.clock()
+        trainer.validation_scores()
+        return trainer.clock() - start
+
+    def resize(self, max_steps, next_sizing):
+        """The run is now `max_steps` long: the cosine bent to end there from where it is
+        (charrnn.optim.Cosine), the bar and the config that records it (a resumed run
+        keeps it) told."""
+        trainer = self.trainer
+        trainer.config.train.max_steps, self.next_sizing = max_steps, next_sizing
+        trainer.schedule.resize(trainer.progress.step, trainer.total_steps())
+        trainer.reporter.resize(trainer.total_steps())
+        if trainer.is_main:
+            trainer.run_dir.write_config(trainer.config)
+
+    def elapsed(self):
+        return self.trainer.clock() - self.trainer.started
