@@ -7,9 +7,10 @@ import click
 from click.core import ParameterSource
 
 from charrnn.cli.common import CHECKPOINT_CHOICE, DEVICE_CHOICE, load_run
-from charrnn.cli.tunes import DEFAULT_TUNE_CAP
+from charrnn.cli.options import threads_option
 from charrnn.cli.paramtypes import CommaList, FiniteFloatRange
-from charrnn.config import MAX_SEED
+from charrnn.cli.tunes import DEFAULT_TUNE_CAP
+from charrnn.config import AUTO, MAX_SEED, check_threads
 from charrnn.errors import UserError
 
 
@@ -54,6 +55,7 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
               show_default=True, help="Which checkpoint of a run directory to use.")
 @click.option("--device", type=DEVICE_CHOICE, default="cpu",
               show_default=True, help="Where to run the model (one stream is fastest on the CPU).")
+@threads_option
 @click.option("--out", "-o", type=click.Path(), default=None, metavar="PATH",
               help="Write the text to this file (with --abc: a directory of .abc files).")
 @click.option("--abc", is_flag=True,
@@ -72,7 +74,7 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
               help="--abc --out DIR: also write DIR/index.html, the page of the tunes (sheet "
                    "music, audio, statistics against the corpus); --no-page writes the tunes only.")
 def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samples, beam, stop,
-           unknown, which, device, out, abc, free, key, meter, title, midi, page):
+           unknown, which, device, threads, out, abc, free, key, meter, title, midi, page):
     """Generate text from a trained model, streamed as it is written, or with --beam the
     most likely continuation a beam search finds.
 
@@ -90,6 +92,8 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
       charrnn sample runs/oneills1850 --abc -n 100 --out many --no-page
     """
     ctx = click.get_current_context()
+    threads = threads or AUTO
+    check_threads(threads, device)
     if beam:
         refuse_beside_beam(ctx)
     values = chosen_temperatures(ctx, temperature, greedy)
@@ -113,7 +117,7 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
     from charrnn.sampling import SampleSettings, clean_prime
 
     settings = SampleSettings(length=length, top_k=top_k or 0, top_p=top_p, seed=seed,
-                              num_samples=num_samples, stop=unescape(stop),
+                              num_samples=num_samples, stop=unescape(stop), threads=threads,
                               prime=clean_prime(vocab, unescape(prime), unknown))
     if abc:
         from charrnn.cli.tunes import sample_abc
@@ -210,7 +214,8 @@ def print_beam(model, vocab, settings, width, out):
     """The continuation a beam of `width` finds, after the prime, and its score on stderr."""
     from charrnn.beam import search
 
-    found = search(model, vocab, width, settings.length, settings.prime, settings.stop)
+    found = search(model, vocab, width, settings.length, settings.prime, settings.stop,
+                   settings.threads)
     if out:
         write_text(out, settings.prime + found.text)
     else:
