@@ -3,7 +3,9 @@ thread count (`--threads auto`, charrnn.threads) and a cosine sized to --max-tim
 (charrnn.sizing). The Trainer hands its loop to a Pace, one step at a time.
 
 - The probe: the first steps of the run train as any other. With `--threads auto` on a
-  CPU they are timed on 1 thread and on more, and the fastest count is kept; a time-sized
+  CPU they are timed on 1 thread and on more (after a peek: a forward pass over a slice of
+  a batch at each count, so that a count that collapses costs a fraction of a second, not
+  a step of many seconds), and the fastest count is kept; a time-sized
   run goes on timing that count's steps (those of the trial count too, so nothing is timed
   twice), times one evaluation, and sizes its cosine.
 - The watch: with `auto`, each step's time is compared with the trial's; when the rate
@@ -15,8 +17,12 @@ thread count (`--threads auto`, charrnn.threads) and a cosine sized to --max-tim
 
 import statistics
 
+import torch
+
 from charrnn import sizing, threads
 from charrnn.config import AUTO
+
+PEEK_CHARS = 20  # characters a stream of the forward pass that peeks at each thread count
 
 
 class Pace:
@@ -81,7 +87,9 @@ class Pace:
     def choose_threads(self):
         """Time each count (threads.Trial), keep the fastest and say so; (the reason to
         stop or None, the kept count's step times)."""
-        trainer, trial = self.trainer, threads.Trial(threads.candidates())
+        trainer = self.trainer
+        trial = threads.Trial.after(threads.peek(self.slice_of_a_step(), threads.candidates(),
+                                                 trainer.clock))
         while trial.count is not None:
             threads.use(trial.count)
             reason = trainer.loop_once()
@@ -92,6 +100,21 @@ class Pace:
         trainer.reporter.note(trial.describe())
         self.watch = threads.Watch(statistics.mean(trial.seconds_per_step()), trainer.clock())
         return None, trial.seconds_per_step()
+
+    def slice_of_a_step(self):
+        """A forward pass over the first PEEK_CHARS of the next batch, without dropout
+        (whose draws would move the run's random stream) and without a gradient."""
+        trainer = self.trainer
+        inputs, _ = trainer.to_device(*trainer.train_stream.batch(trainer.progress.batch_index))
+        inputs, model = inputs[:, :PEEK_CHARS], trainer.unwrapped()
+
+        def forward():
+            model.eval()
+            with torch.no_grad():
+                model(inputs, None)
+            model.train()
+
+        return forward
 
     def time_threads_again(self):
         """The steps slowed for a while: time the counts again; the reason to stop, or None."""

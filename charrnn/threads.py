@@ -22,6 +22,7 @@ import torch
 from charrnn.config import AUTO
 
 TRIAL_STEPS = 3  # timed steps per count
+PEEKS = 3  # short forward passes per count before the trial (the least one counts)
 SLOW = 2.0  # a step this many times the probe's is slow
 SUSTAINED_STEPS = 3  # the steps, most of them slow, and the seconds, that make a
 SUSTAINED_SECONDS = 10.0  # stretch rather than one slow step
@@ -86,6 +87,28 @@ def inference(setting, device, streams):
         yield
 
 
+def peek(forward, counts, clock):
+    """Seconds of `forward` (a slice of a real step, a few milliseconds) at each count, the
+    least of PEEKS, by `clock`. A count that collapses beside other work does so here
+    too, in a fraction of a second, rather than in a whole step of many seconds."""
+    seconds = {}
+    for count in counts:
+        use(count)
+        times = []
+        for _ in range(PEEKS):
+            start = clock()
+            forward()
+            times.append(clock() - start)
+        seconds[count] = min(times)
+    return seconds
+
+
+def worth_a_trial(peeks):
+    """The counts whose peek came within SLOW of the fastest one's, in order."""
+    fastest = min(peeks.values())
+    return [count for count, seconds in peeks.items() if seconds <= SLOW * fastest]
+
+
 @dataclass
 class Trial:
     """Times TRIAL_STEPS steps at each count, in order, and keeps the fastest. A count
@@ -93,8 +116,14 @@ class Trial:
     and is left at once, so a collapsed count costs one step, not three."""
 
     counts: list
+    peeks: dict = field(default_factory=dict)  # count -> seconds of its peek, if peeked
     times: dict = field(default_factory=dict)  # count -> its steps' seconds
     index: int = 0
+
+    @classmethod
+    def after(cls, peeks):
+        """A trial of the counts worth one (worth_a_trial)."""
+        return cls(worth_a_trial(peeks), peeks)
 
     @property
     def count(self):
@@ -123,10 +152,13 @@ class Trial:
     def describe(self):
         """'threads: 1 of 2 cores (steps/s: 1 thread 4.1, 2 threads 0.2; ...)'."""
         best, most = self.best(), max(self.times)
-        rates = ", ".join(f"{c} thread{'s' if c > 1 else ''} {self.rate(c):.3g}"
-                          for c in sorted(self.times))
-        why = ("; more threads wait at every step for cores other programs hold"
-               if best < most and self.rate(most) < self.rate(best) / SLOW else "")
+        rates = ", ".join(f"{in_words(c)} {self.rate(c):.3g}" for c in sorted(self.times))
+        left = [c for c in self.peeks if c not in self.times]
+        if left:
+            rates += "; " + ", ".join(f"{in_words(c)} {self.peeks[c] / self.peeks[best]:.0f}x "
+                                      "as slow on a slice of a step" for c in left)
+        slow = left or (best < most and self.rate(most) < self.rate(best) / SLOW)
+        why = "; more threads wait at every step for cores other programs hold" if slow else ""
         return f"threads: {best} of {cores()} cores (steps/s: {rates}{why})"
 
 
@@ -154,3 +186,8 @@ class Watch:
     def rate(self):
         """Steps a second, at the recent stretch's median step."""
         return 1 / max(statistics.median(self.recent), 1e-9)
+
+
+def in_words(count):
+    """1 thread, 2 threads."""
+    return f"{count} thread{'s' if count > 1 else ''}"

@@ -114,3 +114,39 @@ def test_the_count_is_as_before_after_a_block():
     with threads.inference(2, CPU, 1):
         assert torch.get_num_threads() == 2
     assert torch.get_num_threads() == before
+
+
+class Ticks:
+    """A clock that a fake forward pass moves by its count's seconds."""
+
+    def __init__(self, seconds):
+        self.now, self.seconds, self.count = 0.0, seconds, None
+
+    def __call__(self):
+        return self.now
+
+    def forward(self):
+        self.now += self.seconds[self.count]
+
+
+def test_a_count_whose_peek_collapses_gets_no_trial_step(monkeypatch):
+    ticks = Ticks({1: 0.01, 2: 0.3, 4: 0.012})
+    monkeypatch.setattr(threads, "use", lambda count: setattr(ticks, "count", count))
+    monkeypatch.setattr(threads, "cores", lambda: 4)
+    peeks = threads.peek(ticks.forward, [1, 2, 4], ticks)
+    assert peeks == pytest.approx({1: 0.01, 2: 0.3, 4: 0.012})
+    trial, tried = run_trial(threads.Trial.after(peeks).counts, lambda count, _: 0.25)
+    assert 2 not in tried
+    trial = threads.Trial.after(peeks)
+    while trial.count is not None:
+        trial.add({1: 0.25, 4: 0.3}[trial.count])
+    assert trial.describe() == ("threads: 1 of 4 cores (steps/s: 1 thread 4, 4 threads 3.33; "
+                                "2 threads 30x as slow on a slice of a step; more threads wait "
+                                "at every step for cores other programs hold)")
+
+
+@pytest.mark.parametrize("peeks, kept", [
+    ({1: 0.01, 2: 0.015}, [1, 2]), ({1: 0.01, 2: 0.05}, [1]), ({1: 0.03, 2: 0.01}, [2]),
+])
+def test_the_counts_worth_a_trial_peek_within_twice_the_fastest(peeks, kept):
+    assert threads.worth_a_trial(peeks) == kept
