@@ -42,7 +42,7 @@ def run(quick=False, corpus=None, seconds=None):
         for busy in dict.fromkeys((0, 1, cores)):
             with busy_loops(busy):
                 rows += load_rows(busy, cores, corpus, seconds, default)
-    return rows + [against_default(rows)]
+    return rows + ([against_default(rows, default)] if cores > 1 else [])
 
 
 def load_rows(busy, cores, corpus, seconds, default):
@@ -53,27 +53,22 @@ def load_rows(busy, cores, corpus, seconds, default):
     best = max(cells[n][0] for n in FIXED)
     rows = []
     for setting, (steps, line) in cells.items():
-        label = f"torch's default ({setting})" if setting == default else f"--threads {setting}"
-        rows.append({"name": f"{load}: {label}", "value": steps, "unit": "steps",
-                     "baseline": best, "ratio": round(steps / best, 3) if best else None,
-                     "target": 0.9 if setting == "auto" else None,
-                     "note": line if setting == "auto" else ""})
-        if setting == default and default != "auto":
-            rows[-1]["name"] = f"{load}: --threads {setting}, torch's default"
+        label = f"--threads {setting}" + (", torch's default" if setting == default else "")
+        rows.append({"name": f"{load}: {label}", "load": load, "threads": setting,
+                     "value": steps, "unit": "steps", "baseline": best,
+                     "ratio": round(steps / best, 3) if best else None,
+                     "target": 0.9 if setting == "auto" else None, "note": line})
     return rows
 
 
-def against_default(rows):
-    """The one-busy-core row that says what `auto` gained over torch's default count."""
-    default = torch_default_threads()
-    busy = [r for r in rows if ": " in r["name"] and not r["name"].startswith("quiet")]
-    one = busy[0]["name"].split(":")[0] if busy else ""
-    cell = {r["name"].split(": ", 1)[1].split(",")[0]: r["value"] for r in rows
-            if r["name"].startswith(one + ":")}
-    auto, theirs = cell.get("--threads auto", 0), cell.get(f"--threads {default}", 0)
-    return {"name": f"{one}: auto against torch's default ({default} threads)", "value": auto,
-            "unit": "steps", "baseline": theirs, "ratio": round(auto / theirs, 1) if theirs else None,
-            "target": 20, "note": ""}
+def against_default(rows, default):
+    """The row that says what `auto` gained over torch's default count with one core busy."""
+    load = next(r["load"] for r in rows if r["load"] != "quiet")
+    cell = {r["threads"]: r["value"] for r in rows if r["load"] == load}
+    auto, theirs = cell["auto"], cell[default]
+    return {"name": f"{load}: auto against torch's default ({default} threads)", "load": load,
+            "threads": "auto", "value": auto, "unit": "steps", "baseline": theirs,
+            "ratio": round(auto / theirs, 1) if theirs else None, "target": 20, "note": ""}
 
 
 def train_steps(corpus, seconds, threads):
@@ -82,12 +77,11 @@ def train_steps(corpus, seconds, threads):
         command = [sys.executable, "-m", "charrnn", "train", "--config", "default", "--corpus",
                    str(corpus), "--out", str(Path(folder) / "run"), "--max-time", f"{seconds}s",
                    "--sample-length", "0", "--threads", str(threads), "--no-progress"]
-        env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT,
-                              timeout=seconds * 4 + 300)
+        done = subprocess.run(command, capture_output=True, text=True, env=own_threads_env(),
+                              cwd=ROOT, timeout=seconds * 4 + 300)
     if done.returncode != 0:
-        raise RuntimeError(f"charrnn train --threads {threads} failed: {done.stderr.strip()[-500:]}")
+        raise RuntimeError(f"charrnn train --threads {threads} failed: "
+                           f"{done.stderr.strip()[-500:]}")
     stopped = re.search(r"Stopped at step (\d+)", done.stderr)
     line = next((l for l in done.stderr.splitlines() if l.startswith("threads: ")), "")
     return int(stopped.group(1)), line
@@ -144,10 +138,17 @@ def available_cores():
 
 def torch_default_threads():
     """The count torch picks by itself in a fresh process (no OMP_NUM_THREADS)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     done = subprocess.run([sys.executable, "-c", "import torch; print(torch.get_num_threads())"],
-                          capture_output=True, text=True, env=env, check=True)
+                          capture_output=True, text=True, env=own_threads_env(), check=True)
     return int(done.stdout)
+
+
+def own_threads_env():
+    """This environment without the variables that would fix torch's count, and with this
+    checkout first on the path."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
 
 
 def default_corpus():
@@ -169,18 +170,22 @@ def default_corpus():
 
 def table(rows):
     """The rows as a Markdown table, the load in the first column."""
-    lines = ["| load | threads | steps | ratio to the best fixed | chosen |", "|---|---|---:|---:|---|"]
+    lines = ["| load | threads | steps | ratio | baseline | what auto chose |",
+             "|---|---|---:|---:|---:|---|"]
     for r in rows:
         load, setting = r["name"].split(": ", 1)
         ratio = "-" if r["ratio"] is None else f"{r['ratio']:g}"
-        lines.append(f"| {load} | {setting} | {r['value']:,} | {ratio} | {r['note']} |")
+        lines.append(f"| {load} | {setting} | {r['value']:,} | {ratio} | {r['baseline']:,} | "
+                     f"{r['note']} |")
     return "\n".join(lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpus", nargs="?", help="corpus to train on [default: music21:oneills1850]")
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK_SECONDS} s a cell, not {SECONDS}")
+    parser.add_argument("corpus", nargs="?",
+                        help="corpus to train on [default: music21:oneills1850]")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{QUICK_SECONDS} s a cell, not {SECONDS}")
     parser.add_argument("--seconds", type=int, help="seconds a cell")
     args = parser.parse_args()
     print(table(run(args.quick, args.corpus, args.seconds)))

@@ -139,23 +139,24 @@ class Pace:
             probe.add(trainer.step_seconds)
         if reason is None:
             self.eval_seconds = self.time_an_evaluation()
-            step = trainer.progress.step
-            per_step = statistics.mean(probe.times) + self.eval_share()
-            self.resize(*trainer.agreed(sizing.plan(step, trainer.budget, self.elapsed(),
-                                                    per_step)))
+            self.resize_to(statistics.mean(probe.times))
         return reason
 
     def size_again(self):
         """Size the run from the steps since the last sizing, and what the run spends
         besides steps (evaluations, saves)."""
-        trainer = self.trainer
         if self.times:
-            # An evaluation held back: they come in lumps, and one may fall in the last steps.
-            per_step = statistics.mean(self.times) + self.eval_share()
-            self.resize(*trainer.agreed(sizing.plan(
-                trainer.progress.step, trainer.budget - self.eval_seconds, self.elapsed(),
-                per_step)))
+            self.resize_to(statistics.mean(self.times))
         self.times = []
+
+    def resize_to(self, step_seconds):
+        """Size the run for steps of `step_seconds` and their share of everything else. The
+        time of one evaluation is held back: the run ends with one (Trainer.finish)."""
+        trainer = self.trainer
+        per_step = step_seconds + self.eval_share()
+        self.resize(*trainer.agreed(sizing.plan(trainer.progress.step,
+                                                trainer.budget - self.eval_seconds,
+                                                self.elapsed(), per_step)))
 
     def eval_share(self):
         """Seconds a step spends outside training steps: as measured once the run has

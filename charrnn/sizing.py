@@ -73,24 +73,13 @@ class Probe:
         """Whether enough is timed, `elapsed` seconds into the budget."""
         return len(self.times) >= PROBE_STEPS and elapsed >= PROBE_SHARE * self.budget
 
-    def max_steps(self, step, elapsed, eval_seconds, eval_every):
-        """The run's length in steps: the `step` done, and those that fit in the time left,
-        each with its share of an evaluation. The mean, not the median: the time left is
-        a sum, which slow steps are part of."""
-        per_step = sum(self.times) / len(self.times) + eval_seconds / eval_every
-        return step + steps_in(self.budget - elapsed, per_step)
-
-
-def steps_in(seconds, per_step):
-    """The steps of `per_step` seconds that fill MARGIN of `seconds` (at least one)."""
-    return max(1, math.floor(seconds * MARGIN / max(per_step, 1e-9)))
-
 
 def plan(step, budget, elapsed, per_step):
     """(max_steps, the step to size at next) for a run at `step`, `elapsed` seconds into a
     `budget`, whose steps now take `per_step` seconds with everything else included. The
     next sizing comes after RESIZE_SHARE of the budget or half the steps left, whichever
     is sooner, so the last steps are sized ever more closely."""
+    # The mean step, not the median: the time left is a sum, which slow steps are part of.
     left = math.floor(max(budget - elapsed, 0) * MARGIN / max(per_step, 1e-9))  # 0: stop now
     every = min(RESIZE_SHARE * budget / max(per_step, 1e-9), left / 2)
     return step + left, step + max(1, math.floor(every))
