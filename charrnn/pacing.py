@@ -36,7 +36,7 @@ class Pace:
         # trial. Under torchrun the processes share the cores, each its part.
         self.trial = (train.threads == AUTO and trainer.device.type == "cpu"
                       and trainer.world == 1 and threads.cores() > 1)
-        self.watch = None  # a threads.Watch, after a trial
+        self.watch, self.kept = None, None  # a threads.Watch and the count kept, after a trial
         self.next_sizing = None  # the step to size the run again at, once it is sized
         self.eval_seconds, self.overhead, self.steps, self.times = 0.0, 0.0, 0, []
 
@@ -69,8 +69,9 @@ class Pace:
             reason = trainer.stopping()  # the step limit moved
         if self.watch is not None and reason is None:
             self.watch.add(trainer.step_seconds)
-            if self.watch.due(trainer.clock()):
-                reason = self.time_threads_again()
+            why = self.watch.due(trainer.clock())
+            if why:
+                reason = self.time_threads_again(why)
         return reason
 
     # ---- threads -----------------------------------------------------------------------
@@ -84,9 +85,10 @@ class Pace:
             reason = reason or self.trainer.loop_once()
         return reason
 
-    def choose_threads(self):
-        """Time each count (threads.Trial), keep the fastest and say so; (the reason to
-        stop or None, the kept count's step times)."""
+    def choose_threads(self, quietly=False):
+        """Peek at each count and time those worth it (threads.Trial), keep the fastest and
+        say so (`quietly`: only if it is not the count kept before); (the reason to stop or
+        None, the kept count's step times)."""
         trainer = self.trainer
         trial = threads.Trial.after(threads.peek(self.slice_of_a_step(), threads.candidates(),
                                                  trainer.clock))
@@ -96,9 +98,12 @@ class Pace:
             trial.add(trainer.step_seconds)
             if reason is not None:
                 return reason, []
-        threads.use(trial.best())
-        trainer.reporter.note(trial.describe())
-        self.watch = threads.Watch(statistics.mean(trial.seconds_per_step()), trainer.clock())
+        if trial.best() != self.kept or not quietly:
+            trainer.reporter.note(trial.describe())
+        self.kept = trial.best()
+        threads.use(self.kept)
+        self.watch = threads.Watch(statistics.mean(trial.seconds_per_step()), trainer.clock(),
+                                   fewer=self.kept < max(trial.counts))
         return None, trial.seconds_per_step()
 
     def slice_of_a_step(self):
@@ -116,12 +121,15 @@ class Pace:
 
         return forward
 
-    def time_threads_again(self):
-        """The steps slowed for a while: time the counts again; the reason to stop, or None."""
-        self.trainer.reporter.note(
-            f"threads: steps slowed to {self.watch.rate():.3g}/s from the "
-            f"{1 / self.watch.expected:.3g}/s measured; timing the thread counts again")
-        reason, _ = self.choose_threads()
+    def time_threads_again(self, why):
+        """Time the counts again (threads.Watch says `why`); the reason to stop, or None.
+        Steps that slowed are said; the regular look for a quiet machine is said only if
+        it changes the count."""
+        if why == "slowed":
+            self.trainer.reporter.note(
+                f"threads: steps slowed to {self.watch.rate():.3g}/s from the "
+                f"{1 / self.watch.expected:.3g}/s measured; timing the thread counts again")
+        reason, _ = self.choose_threads(quietly=why != "slowed")
         self.times = []  # the trial's steps are not the run's rate
         return reason
 

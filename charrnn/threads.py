@@ -164,13 +164,17 @@ class Trial:
 
 @dataclass
 class Watch:
-    """Watches each step's seconds against the trial's. A re-check is due when, over the
-    last stretch of at least SUSTAINED_STEPS steps and SUSTAINED_SECONDS, the median step
-    took SLOW times the trial's (one slow step, a checkpoint or a hiccup, does not move a
-    median), and the last trial is RECHECK_SECONDS old."""
+    """Watches each step's seconds against the trial's. A new trial is due, at most every
+    RECHECK_SECONDS, when the steps slowed: over the last stretch of at least
+    SUSTAINED_STEPS steps and SUSTAINED_SECONDS the median step took SLOW times the trial's
+    (one slow step, a checkpoint or a hiccup, does not move a median). Where the trial
+    kept fewer threads than it could, one is also due every RECHECK_SECONDS: the machine
+    may be quiet again, which a step rate that barely rises would not show (the peeks make
+    such a trial cost little)."""
 
     expected: float  # seconds a step, as the trial measured
     since: float  # when the trial ended, by the trainer's clock
+    fewer: bool = False  # the trial kept fewer threads than the most it tried
     recent: list = field(default_factory=list)
 
     def add(self, seconds):
@@ -179,9 +183,16 @@ class Watch:
             self.recent.pop(0)
 
     def due(self, now):
+        """Why a new trial is due ("slowed" or "fewer"), or None."""
+        if now - self.since < RECHECK_SECONDS:
+            return None
+        if self.slowed():
+            return "slowed"
+        return "fewer" if self.fewer else None
+
+    def slowed(self):
         stretch = len(self.recent) >= SUSTAINED_STEPS and sum(self.recent) >= SUSTAINED_SECONDS
-        slow = stretch and statistics.median(self.recent) > SLOW * self.expected
-        return slow and now - self.since >= RECHECK_SECONDS
+        return stretch and statistics.median(self.recent) > SLOW * self.expected
 
     def rate(self):
         """Steps a second, at the recent stretch's median step."""

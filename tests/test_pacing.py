@@ -101,7 +101,22 @@ def test_steps_that_stay_slow_bring_a_new_trial(tmp_path, corpus_file, monkeypat
     assert notes.lines[0].startswith("threads: 2 of 2 cores")
     assert notes.lines[1].startswith("threads: steps slowed to 0.2/s from the 5/s measured")
     assert notes.lines[2].startswith("threads: 1 of 2 cores")
-    assert len(notes.lines) == 3 and set(machine.counts[-20:]) == {1}
+    assert len(notes.lines) == 3 and machine.counts[-1] == 1  # later looks kept 1: not said
+
+
+def busy_then_quiet(count, step):
+    """The other program ends at step 40, and two threads win again."""
+    return busy(count, step) if step < 40 else quiet_then_busy(count, 0)
+
+
+def test_a_machine_quiet_again_gets_its_threads_back(tmp_path, corpus_file, monkeypatch):
+    monkeypatch.setattr(threads, "RECHECK_SECONDS", 5.0)
+    machine, notes = Machine(busy_then_quiet, monkeypatch=monkeypatch), Notes()
+    config = tiny_config(corpus_file, threads=AUTO, max_steps=80, eval_every=100)
+    machine.drive(Trainer(config, tmp_path / "run", reporter=notes)).run()
+    assert [line.split(" (")[0] for line in notes.lines] == ["threads: 1 of 2 cores",
+                                                             "threads: 2 of 2 cores"]
+    assert set(machine.counts[-10:]) == {2}
 
 
 def test_one_slow_step_brings_no_new_trial(tmp_path, corpus_file, monkeypatch):

@@ -96,7 +96,16 @@ def test_new_trials_come_at_most_every_few_minutes():
     for seconds in [4.0] * 10:
         watch.add(seconds)
     assert not watch.due(100.0 + threads.RECHECK_SECONDS - 1)
-    assert watch.due(100.0 + threads.RECHECK_SECONDS)
+    assert watch.due(100.0 + threads.RECHECK_SECONDS) == "slowed"
+
+
+@pytest.mark.parametrize("fewer, due", [(True, "fewer"), (False, None)])
+def test_fewer_threads_than_tried_are_looked_at_again_every_few_minutes(fewer, due):
+    watch = threads.Watch(expected=0.25, since=0.0, fewer=fewer)
+    for seconds in [0.25] * 10:
+        watch.add(seconds)
+    assert watch.due(threads.RECHECK_SECONDS - 1) is None
+    assert watch.due(threads.RECHECK_SECONDS) == due
 
 
 @pytest.mark.parametrize("setting, device, streams, count", [
