@@ -17,6 +17,7 @@ itself is killed.
 
 import argparse
 import contextlib
+import json
 import os
 import re
 import signal
@@ -72,19 +73,33 @@ def against_default(rows, default):
 
 
 def train_steps(corpus, seconds, threads):
-    """(steps, the threads line) of one `charrnn train --max-time` run in a fresh process."""
+    """(steps, the threads line) of one `charrnn train --max-time` run in a fresh process.
+    A run that collapsed may take minutes past its time (its final evaluation collapses
+    too): it is stopped at `seconds` * 3 + 120, and its steps read from its last save."""
     with tempfile.TemporaryDirectory() as folder:
+        run = Path(folder) / "run"
         command = [sys.executable, "-m", "charrnn", "train", "--config", "default", "--corpus",
-                   str(corpus), "--out", str(Path(folder) / "run"), "--max-time", f"{seconds}s",
+                   str(corpus), "--out", str(run), "--max-time", f"{seconds}s",
                    "--sample-length", "0", "--threads", str(threads), "--no-progress"]
-        done = subprocess.run(command, capture_output=True, text=True, env=own_threads_env(),
-                              cwd=ROOT, timeout=seconds * 4 + 300)
+        limit = seconds * 3 + 120
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, env=own_threads_env(),
+                                  cwd=ROOT, timeout=limit)
+        except subprocess.TimeoutExpired:
+            return saved_step(run), f"stopped by the benchmark after {limit} s"
     if done.returncode != 0:
         raise RuntimeError(f"charrnn train --threads {threads} failed: "
                            f"{done.stderr.strip()[-500:]}")
     stopped = re.search(r"Stopped at step (\d+)", done.stderr)
     line = next((l for l in done.stderr.splitlines() if l.startswith("threads: ")), "")
     return int(stopped.group(1)), line
+
+
+def saved_step(run):
+    """The step of a run's last save (0 if none): its last metrics line."""
+    metrics = run / "metrics.jsonl"
+    lines = metrics.read_text().splitlines() if metrics.exists() else []
+    return json.loads(lines[-1])["step"] if lines else 0
 
 
 @contextlib.contextmanager
@@ -170,7 +185,7 @@ def default_corpus():
 
 def table(rows):
     """The rows as a Markdown table, the load in the first column."""
-    lines = ["| load | threads | steps | ratio | baseline | what auto chose |",
+    lines = ["| load | threads | steps | ratio | baseline | note |",
              "|---|---|---:|---:|---:|---|"]
     for r in rows:
         load, setting = r["name"].split(": ", 1)
