@@ -100,7 +100,7 @@ CASES = [
     ("top-k-zero", sample("--top-k", "0"), "'--top-k': 0 is not in the range x>=1"),
     ("top-p-two", sample("--top-p", "2"), "'--top-p': 2.0 is not in the range 0<x<=1"),
     ("threads-negative", sample("--threads", "-1"), "'--threads': -1 is not in the range x>=1"),
-    ("threads-a-word", sample("--threads", "x"), "'--threads': 'x' is not a valid integer"),
+    ("threads-a-word", sample("--threads", "x"), "'--threads': 'x' is neither a whole number nor auto"),
     ("threads-sampling-on-cuda", sample("--threads", "2", "--device", "cuda"),
      "--threads 2 sets CPU threads"),
     ("threads-zero-eval", ["eval", "{run}", "{corpus}", "--threads", "0"],
