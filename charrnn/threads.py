@@ -13,6 +13,7 @@ makes a run repeatable bit for bit.
 """
 
 import contextlib
+import math
 import os
 import statistics
 from dataclasses import dataclass, field
@@ -90,16 +91,18 @@ def inference(setting, device, streams):
 def peek(forward, counts, clock):
     """Seconds of `forward` (a slice of a real step, a few milliseconds) at each count, the
     least of PEEKS, by `clock`. A count that collapses beside other work does so here
-    too, in a fraction of a second, rather than in a whole step of many seconds."""
+    too, in a fraction of a second, rather than in a whole step of many seconds; it is
+    left after one peek SLOW times the fastest so far (were that chance, the next look
+    a few minutes on, Watch's "fewer", would find it)."""
     seconds = {}
     for count in counts:
         use(count)
-        times = []
         for _ in range(PEEKS):
             start = clock()
             forward()
-            times.append(clock() - start)
-        seconds[count] = min(times)
+            seconds[count] = min(seconds.get(count, math.inf), clock() - start)
+            if seconds[count] > SLOW * min(seconds.values()):
+                break
     return seconds
 
 

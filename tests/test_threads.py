@@ -159,3 +159,12 @@ def test_a_count_whose_peek_collapses_gets_no_trial_step(monkeypatch):
 ])
 def test_the_counts_worth_a_trial_peek_within_twice_the_fastest(peeks, kept):
     assert threads.worth_a_trial(peeks) == kept
+
+
+def test_a_count_that_peeks_slow_once_is_peeked_no_more(monkeypatch):
+    ticks, calls = Ticks({1: 0.01, 2: 0.3}), []
+    monkeypatch.setattr(threads, "use", lambda count: setattr(ticks, "count", count))
+    forward = ticks.forward
+    monkeypatch.setattr(ticks, "forward", lambda: calls.append(ticks.count) or forward())
+    threads.peek(ticks.forward, [1, 2], ticks)
+    assert calls == [1] * threads.PEEKS + [2]
