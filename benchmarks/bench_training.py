@@ -1,6 +1,6 @@
 """Training-loop overhead: charrnn's Trainer against the bare fused training step.
 
-Run from the repository root: `python -m benchmarks.bench_training [--quick]`.
+Run from the repository root: `python -m benchmarks.bench_training [--quick] [--threads N]`.
 
 Both sides train the same shape (an LSTM, vocabulary 65, embedding 64; 2x384 and 2x512
 at batch 64 and 128 characters per stream per step) in the same process with one thread,
@@ -80,6 +80,7 @@ def bench_config(corpus, shape):
     config.data.batch_size, config.data.seq_len = shape.batch, shape.seq_len
     config.model.layers, config.model.hidden, config.model.embedding = shape.layers, shape.hidden, EMBEDDING
     config.train.eval_every, config.train.eval_batches, config.train.seed = 10**9, 1, 0
+    config.train.threads = torch.get_num_threads()  # as run() set it: no trial in a stretch
     validate(config)
     return config
 
@@ -162,7 +163,7 @@ def median_seconds(sides, steps, rounds):
     return [statistics.median(s) for s in seconds]
 
 
-def measure(shape, quick):
+def measure(shape, quick, threads=THREADS):
     steps, rounds = (shape.quick_steps, 2) if quick else (shape.steps, 5)
     with tempfile.TemporaryDirectory() as folder:
         device, sides = both_sides(folder, shape)
@@ -172,17 +173,20 @@ def measure(shape, quick):
         "value": round(shape.chars / trainer_step, 1), "unit": "chars/s",
         "baseline": round(shape.chars / bare_step, 1), "ratio": round(bare_step / trainer_step, 3),
         "target": shape.target,
-        "note": f"{device.type}, batch {shape.batch}, seq-len {shape.seq_len}, fp32, {THREADS} thread; "
+        "note": f"{device.type}, batch {shape.batch}, seq-len {shape.seq_len}, fp32, {threads} thread(s); "
                 f"Trainer costs {1e3 * (trainer_step - bare_step):+.2f} ms/step over "
                 f"{1e3 * bare_step:.1f}; medians of {rounds} alternating stretches of {steps} steps"}
 
 
-def run(quick=False, shapes=SHAPES):
-    """Rows {name, value, unit, baseline, ratio, target, note}, one per shape."""
-    torch.set_num_threads(THREADS)
-    return [measure(shape, quick) for shape in shapes]
+def run(quick=False, shapes=SHAPES, threads=THREADS):
+    """Rows {name, value, unit, baseline, ratio, target, note}, one per shape, on `threads`
+    CPU threads (a fixed count: the trainer's trial would time the counts, not the loop)."""
+    torch.set_num_threads(threads)
+    return [measure(shape, quick, threads) for shape in shapes]
 
 
 if __name__ == "__main__":
-    for row in run(quick="--quick" in sys.argv[1:]):
+    argv = sys.argv[1:]
+    count = int(argv[argv.index("--threads") + 1]) if "--threads" in argv else THREADS
+    for row in run(quick="--quick" in argv, threads=count):
         print(row)

@@ -67,6 +67,7 @@ def tiny_config(corpus, **overrides):
     config.model.dropout = 0.0  # a tiny model learns tiny corpora without it,
     config.train.warmup_steps = 0  # and tens of steps, not warm-up
     config.train.eval_every, config.train.max_steps, config.train.lr = 10, 20, 1e-2
+    config.train.threads = 1  # as this process runs (above): no trial, the same sums each run
     for key, value in overrides.items():
         for section in (config.model, config.data, config.train):
             if hasattr(section, key):

@@ -5,9 +5,11 @@ import random
 import re
 
 import pytest
+import torch
 from click.testing import CliRunner
 
 from charrnn.run import rundir
+from charrnn.model import threads
 from charrnn.cli import main
 
 TINY = ["--config", "tiny", "--hidden", "16", "--embedding", "8", "--batch-size", "4",
@@ -142,7 +144,36 @@ def test_train_on_a_corpus_alone_stops_by_itself_and_keeps_the_best(tmp_path):
                  "--hidden", 64, "--embedding", 8, "--batch-size", 4, "--seq-len", 16, "--no-progress")
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
+    if threads.cores() > 1:  # --threads auto says what it chose first
+        assert lines.pop(0).startswith("threads: ")
     assert re.match(r"Stopped at step \d+ \(epoch \d+\): validation stopped improving, ", lines[0])
     best = rundir.load(tmp_path / "run", "best")["progress"]
     assert lines[1] == (f"Best validation loss {best['best_val']:.4f} nats at step {best['step']}, "
                         "kept as best.pt (what sample, eval and info read).")
+
+
+@pytest.mark.parametrize("threads", ["1", "auto"])
+@pytest.mark.parametrize("command", ["train", "sample", "beam", "eval", "experiment"])
+def test_every_command_that_runs_the_model_takes_threads(trained, tmp_path, corpus_file, command,
+                                                         threads):
+    args = {"train": ["train", "--corpus", corpus_file, "--out", tmp_path / "t", "--max-steps", 4,
+                      *TINY],
+            "sample": ["sample", trained, "--length", 5, "-n", 2],
+            "beam": ["sample", trained, "--length", 5, "--beam", 2],
+            "eval": ["eval", trained, corpus_file, "--max-batches", 2],
+            "experiment": ["experiment", "palindromes", "--models", "rnn", "--lengths", 3,
+                           "--steps", 2, "--hidden", 4, "--out", tmp_path / "p.png"]}[command]
+    result = run(*args, "--threads", threads)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_fixed_thread_count_and_seed_repeat_a_run_bit_for_bit(tmp_path, corpus_file, threads):
+    weights = []
+    for name in ("first", "second"):
+        result = run("train", "--corpus", corpus_file, "--out", tmp_path / name, "--max-steps", 6,
+                     "--threads", threads, "--seed", 3, "--dropout", 0.2, *TINY)
+        assert result.exit_code == 0, result.output
+        weights.append(rundir.load(tmp_path / name, "last")["model"])
+    assert weights[0].keys() == weights[1].keys()
+    assert all(torch.equal(weights[0][key], weights[1][key]) for key in weights[0])

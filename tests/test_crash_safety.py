@@ -34,7 +34,7 @@ from charrnn.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 TINY = ("--layers", "1", "--hidden", "16", "--embedding", "8", "--batch-size", "4",
-        "--seq-len", "16", "--device", "cpu", "--no-progress")
+        "--seq-len", "16", "--device", "cpu", "--threads", "1", "--no-progress")
 # The runs the kill harness and the exact-resume test compare: dropout and a step schedule,
 # so the RNG state and the schedule state must both survive every resume.
 EXACT = (*TINY, "--dropout", "0.3", "--schedule", "step", "--decay-every", "25",

@@ -34,9 +34,17 @@ def test_the_probe_skips_the_first_steps_and_waits_for_its_share_of_the_budget()
         probe.add(seconds)
     assert not probe.done(elapsed=sizing.PROBE_SHARE * 1000 - 0.1)
     assert probe.done(elapsed=sizing.PROBE_SHARE * 1000)
-    # 70 s left at 1 s a step plus a 20 s evaluation every 10 steps: 3 s a step
-    assert probe.max_steps(step=12, elapsed=930.0, eval_seconds=20.0, eval_every=10) == \
-        12 + int(70 * sizing.MARGIN / 3.0)
+    assert probe.times == [1.0] * sizing.PROBE_STEPS
+
+
+@pytest.mark.parametrize("step, elapsed, per_step, planned", [
+    (12, 700.0, 3.0, (12 + 97, 12 + 6)),  # 300 s left, 3 s a step; again after 2% of 1000 s
+    (500, 990.0, 1.0, (500 + 9, 500 + 4)),  # near the end: again after half the steps left
+    (500, 999.5, 1.0, (500, 501)),  # less than a step left: end now
+])
+def test_the_plan_fills_the_time_left_and_comes_again_sooner_near_the_end(step, elapsed, per_step,
+                                                                          planned):
+    assert sizing.plan(step, 1000.0, elapsed, per_step) == planned
 
 
 class FakeClock:

@@ -3,6 +3,8 @@
 import click
 
 from charrnn.cli.common import CHECKPOINT_CHOICE, DEVICE_CHOICE, WIDE, echo_json, load_run
+from charrnn.cli.options import threads_option
+from charrnn.run.config import AUTO, check_threads
 
 
 @click.command("eval", context_settings=WIDE, short_help="Score a model on any text.")
@@ -19,8 +21,10 @@ from charrnn.cli.common import CHECKPOINT_CHOICE, DEVICE_CHOICE, WIDE, echo_json
 @click.option("--max-batches", type=int, default=0, show_default=True, metavar="N",
               help="Score only the first N windows (0: all the text).")
 @click.option("--device", type=DEVICE_CHOICE, default="cpu", show_default=True)
+@threads_option
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-def eval_command(run, text_file, unknown, which, batch_size, seq_len, max_batches, device, as_json):
+def eval_command(run, text_file, unknown, which, batch_size, seq_len, max_batches, device, threads,
+                 as_json):
     """Score a trained model on any text: loss, bits per character, perplexity, accuracy.
 
     FILE is read like a training corpus: a text file, a directory, an .abc file (split
@@ -35,13 +39,18 @@ def eval_command(run, text_file, unknown, which, batch_size, seq_len, max_batche
     """
     from charrnn.data import corpus
     from charrnn.run import rundir
+    from charrnn.model.device import resolve_device
     from charrnn.train.evaluation import encode_text, score_ids
+    from charrnn.model.threads import inference
 
+    check_threads(threads, device)
     payload, model, vocab, config = load_run(run, which, device)
     text = corpus.load_text(text_file, config.data.encoding_errors)
     ids, skipped = encode_text(vocab, text, unknown, text_file)
-    scores = score_ids(model, ids, batch_size or config.data.batch_size,
-                       seq_len or config.data.seq_len, device, max_batches)
+    batch_size = batch_size or config.data.batch_size
+    with inference(threads or AUTO, resolve_device(device), batch_size):
+        scores = score_ids(model, ids, batch_size, seq_len or config.data.seq_len, device,
+                           max_batches)
     scores.update(checkpoint=str(rundir.checkpoint_file(run, which)), step=payload["progress"]["step"]
                   if "progress" in payload else None, text=text_file, text_chars=len(text),
                   skipped_chars=skipped)

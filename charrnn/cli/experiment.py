@@ -4,6 +4,7 @@ palindrome task itself lives in charrnn.experiments.palindromes."""
 import click
 
 from charrnn.cli.common import MODEL_KIND_LIST, WIDE, echo_json, forget_bias_value, table
+from charrnn.cli.options import threads_option
 from charrnn.cli.paramtypes import CommaList, FiniteFloatRange
 
 
@@ -29,8 +30,7 @@ def experiment():
               help="Starting bias of the LSTM forget and GRU update gates; `torch` keeps "
                    "torch's init, which starts them near 1/2.")
 @click.option("--seed", default=0, show_default=True, help="Same seed, same table.")
-@click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
-              help="torch CPU threads (0: torch's default).")
+@threads_option
 @click.option("--out", "-o", default="palindromes.png", show_default=True, metavar="PNG",
               type=click.Path(dir_okay=False), help="Accuracy plot to write.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
@@ -50,18 +50,19 @@ def palindromes(models, lengths, quick, steps, hidden, batch_size, lr, forget_bi
       charrnn experiment palindromes --models rnn,lstm,peephole --lengths 5,10,20,40
       charrnn experiment palindromes --models lstm --forget-bias torch
     """
-    import torch
-
     from charrnn.experiments import palindromes as task
     from charrnn import plots
+    from charrnn.model import threads as cpu
 
     plots.output_path(out)  # before minutes of training, not after them
-    if threads:
-        torch.set_num_threads(threads)
     default = task.QUICK_LENGTHS if quick else task.DEFAULT_LENGTHS
     sizes = lengths or list(default)
     settings = palindrome_settings(quick, steps, hidden, batch_size, lr, seed,
                                    forget_bias_value(forget_bias))
+    if threads in (None, "auto"):
+        click.echo(task.measured_threads(models, sizes, settings).describe(), err=True)
+    else:
+        cpu.use(threads)
     results = task.run(models, sizes, settings, on_result=report_result)
     accuracies = {k: [r.accuracy for r in rs] for k, rs in results.items()}
     bias = "torch's init" if settings.forget_bias is None else f"{settings.forget_bias:g}"

@@ -29,6 +29,12 @@ def config_options(command):
     return command
 
 
+def threads_option(command):
+    """--threads for the commands that run a trained model, as `charrnn train` declares it
+    (the config key `threads`); not given, it is auto."""
+    return option_for(cfg.field_of("threads"), cfg.AUTO)(command)
+
+
 def option_for(field, shown):
     flag = "--" + field.name.replace("_", "-")
     spec = field.metadata["spec"]

@@ -22,6 +22,10 @@ class AutoIntRange(click.IntRange):
     def convert(self, value, param, ctx):
         if isinstance(value, str) and value.strip().lower() == "auto":
             return "auto"
+        try:
+            int(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is neither a whole number nor auto.", param, ctx)
         return super().convert(value, param, ctx)
 
 

@@ -7,9 +7,10 @@ import click
 from click.core import ParameterSource
 
 from charrnn.cli.common import CHECKPOINT_CHOICE, DEVICE_CHOICE, load_run
-from charrnn.cli.tunes import DEFAULT_TUNE_CAP
+from charrnn.cli.options import threads_option
 from charrnn.cli.paramtypes import CommaList, FiniteFloatRange
-from charrnn.run.config import MAX_SEED
+from charrnn.cli.tunes import DEFAULT_TUNE_CAP
+from charrnn.run.config import AUTO, MAX_SEED, check_threads
 from charrnn.errors import UserError
 
 
@@ -54,6 +55,7 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
               show_default=True, help="Which checkpoint of a run directory to use.")
 @click.option("--device", type=DEVICE_CHOICE, default="cpu",
               show_default=True, help="Where to run the model (one stream is fastest on the CPU).")
+@threads_option
 @click.option("--out", "-o", type=click.Path(), default=None, metavar="PATH",
               help="Write the text to this file (with --abc: a directory of .abc files).")
 @click.option("--abc", is_flag=True,
@@ -78,7 +80,8 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
               help="--abc --out DIR: DIR holds tunes an earlier sample wrote; keep them and "
                    "number the new ones on after them (the page then shows them all).")
 def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samples, beam, stop,
-           unknown, which, device, out, abc, free, key, meter, title, midi, page, overwrite, append):
+           unknown, which, device, threads, out, abc, free, key, meter, title, midi, page, overwrite,
+           append):
     """Generate text from a trained model, streamed as it is written, or with --beam the
     most likely continuation a beam search finds.
 
@@ -104,6 +107,8 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
     --overwrite or --append.
     """
     ctx = click.get_current_context()
+    threads = threads or AUTO
+    check_threads(threads, device)
     if beam:
         refuse_beside_beam(ctx)
     values = chosen_temperatures(ctx, temperature, greedy)
@@ -132,7 +137,7 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
     from charrnn.sample.sampling import SampleSettings, clean_prime
 
     settings = SampleSettings(length=length, top_k=top_k or 0, top_p=top_p, seed=seed,
-                              num_samples=num_samples, stop=unescape(stop),
+                              num_samples=num_samples, stop=unescape(stop), threads=threads,
                               prime=clean_prime(vocab, unescape(prime), unknown))
     if abc:
         from charrnn.cli.tunes import sample_abc
@@ -242,7 +247,8 @@ def print_beam(model, vocab, settings, width, out):
     """The continuation a beam of `width` finds, after the prime, and its score on stderr."""
     from charrnn.sample.beam import search
 
-    found = search(model, vocab, width, settings.length, settings.prime, settings.stop)
+    found = search(model, vocab, width, settings.length, settings.prime, settings.stop,
+                   settings.threads)
     if out:
         write_text(out, settings.prime + found.text)
     else:

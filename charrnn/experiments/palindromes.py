@@ -136,6 +136,26 @@ def train_step(model, optimizer, sequences, clip):
     return loss.item()
 
 
+def measured_threads(kinds, lengths, settings):
+    """`--threads auto`: time a few training steps of the longest task on each thread count
+    (charrnn.model.threads.Trial), on a model thrown away after; the Trial, its best kept."""
+    from charrnn.model import threads
+
+    trial = threads.Trial(threads.candidates())
+    with torch.random.fork_rng():  # the experiment's own draws stay as they were
+        model = build_model(kinds[0], settings)
+        optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
+        batch = palindromes(settings.batch_size, max(lengths), torch.Generator().manual_seed(0))
+        train_step(model, optimizer, batch, settings.clip)  # kernels and buffers set up
+        while trial.count is not None:
+            threads.use(trial.count)
+            started = time.monotonic()
+            train_step(model, optimizer, batch, settings.clip)
+            trial.add(time.monotonic() - started)
+    threads.use(trial.best())
+    return trial
+
+
 def run(kinds, lengths, settings, on_result=None):
     """Every kind at every length; {kind: [Result per length]}. on_result(result) is
     called as each pair finishes, for progress output."""

@@ -136,6 +136,13 @@ class TrainConfig:
     keep: int = setting(3, "Numbered checkpoints kept on disk.", low=1)
     seed: int = setting(1337, "Random seed: the same seed gives the same run.", low=0, high=MAX_SEED)
     device: str = setting("auto", "auto picks CUDA, then MPS, then the CPU.", choices=DEVICES)
+    threads: int = setting(AUTO, "CPU threads for torch. auto: time a few training steps on "
+                           "1 thread and on more, up to the cores this process may use, keep "
+                           "the fastest, and time them again if the step rate falls far below "
+                           "(the count may change, and with it the last bits of the sums); "
+                           "for sampling and scoring, 1 thread below 16 streams, else every "
+                           "core. N: always N, so a run with --seed repeats bit for bit.",
+                           low=1, auto=True)
     precision: str = setting("fp32", "Autocast precision: bf16 on CPUs and GPUs, fp16 on CUDA "
                              "only.", choices=PRECISIONS)
     sample_length: int = setting(0, "Print a sample this long when training ends (0: none).", low=0)
@@ -285,9 +292,18 @@ def validate(config):
     if m.tie_weights and m.embedding != m.hidden:
         raise UserError("tie_weights needs embedding == hidden "
                         f"(got embedding {m.embedding}, hidden {m.hidden})")
+    check_threads(t.threads, t.device)
     if t.schedule == "cosine" and not has_length(t):
         raise UserError("the cosine schedule needs --max-steps, --max-epochs or --max-time to "
                         "know its length")
+
+
+def check_threads(threads, device):
+    """--threads N sets torch's CPU threads: with --device cuda or mps the model runs
+    elsewhere, and N would say nothing (auto leaves the count to torch there)."""
+    if threads not in (AUTO, None) and device in ("cuda", "mps"):
+        raise UserError(f"--threads {threads} sets CPU threads, but --device {device} runs the "
+                        "model on the GPU; leave --threads out (auto)")
 
 
 def has_length(train):

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import torch
 
 from charrnn.model.model import map_state
-from charrnn.sample.sampling import clean_prime, few_threads, start_ids
+from charrnn.model import threads
+from charrnn.sample.sampling import clean_prime, start_ids
 from charrnn.sample.stepper import Stepper
 
 
@@ -47,18 +48,19 @@ class Beam:
     tails: list
 
 
-def search(model, vocab, width, length, prime="", stop=""):
+def search(model, vocab, width, length, prime="", stop="", cpu_threads="auto"):
     """The best continuation of `prime`, at most `length` characters, that a beam of `width`
-    finds (or greedy decoding, where it scores higher); it ends early at `stop`."""
+    finds (or greedy decoding, where it scores higher); it ends early at `stop`.
+    `cpu_threads`: as --threads (charrnn.model.threads.inference)."""
     model.eval()
     device = next(model.parameters()).device
     with torch.inference_mode():
         # The greedy run under the threads a beam of 1 gets, so it is bit for bit `--beam 1`.
-        with few_threads(device, 1):
+        with threads.inference(cpu_threads, device, 1):
             greedy = run_beam(model, vocab, 1, length, prime, stop)
         if width == 1:
             return greedy
-        with few_threads(device, width):
+        with threads.inference(cpu_threads, device, width):
             found = run_beam(model, vocab, width, length, prime, stop)
     return greedy if greedy.score > found.score else found
 

@@ -5,15 +5,14 @@ step to step (the context is never re-run), with the fast `Stepper` for the fuse
 Several samples are generated together as one batch; a seeded generator makes them repeatable.
 """
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 
+from charrnn.model import threads
 from charrnn.errors import UserError
 from charrnn.sample.stepper import Stepper
 
-SMALL_BATCH = 16  # streams below which sampling on a CPU uses one thread
 
 
 @dataclass
@@ -27,6 +26,7 @@ class SampleSettings:
     stop: str = ""  # a sample ends where this appears (it is not printed)
     prime: str = ""
     unknown: str = "error"  # prime characters outside the vocabulary: "error" or "skip"
+    threads: int | str = "auto"  # CPU threads, as --threads (charrnn.model.threads.inference)
 
 
 def pick_next(logits, temperature, top_k=0, top_p=1.0, generator=None):
@@ -112,22 +112,8 @@ def generate_samples(model, vocab, settings, on_text=None):
     """As generate, returning Samples that also say whether the stop string ended them."""
     model.eval()
     device = next(model.parameters()).device
-    with few_threads(device, settings.num_samples):
+    with threads.inference(settings.threads, device, settings.num_samples):
         return run_samples(model, vocab, settings, device, on_text)
-
-
-@contextmanager
-def few_threads(device, batch_size):
-    """One CPU thread for a few streams: a step is a handful of small matrix products, and
-    two threads syncing at each one gain little on an idle machine but collapse on a busy
-    one (measured: 2,600 chars/s with one thread, 26 with two, while another job ran)."""
-    previous = torch.get_num_threads()
-    if device.type == "cpu" and batch_size < SMALL_BATCH:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def run_samples(model, vocab, settings, device, on_text):

@@ -1,9 +1,10 @@
 """What a training run shows while it trains. A Trainer tells its Reporter each step;
-the plain Reporter shows nothing (a library caller, a test, torchrun's other processes),
-and ProgressBar draws the step, the loss, the last validation loss, characters a second
+the plain Reporter shows nothing but a note's line on stderr (a library caller, a test,
+torchrun's other processes), and ProgressBar draws the step, the loss, the last validation loss, characters a second
 and the time left with tqdm, and under the bar the latest --sample-every sample."""
 
 import shutil
+import sys
 
 
 class Reporter:
@@ -21,6 +22,10 @@ class Reporter:
 
     def sampled(self, record):
         """A --sample-every record: its step and samples (charrnn.train.training_samples)."""
+
+    def note(self, line):
+        """A line about the run's course (the thread count chosen), on stderr."""
+        print(line, file=sys.stderr, flush=True)
 
     def __enter__(self):
         return self
@@ -55,6 +60,11 @@ class ProgressBar(Reporter):
             self.line = tqdm(total=0, position=self.bar.pos + 1, bar_format="{desc}", leave=False)
         width = shutil.get_terminal_size().columns
         self.line.set_description_str(sample_line(record, width))
+
+    def note(self, line):
+        from tqdm.auto import tqdm
+
+        tqdm.write(line, file=sys.stderr)  # above the bar, which is drawn again under it
 
     def __exit__(self, *exc):
         if self.line is not None:

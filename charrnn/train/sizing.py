@@ -14,7 +14,11 @@ checkpoints, so a resumed run keeps them.
 - max_steps, with a cosine and --max-time: the first steps of the run are timed (they train
   as any other, at the peak learning rate, where a cosine starts flat), one evaluation is
   timed, and the cosine is sized so that its learning rate reaches the floor as the time
-  runs out.
+  runs out. As the run goes it is sized again from the steps' measured rate (a machine
+  that gets busier or quieter, evaluations that take longer than the probe's), every
+  RESIZE_SHARE of the budget and more often towards the end, so the learning rate reaches
+  its floor when the time runs out (charrnn.train.pacing does it; charrnn.train.optim.Cosine bends
+  the rest of the curve without a jump).
 """
 
 import math
@@ -26,6 +30,7 @@ PROBE_SHARE = 0.03  # of the time budget spent timing steps (at least PROBE_STEP
 PROBE_SKIP = 2  # steps not timed: the first ones also set up kernels and buffers
 PROBE_STEPS = 10
 MARGIN = 0.97  # of the time left that the sized steps fill: checkpoints and jitter take the rest
+RESIZE_SHARE = 0.02  # of the budget between two sizings, at most
 
 
 def settle(train, batches_per_epoch):
@@ -68,10 +73,13 @@ class Probe:
         """Whether enough is timed, `elapsed` seconds into the budget."""
         return len(self.times) >= PROBE_STEPS and elapsed >= PROBE_SHARE * self.budget
 
-    def max_steps(self, step, elapsed, eval_seconds, eval_every):
-        """The run's length in steps: the `step` done, and those that fit in the time left,
-        each with its share of an evaluation. The mean, not the median: the time left is
-        a sum, which slow steps are part of."""
-        per_step = sum(self.times) / len(self.times) + eval_seconds / eval_every
-        left = self.budget - elapsed
-        return step + max(1, math.floor(left * MARGIN / per_step))
+
+def plan(step, budget, elapsed, per_step):
+    """(max_steps, the step to size at next) for a run at `step`, `elapsed` seconds into a
+    `budget`, whose steps now take `per_step` seconds with everything else included. The
+    next sizing comes after RESIZE_SHARE of the budget or half the steps left, whichever
+    is sooner, so the last steps are sized ever more closely."""
+    # The mean step, not the median: the time left is a sum, which slow steps are part of.
+    left = math.floor(max(budget - elapsed, 0) * MARGIN / max(per_step, 1e-9))  # 0: stop now
+    every = min(RESIZE_SHARE * budget / max(per_step, 1e-9), left / 2)
+    return step + left, step + max(1, math.floor(every))

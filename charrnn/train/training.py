@@ -1,7 +1,8 @@
 """The training loop: truncated BPTT over contiguous streams, periodic validation, early
 stopping and the limits that end a run, and resumption that continues exactly where a run
 stopped. The Trainer only trains: the run directory (charrnn.run.rundir) keeps its files, a
-Reporter (charrnn.train.reporting) shows its progress, and charrnn.model.device picks where it runs.
+Reporter (charrnn.train.reporting) shows its progress, charrnn.model.device picks where it runs, and a
+Pace (charrnn.train.pacing) runs its steps on the thread count and for the length that fit.
 
 Exact resume: the checkpoint carries the optimizer and schedule state, the data position,
 the hidden state carried into the next batch, the RNG state (dropout) and the running loss
@@ -18,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from charrnn.train import sizing, training_samples
+from charrnn.model import threads
 from charrnn.data.batches import training_streams
 from charrnn.run.config import AUTO, parse_duration
 from charrnn.data.corpus import sample_prime
@@ -26,6 +28,7 @@ from charrnn.errors import UserError
 from charrnn.train.evaluation import evaluate
 from charrnn.model.model import CharRNN, map_state
 from charrnn.train.optim import build_optimizer, build_schedule
+from charrnn.train.pacing import Pace
 from charrnn.train.reporting import Reporter
 from charrnn.run.rundir import RunDir
 from charrnn.data.vocab import Vocabulary
@@ -67,7 +70,7 @@ class Trainer:
     """Trains a model in a run directory (a RunDir or a path), from scratch or from a
     resumed checkpoint's payload; under torchrun, one of `world` processes (`rank`)."""
 
-    clock = staticmethod(time.monotonic)  # what --max-time and the step-rate probe read
+    clock = staticmethod(time.monotonic)  # what --max-time and the step-rate probes read
 
     def __init__(self, config, run_dir, resume=None, reporter=None, rank=0, world=1):
         self.config, self.rank, self.world = config, rank, world
@@ -154,12 +157,12 @@ class Trainer:
         self.budget = parse_duration(self.config.train.max_time)
         self.started = self.last_save = self.clock()
         self.base_elapsed = self.progress.elapsed
-        reason = self.stop_reason(0.0, self.budget)
-        with StopOnSignal(self), self.reporter.start(self.total_steps(), self.progress.step):
-            if reason is None and sizing.needs_probe(self.config.train):
-                reason = self.size_to_budget()
+        reason, pace = self.stop_reason(0.0, self.budget), Pace(self)
+        with StopOnSignal(self), self.reporter.start(self.total_steps(), self.progress.step), \
+                threads.kept():
+            reason = reason or pace.start()
             while reason is None:
-                reason = self.loop_once()
+                reason = pace.step()
             # Still inside StopOnSignal: a first signal now changes nothing, a second stops at once.
             return self.finish(reason)
 
@@ -174,44 +177,15 @@ class Trainer:
         if self.periodic_save_due(self.last_save):
             self.save_periodically()
             self.last_save = self.clock()
+        return self.stopping()
+
+    def stopping(self):
+        """The reason to stop now, or None."""
         return self.stop_reason(self.clock() - self.started, self.budget)
-
-    # ---- a cosine sized to --max-time (charrnn.train.sizing) -----------------------------------
-
-    def size_to_budget(self):
-        """Train the first steps as a probe of this machine's step rate, then size the
-        cosine so that it ends as the time runs out. The reason to stop, or None."""
-        probe, reason = sizing.Probe(self.budget), None
-        while reason is None and not self.agreed(probe.done(self.clock() - self.started)):
-            reason = self.loop_once()
-            probe.add(self.step_seconds)
-        if reason is None:
-            eval_seconds = self.time_an_evaluation()
-            steps = probe.max_steps(self.progress.step, self.clock() - self.started, eval_seconds,
-                                    self.config.train.eval_every)
-            self.resize(self.agreed(steps))
-        return reason
-
-    def time_an_evaluation(self):
-        if self.val_stream is None:
-            return 0.0
-        start = self.clock()
-        self.validation_scores()
-        return self.clock() - start
 
     def agreed(self, value):
         """A value every process uses alike: this process's own here; rank 0's under DDP."""
         return value
-
-    def resize(self, max_steps):
-        """The run's length is now known: the schedule sized to it, as if from step 0, and
-        the config that records it (a resumed run keeps it) written again."""
-        self.config.train.max_steps = max_steps
-        self.schedule = build_schedule(self.optimizer, self.config.train, self.total_steps(),
-                                       done=self.progress.step)
-        self.reporter.resize(self.total_steps())
-        if self.is_main:
-            self.run_dir.write_config(self.config)
 
     def train_step(self):
         """One optimizer step on the next window; returns its loss, or None if it was skipped."""

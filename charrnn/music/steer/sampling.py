@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 import torch
 
+from charrnn.model import threads
 from charrnn.model.model import map_state
 from charrnn.music.abc.tunes import TUNE_END
-from charrnn.sample.sampling import few_threads, race_noise, race_scores
+from charrnn.sample.sampling import race_noise, race_scores
 from charrnn.sample.stepper import Stepper
 
 STREAMS = 16  # tunes drawn at once
@@ -97,9 +98,10 @@ def sample_tunes(model, vocab, count, header, settings, free=False, streams=STRE
     model.eval()
     device = next(model.parameters()).device
     # Constrained, the grammar's Python takes most of the time: a second thread would only
-    # spin (measured: the same speed on one), and the tunes' checks run on the other core.
-    threads_for = min(count, streams) if free else 1
-    with torch.inference_mode(), few_threads(device, threads_for):
+    # spin (measured: the same speed on one), and the tunes' checks run on the other core;
+    # --threads auto counts it as one stream.
+    rows = min(count, streams) if free else 1
+    with torch.inference_mode(), threads.inference(settings.threads, device, rows):
         sampler = _Sampler(model, vocab, header, settings, free, device)
         return sampler.run(count, streams, on_tune, on_draw)
 
