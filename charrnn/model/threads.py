@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import torch
 
-from charrnn.run.config import AUTO
 
 TRIAL_STEPS = 3  # timed steps per count
 PEEKS = 3  # short forward passes per count before the trial (the least one counts)
@@ -70,10 +69,11 @@ def kept():
 
 def for_inference(setting, device, streams):
     """The count for sampling or scoring `streams` rows at a time: --threads N, or for
-    `auto` the SMALL_BATCH rule; None on a GPU, where the CPU only feeds it."""
+    `auto` (any setting that is not a count) the SMALL_BATCH rule; None on a GPU, where
+    the CPU only feeds it."""
     if device.type != "cpu":
         return None
-    if setting != AUTO:
+    if isinstance(setting, int):
         return setting
     return 1 if streams < SMALL_BATCH else cores()
 
