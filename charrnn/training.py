@@ -8,6 +8,7 @@ the hidden state carried into the next batch, the RNG state (dropout) and the ru
 sums, so N steps straight and N/2 + N/2 with a resume between give the same weights.
 """
 
+import contextlib
 import math
 import signal
 import time
@@ -20,7 +21,7 @@ import torch.nn.functional as F
 from charrnn import sizing, training_samples
 from charrnn.batches import training_streams
 from charrnn.config import AUTO, parse_duration
-from charrnn.corpus import sample_prime
+from charrnn.corpus import is_abc, sample_prime
 from charrnn.device import autocast, check_precision, loss_scaling, resolve_device
 from charrnn.errors import UserError
 from charrnn.evaluation import evaluate
@@ -147,6 +148,7 @@ class Trainer:
     def run(self):
         if self.is_main:  # now that the data and the model have loaded
             self.run_dir.begin(self.config, self.progress.step if self.resumed else None)
+            self.keep_idiom()
         self.budget = parse_duration(self.config.train.max_time)
         self.started = self.last_save = self.clock()
         self.base_elapsed = self.progress.elapsed
@@ -158,6 +160,16 @@ class Trainer:
                 reason = self.loop_once()
             # Still inside StopOnSignal: a first signal now changes nothing, a second stops at once.
             return self.finish(reason)
+
+    def keep_idiom(self):
+        """An ABC corpus's idiom, kept with the run for `sample --abc` (once: the corpus
+        cannot change on resume, but a run made before runs kept one has none)."""
+        from charrnn.music import idiom
+
+        corpus = self.config.data.corpus
+        if is_abc(corpus) and not self.run_dir.has_idiom():
+            with contextlib.suppress(UserError):  # no tunes in it: sample --abc will say
+                self.run_dir.write_idiom(idiom.of_corpus(corpus))
 
     def loop_once(self):
         """One step and what follows it (evaluation, saves); the reason to stop, or None."""

@@ -11,10 +11,10 @@ DEFAULT_TUNE_CAP = 2000  # characters per tune when --length is not given
 
 
 def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=None, free=False,
-               page=True):
+               page=True, policy=None):
     """Print or write `settings.num_samples` tunes at each temperature and a short validity
     report; with `out` (and `page`), also the page of them against `corpus`, the corpus spec
-    the model learned from."""
+    the model learned from. `policy`: what the tunes may write (charrnn.music.policy)."""
     from dataclasses import replace
 
     from charrnn.music.check import ChecksAhead
@@ -23,7 +23,7 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
     title, meter, key = fields
     header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime)
     out_dir = tunes_dir(out) if out else None
-    check_vocabulary(vocab, header, settings.length, free, corpus)
+    check_vocabulary(vocab, header, settings.length, free, corpus, policy)
     if out_dir:
         make_dir(out_dir)
     named = []
@@ -33,7 +33,8 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
             if out_dir is None and label:
                 click.echo(f"--- temperature {temperature:g} ---")
             tunes, too_long = _draw(model, vocab, replace(settings, temperature=temperature, prime=""),
-                                    header, free, ahead, label, printed=out_dir is None)
+                                    header, free, ahead, label, printed=out_dir is None,
+                                    policy=policy)
             texts = [tune.text for tune in tunes]
             named += write_tunes(texts, out_dir, midi, label) if out_dir else []
             report(texts, too_long, settings.num_samples, ahead, label)
@@ -43,7 +44,7 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
         write_sample_page(named, out_dir, corpus)
 
 
-def _draw(model, vocab, settings, header, free, ahead, label, printed):
+def _draw(model, vocab, settings, header, free, ahead, label, printed, policy=None):
     """One temperature's tunes, each handed to `ahead` to be checked as soon as it is
     drawn: printed in order as they come, or else counted on a progress bar."""
     from charrnn.music.sampling import sample_tunes
@@ -57,10 +58,10 @@ def _draw(model, vocab, settings, header, free, ahead, label, printed):
 
         show = (lambda tune: click.echo(tune.text)) if printed else None
         return sample_tunes(model, vocab, settings.num_samples, header, settings, free=free,
-                            on_tune=show, on_draw=drawn)
+                            on_tune=show, on_draw=drawn, policy=policy)
 
 
-def check_vocabulary(vocab, header, length, free, corpus):
+def check_vocabulary(vocab, header, length, free, corpus, policy=None):
     """Before any sampling: the model can write the header asked for, and (unless --free)
     finish a tune from it within --length characters."""
     from charrnn.music.constraint import TuneConstraint
@@ -73,7 +74,7 @@ def check_vocabulary(vocab, header, length, free, corpus):
         raise UserError(f"the model never saw {describe(unknown)}, which the tune's header needs")
     if free:
         return
-    constraint = TuneConstraint(vocab.chars, header.fixed())
+    constraint = TuneConstraint(vocab.chars, header.fixed(), policy)
     problem = constraint.start_problem(prime)
     if problem:
         raise UserError(f"no sampled tune can begin {prime.strip()!r}: {problem} (--free "

@@ -69,6 +69,39 @@ class Idiom:
 _FIELDS = [name for name in Idiom.__dataclass_fields__]
 
 
+def of_corpus(spec) -> Idiom:
+    """The idiom of a corpus spec's tunes, read as `train` and `tune-report` read them."""
+    from charrnn.music.report import corpus_tunes
+
+    return learn(corpus_tunes(spec))
+
+
+def of_run(run_dir, corpus, on_learned=None) -> Idiom:
+    """A run's idiom (run_dir: a charrnn.rundir.RunDir): the one saved with it, else (a run
+    made before runs kept one) learned from its corpus and saved there. `on_learned(text)`
+    hears what was done, in a line."""
+    from charrnn.errors import WriteError
+    from charrnn.rundir import IDIOM
+
+    idiom = run_dir.read_idiom()
+    if idiom is not None:
+        return idiom
+    try:
+        idiom = of_corpus(corpus)
+    except UserError as error:
+        raise UserError(f"{run_dir} has no {IDIOM}, and its corpus cannot be read to learn it "
+                        f"({error}); put the corpus back where its config.toml names it "
+                        f"({corpus}), or sample with --idiom off") from None
+    try:
+        run_dir.write_idiom(idiom)
+        said = f"saved to {run_dir.path / IDIOM}"
+    except WriteError:
+        said = f"not saved: {run_dir} cannot be written"
+    if on_learned:
+        on_learned(f"learned the idiom of {corpus} ({idiom.tunes} tunes), {said}")
+    return idiom
+
+
 def learn(tunes) -> Idiom:
     """The idiom of a corpus's tunes (each an ABC tune's text, as charrnn.music.tunes
     splits a file)."""
