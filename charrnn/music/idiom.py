@@ -218,3 +218,32 @@ def allowed(counts: dict, tunes: int, share: float) -> list:
     most written first."""
     least = share * tunes
     return [token for token, count in counts.items() if count >= least and count > 0]
+
+
+def unwritten(idiom: Idiom, tune: str) -> list[str]:
+    """What `tune` writes that no tune of the idiom's corpus writes: header fields and
+    values, note lengths (under the unit and meter in force), decorations, chord symbols,
+    tuplets and broken rhythms, each as written ("K:G Majiin", "length 3/// at 1/8 6/8")."""
+    found, never = _tune_tokens(tune), []
+    never += [f"{name}: field" for name in sorted(found["header_fields"])
+              if name not in idiom.header_fields]
+    for name, values in sorted(found["values"].items()):
+        never += [f"{name}:{v}" for v in sorted(values) if v not in idiom.values.get(name, {})]
+    for context, lengths in sorted(found["lengths"].items()):
+        known = _lengths_at(idiom, context)
+        never += [f"length {t!r} at {context}" for t in sorted(lengths) if t not in known]
+    for kind in ("decorations", "chords", "tuplets", "broken"):
+        never += [f"{kind[:-1]} {t}" for t in sorted(found[kind]) if t not in getattr(idiom, kind)]
+    for kind in ("graces", "comments", "annotations"):
+        if found[kind] and not getattr(idiom, kind):
+            never.append(kind)
+    return never
+
+
+def _lengths_at(idiom, context):
+    """The lengths the corpus writes in a context; for one it has no tune in, what it
+    writes with that unit length."""
+    if context in idiom.lengths:
+        return idiom.lengths[context]
+    unit = context.split(" ")[0] + " "
+    return {t for c, ts in idiom.lengths.items() if c.startswith(unit) for t in ts}
