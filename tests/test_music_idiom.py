@@ -168,7 +168,7 @@ def test_sampled_tunes_write_only_what_the_corpus_writes(seed):
 def test_a_thousand_tunes_from_a_tiny_model_give_abc2midi_no_error():
     """Noise, steered by the grammar with the hand-written limits (which allow the most),
     at a short cap: abc2midi reads every tune without an Error."""
-    model, vocab = untrained(TWO_TUNES + "Q:120HTu^_=!+<zx[]2345678", seed=1)
+    model, vocab = untrained(TWO_TUNES + "Q:120HTu^_=!+<zx[]2345678Hornpipe", seed=1)
     chosen = SampleSettings(length=120, temperature=1.5, seed=3)
     tunes, _ = sample_tunes(model, vocab, 1000, TuneHeader(prime="X:1\nT:t\nR:Hornpipe\n"),
                             chosen, streams=16)

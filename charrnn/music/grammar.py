@@ -974,6 +974,8 @@ class TuneReader:
         marks, self.marks = "".join(sorted(set(self.marks))), ""
         if pitch is None and not chord:  # abc2midi shortens no rest for a staccato
             marks = marks.replace(".", "")
+        if written == self._swung() and set(marks) & set(_LENGTH_MARKS):
+            self.problem("a staccato or fermata on a note a hornpipe swings, in a sampled tune")
         self.ornament = False
         if self.broken is not None:
             factor, needed = self.broken
@@ -996,6 +998,18 @@ class TuneReader:
         self.last = Written(written, pitch, duration, marks, carried)
         self.bar_closed, self.bare_bar_lines, self.chord_run = False, 0, 0
         self.line_notes = True
+
+    def _swung(self):
+        """The note length abc2midi swings in a sampled hornpipe, else None. abc2midi plays
+        two such notes, the second off the beat, as a broken rhythm (store.c, hornp), then
+        checks that they are stored equally long: so it stops with "Cannot apply broken
+        rhythm" where a staccato or fermata changed one's length, or where a written > or <
+        pairs a note it has already swung. Sampled hornpipes write neither (the text's
+        rhythm is swung anyway); whole tunes are judged as written."""
+        if not (self.sampled and fields.is_hornpipe(self.rhythm)):
+            return None
+        numbers = fields.meter_numbers(self.meter or "")
+        return mpq(numbers[0], 32) if numbers and numbers[0] in (2, 4) else None
 
     def _check_tie(self, pitch):
         """abc2midi ties a note to the next note of the same pitch: the same letter and
@@ -1128,6 +1142,9 @@ class TuneReader:
                          "cannot even out")
         if "~" in self.last.marks:
             self.problem(f"a broken rhythm ({ch}) after a roll (~), which abc2midi plays as several notes")
+        if self._swung() is not None:
+            self.problem(f"a broken rhythm ({ch}) in a hornpipe, which abc2midi swings itself, in "
+                         "a sampled tune")
         self.mode, self.text = "broken", ch
         self._broken_allowed(partial=True)
 
