@@ -15,6 +15,11 @@ from charrnn.config import RunConfig, validate
 torch.set_num_threads(1)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a sweep of many tunes, over 20 seconds "
+                                       "(leave them out with -m 'not slow')")
+
+
 @pytest.fixture
 def corpus_file(tmp_path):
     path = tmp_path / "corpus.txt"

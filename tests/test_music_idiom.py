@@ -164,6 +164,7 @@ def test_sampled_tunes_write_only_what_the_corpus_writes(seed):
         assert TuneReader().feed(tune.text).finish() == [], tune.text
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("abc2midi") is None, reason="abc2midi is not installed")
 def test_a_thousand_tunes_from_a_tiny_model_give_abc2midi_no_error():
     """Noise, steered by the grammar with the hand-written limits (which allow the most),

@@ -125,6 +125,10 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
     if abc:
         from charrnn.cli.tunes import sample_abc
 
+        from charrnn.cli.tunes import tunes_dir
+
+        if out:
+            tunes_dir(out)  # refused before an idiom is learned for the run
         policy = None if free else tune_policy(run, config.data.corpus, idiom)
         return sample_abc(model, vocab, settings, values, (title, meter, key), out, midi,
                           corpus=config.data.corpus, free=free, page=page, policy=policy)
@@ -137,7 +141,8 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
 
 
 def tune_policy(run, corpus, idiom):
-    """What sampled tunes may write: the run's idiom (--idiom on) or the hand-written limits."""
+    """What sampled tunes may write: the run's idiom (--idiom on; a corpus of other text
+    than ABC tunes has none) or the hand-written limits."""
     from pathlib import Path
 
     from charrnn.music import idiom as idioms
@@ -149,7 +154,7 @@ def tune_policy(run, corpus, idiom):
     path = Path(run)
     run_dir = RunDir(path if path.is_dir() else path.parent)
     learned = idioms.of_run(run_dir, corpus, on_learned=lambda line: click.echo(line, err=True))
-    return SampledPolicy.from_idiom(learned)
+    return SampledPolicy.hand_written() if learned is None else SampledPolicy.from_idiom(learned)
 
 
 def was_given(ctx, name):

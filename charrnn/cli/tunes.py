@@ -77,8 +77,8 @@ def check_vocabulary(vocab, header, length, free, corpus, policy=None):
     constraint = TuneConstraint(vocab.chars, header.fixed(), policy)
     problem = constraint.start_problem(prime)
     if problem:
-        raise UserError(f"no sampled tune can begin {prime.strip()!r}: {problem} (--free "
-                        "samples without the grammar)")
+        raise UserError(f"no sampled tune can begin {prime.strip()!r}: {problem} (--idiom off "
+                        "allows what the corpus does not write, --free samples without the grammar)")
     missing = constraint.missing(prime)
     if missing:
         trained = f" (it was trained on {corpus})" if corpus else ""

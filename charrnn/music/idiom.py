@@ -76,15 +76,17 @@ def of_corpus(spec) -> Idiom:
     return learn(corpus_tunes(spec))
 
 
-def of_run(run_dir, corpus, on_learned=None) -> Idiom:
+def of_run(run_dir, corpus, on_learned=None) -> Idiom | None:
     """A run's idiom (run_dir: a charrnn.rundir.RunDir): the one saved with it, else (a run
-    made before runs kept one) learned from its corpus and saved there. `on_learned(text)`
-    hears what was done, in a line."""
+    made before runs kept one) learned from its corpus and saved there; None for a corpus
+    of other text than ABC tunes, which has none. `on_learned(text)` hears what was done,
+    in a line."""
+    from charrnn.corpus import is_abc
     from charrnn.errors import WriteError
     from charrnn.rundir import IDIOM
 
     idiom = run_dir.read_idiom()
-    if idiom is not None:
+    if idiom is not None or not is_abc(corpus):
         return idiom
     try:
         idiom = of_corpus(corpus)
