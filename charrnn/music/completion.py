@@ -18,7 +18,7 @@ import operator
 from gmpy2 import mpq
 
 from charrnn.music import fields, repeats
-from charrnn.music.grammar import (BAR_LINE, CHORD_SYMBOL, DECORATIONS, MIN_NOTE,
+from charrnn.music.grammar import (ANNOTATION_MARKS, BAR_LINE, CHORD_SYMBOL, DECORATIONS, MIN_NOTE,
                                    NOTE_LETTERS, TUPLET, TuneReader, grace_length_ok,
                                    one_note_value)
 
@@ -404,7 +404,7 @@ def _inline(r, caps):
 def _quote(r, caps):
     """Close a chord symbol, completing its name first where it is unfinished."""
     chords = r.policy.chords if r.policy is not None else None
-    if chords is not None and r.text[:1] not in "^_<@":  # the likeliest allowed one
+    if chords is not None and r.text[:1] not in ANNOTATION_MARKS:  # the likeliest allowed one
         return next((c[len(r.text):] + '"' for c in chords
                      if c.startswith(r.text) and _can(caps, c[len(r.text):])), None)
     frontier = [""]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from charrnn.errors import UserError
 from charrnn.music import fields
-from charrnn.music.grammar import ANNOTATION_MARKS, is_chord
+from charrnn.music.grammar import ANNOTATION_MARKS, DECORATION_CHARS, is_chord
 from charrnn.music.tunes import text_lines
 
 FORMAT_VERSION = 1
@@ -31,7 +31,7 @@ _INLINE = re.compile(r"\[([A-Za-z]):([^\]\n]*)\]")
 _GRACE = re.compile(r"\{[^}\n]*\}")
 _TUPLET = re.compile(r"\((\d(?::\d?(?::\d)?)?)")
 _BROKEN = re.compile(r"[<>]+")
-_SHORTHAND = re.compile(r"([.~HLMOPSTuv]+)(?=[_^=]*[A-Ga-gzx\[])")
+_SHORTHAND = re.compile(rf"([{re.escape(''.join(sorted(DECORATION_CHARS)))}]+)(?=[_^=]*[A-Ga-gzx\[])")
 _NOTE = re.compile(r"(?:\^\^|__|[_^=])?[A-Ga-gzx][,']*([0-9]*/*[0-9]*)")
 _CHORD_END = re.compile(r"\]([0-9]*/*[0-9]*)")
 

@@ -16,7 +16,8 @@ import regex
 from gmpy2 import mpq
 
 from charrnn.music import fields, idiom as idioms
-from charrnn.music.grammar import DECORATIONS, LENGTHS, LengthForms
+from charrnn.music.grammar import (ANNOTATION_MARKS, DECORATION_CHARS, DECORATIONS, LENGTHS,
+                                   LengthForms)
 
 # A token (a key, a meter, a note length, a decoration...) is sampled only where at least
 # this share of the corpus's tunes write it: 1 in 200. The model learned such a token from
@@ -35,7 +36,6 @@ HAND_WRITTEN_LENGTHS = LengthForms(slash_tops=("3", "7"))
 # A tempo a player plays, 40 to 299 beats a minute (the collections': 40 to 190): a model
 # that has lost its way writes Q:10 as readily.
 HAND_WRITTEN_VALUES = {"Q": regex.compile(fields.tempo_pattern(r"(?:[4-9][0-9]|[12][0-9]{2})"))}
-SHORTHANDS = frozenset(".~HLMOPSTuv")
 
 
 class SampledPolicy:
@@ -52,7 +52,7 @@ class SampledPolicy:
         self.decorations = DECORATIONS if decorations is None else frozenset(decorations)
         self.decoration_prefixes = frozenset(d[:i] for d in self.decorations
                                              for i in range(len(d) + 1))
-        self.shorthands = SHORTHANDS if shorthands is None else frozenset(shorthands)
+        self.shorthands = DECORATION_CHARS if shorthands is None else frozenset(shorthands)
         self.chords = None if chords is None else tuple(chords)
         self.annotations, self.graces, self.comments = annotations, graces, comments
         self.tuplets = None if tuplets is None else tuple(tuplets)
@@ -78,10 +78,12 @@ class SampledPolicy:
                    body_fields=frozenset(common(idiom.body_fields)),
                    lengths=_idiom_lengths(idiom, share),
                    decorations=[d[1:-1] for d in common(idiom.decorations) if d[:1] == "!"],
-                   shorthands=[d for d in common(idiom.decorations) if d in SHORTHANDS],
-                   chords=common(idiom.chords), annotations=_common_flag(idiom.annotations, idiom, share),
-                   graces=_common_flag(idiom.graces, idiom, share), tuplets=common(idiom.tuplets),
-                   broken=common(idiom.broken), comments=_common_flag(idiom.comments, idiom, share),
+                   shorthands=[d for d in common(idiom.decorations) if d in DECORATION_CHARS],
+                   chords=common(idiom.chords), tuplets=common(idiom.tuplets),
+                   broken=common(idiom.broken),
+                   annotations=_common_flag(idiom.annotations, idiom, share),
+                   graces=_common_flag(idiom.graces, idiom, share),
+                   comments=_common_flag(idiom.comments, idiom, share),
                    source=f"the idiom of {idiom.tunes} tunes")
 
     # ---- header and fields ------------------------------------------------------------------
@@ -129,7 +131,7 @@ class SampledPolicy:
 
     def quote_can_continue(self, text) -> bool:
         """Whether a chord symbol or annotation begun as `text` can still be one allowed."""
-        if text[:1] in "^_<@":
+        if text[:1] in ANNOTATION_MARKS:
             return self.annotations
         return self.chords is None or any(chord.startswith(text) for chord in self.chords)
 
