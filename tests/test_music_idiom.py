@@ -135,13 +135,20 @@ def test_a_run_without_an_idiom_learns_it_when_sampled_or_says_how(tmp_path):
     assert CliRunner().invoke(main, args + ["--idiom", "off"]).exit_code == 0
 
 
-@pytest.mark.parametrize("extra", [["--idiom", "on"], ["--idiom", "off", "--abc", "--free"]])
-def test_idiom_refusals_are_one_line(tmp_path, extra):
+GOES_WITH = "Error: --idiom goes with --abc, without --free: it steers the grammar"
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--idiom", "on"], GOES_WITH),
+    (["--idiom", "off", "--abc", "--free"], GOES_WITH),
+    (["--abc", "--idiom", "maybe"], "Error: Invalid value for '--idiom': 'maybe' is not one of 'on', 'off'."),
+])
+def test_idiom_refusals_are_one_line(tmp_path, extra, message):
     run = tmp_path / "run"
     Trainer(tiny_config(corpus(tmp_path), max_steps=2, eval_every=2), run).run()
     refused = CliRunner().invoke(main, ["sample", str(run), *extra])
     assert refused.exit_code != 0 and "Traceback" not in refused.output
-    assert refused.output.strip() == "Error: --idiom goes with --abc, without --free: it steers the grammar"
+    assert refused.output.strip() == message
 
 
 def untrained(chars, seed=0):
