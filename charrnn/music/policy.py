@@ -24,8 +24,8 @@ from charrnn.music.grammar import (ANNOTATION_MARKS, DECORATION_CHARS, DECORATIO
 # too few tunes to use it as the corpus does, and the tokens a model that has lost its way
 # lands on (K:G Majiin, M:18/8, c3///, !ffff!) are written by no tune at all; 1 in 200
 # keeps each key, meter, unit and length a player of the collection meets often (in
-# O'Neill's: the 13 keys from G to Dmix, 6/8 to 9/8, L:1/8 to 1/4), and leaves out what a
-# handful of its 1,838 tunes write (K:Bm, M:3/8, (5, >>).
+# O'Neill's: 11 keys from G to Dmix, 7 meters, L:1/8, 1/16 and 1/4), and leaves out what
+# a handful of its 1,838 tunes write (K:Bm, M:3/8, (5, >>, Q:).
 RARE_SHARE = 0.005
 
 # The hand-written limits (--idiom off). Note lengths: a number before a slash only as the
