@@ -153,19 +153,19 @@ def _common_flag(tunes_with, idiom, share):
 
 
 def _idiom_lengths(idiom, share):
-    """(unit, meter) -> the LengthForms of the lengths the corpus writes there: those of a
-    common context (unit and meter) by the share of its own tunes; for a rare one, what the
-    common contexts with that unit write (else all common contexts)."""
-    common = {context: idioms.allowed(idiom.lengths.get(context, {}), count, share)
-              for context, count in idiom.contexts.items() if count >= share * idiom.tunes}
+    """(unit, meter) -> the LengthForms of the lengths the corpus writes there: those at
+    least `share` of the tunes in that context (unit and meter) write; for a context no
+    tune is in, those of the contexts with that unit (else of all)."""
+    known = {context: idioms.allowed(idiom.lengths.get(context, {}), count, share)
+             for context, count in idiom.contexts.items()}
 
     @functools.cache
     def lengths(unit, meter):
-        texts = common.get(idioms.context_name(_fraction_text(unit), meter))
+        texts = known.get(idioms.context_name(_fraction_text(unit), meter))
         if texts is None:
             unit_text = _fraction_text(unit) + " "
-            texts = {t for c, ts in common.items() if c.startswith(unit_text) for t in ts} or \
-                {t for ts in common.values() for t in ts}
+            texts = {t for c, ts in known.items() if c.startswith(unit_text) for t in ts} or \
+                {t for ts in known.values() for t in ts}
         return LengthForms(texts=[t for t in texts if t in LENGTHS.values])
 
     return lengths
