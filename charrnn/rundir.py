@@ -223,8 +223,12 @@ class RunDir:
                             "learn it anew from the corpus") from None
         return Idiom.from_dict(data, source=str(path))
 
+    @property
+    def idiom_file(self):
+        return self.path / IDIOM
+
     def has_idiom(self):
-        return (self.path / IDIOM).is_file()
+        return self.idiom_file.is_file()
 
     def write_idiom(self, idiom):
         text = json.dumps(idiom.to_dict(), indent=1, ensure_ascii=False) + "\n"

@@ -18,6 +18,7 @@ import torch
 
 from charrnn.music.completion import steps
 from charrnn.music.grammar import TuneReader
+from charrnn.music.policy import SampledPolicy
 
 UNREACHABLE = 1 << 30  # characters needed after a character that spoils the tune
 _DEAD, _ENDED = "dead", "ended"  # where a move leads other than to a live, open tune
@@ -39,7 +40,7 @@ class TuneConstraint:
         self.chars = list(chars)
         self.caps = frozenset(self.chars)
         self.fixed = dict(fixed or {})
-        self.policy = policy
+        self.policy = policy or SampledPolicy.hand_written()
         self._moves = {}  # reader key -> {character: the key it leads to, _DEAD or _ENDED}
         self._finish = {}  # reader key -> the text of a completion from there, or None
         self._trials = {}  # id(reader) -> (reader, {character: the reader after it})

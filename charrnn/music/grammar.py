@@ -170,8 +170,8 @@ class TuneReader:
     has lost its way would write valid noise or what abc2midi plays unlike the text (V:
     fields, I: values, T: after the music, lines without notes, bars off the chord
     accompaniment's steps, ties into endings...: each limit says so where it is kept), and
-    to what its `policy` allows (charrnn.music.policy: the corpus's idiom, or by default
-    the hand-written limits: field values, lengths, decorations, chords...); and
+    to what its `policy` allows (charrnn.music.policy: field values, lengths, decorations,
+    chords... as the corpus's idiom or the hand-written limits have them); and
     `max_spaces` refuses longer runs of spaces; `lookahead` tries every way a bar line or
     tuplet being written can end, so that `alive` turns False as soon as no continuation
     can be valid (the sampler needs that; a check of whole tunes does not).
@@ -181,7 +181,7 @@ class TuneReader:
                  sampled=False, max_spaces=None, policy=None):
         self.caps = caps
         # what a sampled tune may write; fixed for the reader's life, so not in its key
-        self.policy = (policy or _hand_written()) if sampled else None
+        self.policy = policy if sampled else None
         self.lengths = LENGTHS  # how note lengths are written (see _set_meter)
         self._key = None  # the key, once worked out for this state
         self.sampled = sampled  # a tune being sampled: one voice, and I: lines empty
@@ -1590,14 +1590,6 @@ _MUSIC = {
     "\\": _starts("backslash"), "%": TuneReader._music_comment_open,
     "Z": _starts("multirest"), "X": _starts("multirest"),
 }
-
-
-@functools.cache
-def _hand_written():
-    """The policy of a sampled tune that is given none: the hand-written limits."""
-    from charrnn.music.policy import SampledPolicy  # it builds on this module's forms
-
-    return SampledPolicy.hand_written()
 
 
 def check_text(text: str) -> list[str]:

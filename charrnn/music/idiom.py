@@ -83,7 +83,6 @@ def of_run(run_dir, corpus, on_learned=None) -> Idiom | None:
     in a line."""
     from charrnn.corpus import is_abc
     from charrnn.errors import WriteError
-    from charrnn.rundir import IDIOM
 
     idiom = run_dir.read_idiom()
     if idiom is not None or not is_abc(corpus):
@@ -91,12 +90,12 @@ def of_run(run_dir, corpus, on_learned=None) -> Idiom | None:
     try:
         idiom = of_corpus(corpus)
     except UserError as error:
-        raise UserError(f"{run_dir} has no {IDIOM}, and its corpus cannot be read to learn it "
-                        f"({error}); put the corpus back where its config.toml names it "
+        raise UserError(f"{run_dir} has no {run_dir.idiom_file.name}, and its corpus cannot be "
+                        f"read to learn it ({error}); put the corpus back where its config.toml names it "
                         f"({corpus}), or sample with --idiom off") from None
     try:
         run_dir.write_idiom(idiom)
-        said = f"saved to {run_dir.path / IDIOM}"
+        said = f"saved to {run_dir.idiom_file}"
     except WriteError:
         said = f"not saved: {run_dir} cannot be written"
     if on_learned:
