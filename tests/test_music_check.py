@@ -1,7 +1,6 @@
 """The ABC validity check, compared with abc2midi on real tunes, and `charrnn abc-check`."""
 
 import re
-import subprocess
 from fractions import Fraction
 from pathlib import Path
 

@@ -2,7 +2,6 @@
 `charrnn abc2midi` command."""
 
 import re
-import subprocess
 from fractions import Fraction
 from pathlib import Path
 

@@ -1,6 +1,5 @@
 """Stepper: one character at a time gives the same logits and states as the full forward."""
 
-import importlib.util
 
 import pytest
 import torch

@@ -70,6 +70,11 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
 @click.option("--meter", default="", metavar="M", help="--abc: the meter, like 6/8.")
 @click.option("--title", default="", metavar="TEXT", help="--abc: the title of every tune.")
 @click.option("--midi", is_flag=True, help="--abc: also write a .mid beside each .abc (needs --out).")
+@click.option("--idiom", type=click.Choice(["on", "off"]), default="on", show_default=True,
+              help="--abc: write only what the corpus's tunes write (keys, meters, lengths, "
+                   "decorations... that at least 1 tune in 200 writes, from the run's "
+                   "idiom.json, learned from the corpus where a run has none), or off: "
+                   "the hand-written limits.")
 @click.option("--page/--no-page", default=True, show_default=True,
               help="--abc --out DIR: also write DIR/index.html, the page of the tunes (sheet "
                    "music, audio, statistics against the corpus); --no-page writes the tunes only.")
@@ -80,8 +85,8 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
               help="--abc --out DIR: DIR holds tunes an earlier sample wrote; keep them and "
                    "number the new ones on after them (the page then shows them all).")
 def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samples, beam, stop,
-           unknown, which, device, threads, out, abc, free, key, meter, title, midi, page, overwrite,
-           append):
+           unknown, which, device, threads, out, abc, free, key, meter, title, midi, idiom, page,
+           overwrite, append):
     """Generate text from a trained model, streamed as it is written, or with --beam the
     most likely continuation a beam search finds.
 
@@ -120,6 +125,8 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         raise UserError("--free goes with --abc: it samples tunes without the grammar")
     if midi and not (abc and out):
         raise UserError("--midi goes with --abc and --out DIR")
+    if was_given(ctx, "idiom") and (not abc or free):
+        raise UserError("--idiom goes with --abc, without --free: it steers the grammar")
     if was_given(ctx, "page") and not (abc and out):
         raise UserError("--page and --no-page go with --abc and --out DIR")
     existing = tunes_there(overwrite, append, abc and out)
@@ -142,14 +149,33 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
     if abc:
         from charrnn.cli.tunes import sample_abc
 
+        policy = None if free else tune_policy(run, config.data.corpus, idiom)
         return sample_abc(model, vocab, settings, values, (title, meter, key), out, midi,
-                          corpus=config.data.corpus, free=free, page=page, existing=existing)
+                          corpus=config.data.corpus, free=free, page=page, existing=existing,
+                          policy=policy)
     if beam:
         return print_beam(model, vocab, settings, beam, out)
     texts = [run_one(model, vocab, settings, t, labelled=len(values) > 1, to_stdout=out is None)
              for t in values]
     if out:
         write_text(out, "\n\n".join(t for group in texts for t in group))
+
+
+def tune_policy(run, corpus, idiom):
+    """What sampled tunes may write: the run's idiom (--idiom on; a corpus of other text
+    than ABC tunes has none) or the hand-written limits."""
+    from pathlib import Path
+
+    from charrnn.run.learned import run_idiom
+    from charrnn.music.steer.policy import SampledPolicy
+    from charrnn.run.rundir import RunDir
+
+    if idiom == "off":
+        return SampledPolicy.hand_written()
+    path = Path(run)
+    run_dir = RunDir(path if path.is_dir() else path.parent)
+    learned = run_idiom(run_dir, corpus, on_learned=lambda line: click.echo(line, err=True))
+    return SampledPolicy.hand_written() if learned is None else SampledPolicy.from_idiom(learned)
 
 
 def was_given(ctx, name):

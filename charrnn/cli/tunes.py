@@ -12,12 +12,13 @@ DEFAULT_TUNE_CAP = 2000  # characters per tune when --length is not given
 
 
 def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=None, free=False,
-               page=True, existing=None):
+               page=True, existing=None, policy=None):
     """Print or write `settings.num_samples` tunes at each temperature and a short validity
     report. With `out`, each tune is written to that tune directory (charrnn.music.steer.tunedir)
     as soon as it is drawn, whose tunes are replaced or added to as `existing` says
     (overwrite, append); at the end, with `page`, the page of them against `corpus`, the
-    corpus spec the model learned from."""
+    corpus spec the model learned from. `policy`: what the tunes may write
+    (charrnn.music.steer.policy)."""
     from dataclasses import replace
 
     from charrnn.music.abc.check import ChecksAhead
@@ -25,7 +26,7 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
 
     title, meter, key = fields
     header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime)
-    check_vocabulary(vocab, header, settings.length, free, corpus)
+    check_vocabulary(vocab, header, settings.length, free, corpus, policy)
     labels = [f"T{t:g}" if len(temperatures) > 1 else "" for t in temperatures]
     with contextlib.ExitStack() as held:
         held.enter_context(interrupt_on_sigterm())
@@ -37,7 +38,7 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
             written = Written(folder, midi, label)
             chosen = replace(settings, temperature=temperature, prime="")
             tunes, too_long = _draw(model, vocab, chosen, header, free, ahead, label,
-                                    on_tune=written if folder else show)
+                                    on_tune=written if folder else show, policy=policy)
             if folder:
                 written.report()
             report([tune.text for tune in tunes], too_long, settings.num_samples, ahead, label)
@@ -110,7 +111,7 @@ def interrupt_on_sigterm():
         signal.signal(signal.SIGTERM, previous)
 
 
-def _draw(model, vocab, settings, header, free, ahead, label, on_tune):
+def _draw(model, vocab, settings, header, free, ahead, label, on_tune, policy=None):
     """One temperature's tunes, each handed to `ahead` to be checked as soon as it is
     drawn, and to `on_tune` in order as they come (at most as many as asked for: a batch's
     last step can finish a few more); counted on a progress bar unless they are printed."""
@@ -132,10 +133,10 @@ def _draw(model, vocab, settings, header, free, ahead, label, on_tune):
                 on_tune(tune)
 
         return sample_tunes(model, vocab, count, header, settings, free=free,
-                            on_tune=in_order, on_draw=drawn)
+                            on_tune=in_order, on_draw=drawn, policy=policy)
 
 
-def check_vocabulary(vocab, header, length, free, corpus):
+def check_vocabulary(vocab, header, length, free, corpus, policy=None):
     """Before any sampling: the model can write the header asked for, and (unless --free)
     finish a tune from it within --length characters."""
     from charrnn.music.steer.constraint import TuneConstraint
@@ -148,11 +149,11 @@ def check_vocabulary(vocab, header, length, free, corpus):
         raise UserError(f"the model never saw {describe(unknown)}, which the tune's header needs")
     if free:
         return
-    constraint = TuneConstraint(vocab.chars, header.fixed())
+    constraint = TuneConstraint(vocab.chars, header.fixed(), policy)
     problem = constraint.start_problem(prime)
     if problem:
-        raise UserError(f"no sampled tune can begin {prime.strip()!r}: {problem} (--free "
-                        "samples without the grammar)")
+        raise UserError(f"no sampled tune can begin {prime.strip()!r}: {problem} (--idiom off "
+                        "allows what the corpus does not write, --free samples without the grammar)")
     missing = constraint.missing(prime)
     if missing:
         trained = f" (it was trained on {corpus})" if corpus else ""

@@ -13,12 +13,17 @@ TEXT_SUFFIXES = {".txt", ".abc", ".md", ".text", ""}
 COLLECTION_PREFIX = "music21:"
 
 
+def is_abc(spec):
+    """Whether a corpus is ABC tunes: music21 collections and .abc files."""
+    parts = [part.strip() for part in spec.split(",") if part.strip()]
+    return bool(parts) and all(p.startswith(COLLECTION_PREFIX) or p.lower().endswith(".abc")
+                               for p in parts)
+
+
 def sample_prime(spec):
     """Where a sample of a model trained on this corpus starts: a tune's first line when
-    the corpus is ABC tunes (music21 collections, .abc files), else nothing."""
-    parts = [part.strip() for part in spec.split(",") if part.strip()]
-    abc = parts and all(p.startswith(COLLECTION_PREFIX) or p.lower().endswith(".abc") for p in parts)
-    return "X:1\n" if abc else ""
+    the corpus is ABC tunes, else nothing."""
+    return "X:1\n" if is_abc(spec) else ""
 
 
 def load_text(spec, encoding_errors="strict"):

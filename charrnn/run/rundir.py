@@ -3,6 +3,7 @@
     config.toml        the resolved config, reusable with --config
     metrics.jsonl      one JSON line per evaluation, appended as the run trains
     samples.jsonl      one JSON line per --sample-every step: the samples drawn there
+    idiom.json         what the corpus's tunes write (charrnn.music.abc.idiom), for an ABC corpus
     last.pt, best.pt   the latest checkpoint, and the one with the best validation loss
     step-NNNNNNNN.pt   numbered checkpoints (--save-every), the newest --keep of them
     .lock              there while a training process writes the run (charrnn.disk.lock)
@@ -25,8 +26,8 @@ from charrnn.disk.files import append_line, write_atomic
 from charrnn.disk.lock import FileLock
 
 CONFIG, METRICS, LAST, BEST, LOCK = "config.toml", "metrics.jsonl", "last.pt", "best.pt", ".lock"
-SAMPLES = "samples.jsonl"
-RUN_FILES = (LAST, BEST, METRICS, SAMPLES, CONFIG)
+SAMPLES, IDIOM = "samples.jsonl", "idiom.json"
+RUN_FILES = (LAST, BEST, METRICS, SAMPLES, IDIOM, CONFIG)
 LOGS = (METRICS, SAMPLES)  # appended as the run trains, one JSON record with its step a line
 CHECKPOINTS = {"last": LAST, "best": BEST}  # --checkpoint last|best
 NUMBERED = "step-*.pt"
@@ -199,7 +200,7 @@ class RunDir:
         self.guarded(self.create)
         self.remove(sorted(self.path.glob(PARTIAL_SAVES)))
         if resumed_step is None:
-            self.remove([self.path / name for name in (LAST, BEST, *LOGS)] + self.numbered())
+            self.remove([self.path / name for name in (LAST, BEST, IDIOM, *LOGS)] + self.numbered())
         else:
             for name in LOGS:
                 self.trim_log(name, resumed_step)
@@ -207,6 +208,31 @@ class RunDir:
 
     def write_config(self, config):
         self.guarded(lambda: write_atomic(self.path / CONFIG, to_toml(config).encode("utf-8")))
+
+    def read_idiom(self):
+        """The run's idiom (charrnn.music.abc.idiom.Idiom), or None when it has none."""
+        from charrnn.music.abc.idiom import Idiom
+
+        path = self.path / IDIOM
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise UserError(f"cannot read {path} ({error}); delete it and sample again to "
+                            "learn it anew from the corpus") from None
+        return Idiom.from_dict(data, source=str(path))
+
+    @property
+    def idiom_file(self):
+        return self.path / IDIOM
+
+    def has_idiom(self):
+        return self.idiom_file.is_file()
+
+    def write_idiom(self, idiom):
+        text = json.dumps(idiom.to_dict(), indent=1, ensure_ascii=False) + "\n"
+        self.guarded(lambda: write_atomic(self.path / IDIOM, text.encode("utf-8")))
 
     def save(self, kind, payload):
         """Write the `last` or `best` checkpoint, or (kind `numbered`) the numbered one of its step."""

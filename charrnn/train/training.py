@@ -154,6 +154,7 @@ class Trainer:
     def run(self):
         if self.is_main:  # now that the data and the model have loaded
             self.run_dir.begin(self.config, self.progress.step if self.resumed else None)
+            self.keep_idiom()
         self.budget = parse_duration(self.config.train.max_time)
         self.started = self.last_save = self.clock()
         self.base_elapsed = self.progress.elapsed
@@ -165,6 +166,12 @@ class Trainer:
                 reason = pace.step()
             # Still inside StopOnSignal: a first signal now changes nothing, a second stops at once.
             return self.finish(reason)
+
+    def keep_idiom(self):
+        """An ABC corpus's idiom, kept with the run for `sample --abc`."""
+        from charrnn.run.learned import keep_idiom
+
+        keep_idiom(self.run_dir, self.config.data.corpus, self.config.data.encoding_errors)
 
     def loop_once(self):
         """One step and what follows it (evaluation, saves); the reason to stop, or None."""

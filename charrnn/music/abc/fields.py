@@ -43,12 +43,13 @@ _TEMPO_TEXT = r'"[A-Za-z][A-Za-z0-9 ]*"'
 _BEATS = rf"{_DIGITS}[0-9]?"  # a minute
 
 
-def _tempo(beats):
+def tempo_pattern(beats):
+    """A tempo's pattern with `beats` (a pattern) for its beats a minute."""
     return (rf'(?:{_TEMPO_TEXT} ?)?(?:{_DIGITS}/{_POWER_OF_TWO}={beats}|{beats})'
             rf'(?: ?{_TEMPO_TEXT})?')
 
 
-_TEMPO = _tempo(_BEATS)
+_TEMPO = tempo_pattern(_BEATS)
 # abc2midi reads a voice's ID as a word up to a space, and refuses one with = or (after
 # its second character) ^ or _ in it (parseabc.c, interpret_voice_label); clef=, name=
 # and the like may follow, and other words, which it passes over (parsevoice), except
@@ -70,9 +71,6 @@ VALUES = {
     "I": regex.compile(r"(?:[:|][|: ]*)?"),
     "P": regex.compile(r"[A-Z].*"),  # in the body: the part that begins here
 }
-# Sampled tunes keep a tempo to what a player plays, 40 to 299 beats a minute (the
-# collections': 40 to 190): a model that has lost its way writes Q:10 as readily.
-SAMPLED_VALUES = {"Q": regex.compile(_tempo(r"(?:[4-9][0-9]|[12][0-9]{2})"))}
 # In the header, abc2midi wants the first K: to name a key, and P: to list the parts; a
 # line beginning I:: or I:| it cannot tell from a repeat, and skips as text.
 _PART = r"(?:[A-Z][0-9]?|\([A-Z]{1,4}\)[0-9]?)"
@@ -105,26 +103,19 @@ def field_of(line: str) -> tuple[str, str] | None:
     return (match.group(1), line[match.end():].split("%")[0].strip()) if match else None
 
 
-def value_problem(name: str, value: str, header=False, sampled=False) -> str | None:
+def value_problem(name: str, value: str, header=False) -> str | None:
     """Why a field's value is not ABC (`M:9/0 is not a meter`); None when it is, or when
-    the field takes free text. `sampled`: held to SAMPLED_VALUES too."""
-    pattern = _pattern(name, header, sampled)
+    the field takes free text."""
+    pattern = (HEADER_VALUES if header else VALUES).get(name)
     if pattern is None or pattern.fullmatch(value):
         return None
-    return f"{name}:{value} is not {WHAT[name]}" + (" a sampled tune keeps to" if sampled and
-                                                    name in SAMPLED_VALUES else "")
+    return f"{name}:{value} is not {WHAT[name]}"
 
 
-def value_can_continue(name: str, value: str, header=False, sampled=False) -> bool:
+def value_can_continue(name: str, value: str, header=False) -> bool:
     """Whether `value`, being written, can still become a valid value of field `name`."""
-    pattern = _pattern(name, header, sampled)
+    pattern = (HEADER_VALUES if header else VALUES).get(name)
     return pattern is None or pattern.fullmatch(value, partial=True) is not None
-
-
-def _pattern(name, header, sampled):
-    if sampled and name in SAMPLED_VALUES:
-        return SAMPLED_VALUES[name]
-    return (HEADER_VALUES if header else VALUES).get(name)
 
 
 def declared_parts(value: str) -> set[str]:

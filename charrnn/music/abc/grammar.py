@@ -76,13 +76,15 @@ _LENGTH_TAILS = {"": 1, "/": 2, "//": 4, "///": 8, "/2": 2, "/4": 4, "/8": 8, "/
 
 class LengthForms:
     """The texts a note's length may be written as, and what each is worth in units.
-    `slash_tops`: the only numbers that may stand before a slash (None: any)."""
+    `slash_tops`: the only numbers that may stand before a slash (None: any); `texts`:
+    the only texts (None: any)."""
 
-    def __init__(self, slash_tops=None):
+    def __init__(self, slash_tops=None, texts=None):
         tops = [""] + [str(n) for n in range(1, 100)]
         self.values = {top + tail: mpq(int(top or 1), bottom)
                        for top in tops for tail, bottom in _LENGTH_TAILS.items()
-                       if not tail or not top or slash_tops is None or top in slash_tops}
+                       if (not tail or not top or slash_tops is None or top in slash_tops)
+                       and (texts is None or top + tail in texts)}
         self.prefixes = frozenset(text[:i] for text in self.values for i in range(len(text) + 1))
         self.briefest = sorted(self.values, key=lambda text: (len(text), text))  # shortest first
         self.writing = {}  # value -> the briefest text that writes it: 1/2 is "/", not "/2"
@@ -90,11 +92,7 @@ class LengthForms:
             self.writing.setdefault(self.values[text], text)
 
 
-LENGTHS = LengthForms()  # what a tune may write
-# Sampled tunes write a number before a slash only as the collections do: for a note value,
-# dotted or double-dotted (A3/2, A7/4), never 24/32 for 3/4. Without this limit a model
-# whose note does not fit writes its digits on, and the grammar finds them a denominator.
-SAMPLED_LENGTHS = LengthForms(slash_tops=("3", "7"))
+LENGTHS = LengthForms()  # what a tune may write (a sampled tune: what its policy allows)
 
 # ABC 2.1 section 4.14, and the chord names abc2midi knows (store.c setup_chordnames).
 DECORATIONS = frozenset(
@@ -168,15 +166,19 @@ class TuneReader:
     has lost its way would write valid noise or what abc2midi plays unlike the text (V:
     fields, I: values, T: after the music, lines without notes, bars off the chord
     accompaniment's steps, ties into endings...: each limit says so where it is kept), and
+    to what its `policy` allows (charrnn.music.steer.policy: field values, lengths, decorations,
+    chords... as the corpus's idiom or the hand-written limits have them); and
     `max_spaces` refuses longer runs of spaces; `lookahead` tries every way a bar line or
     tuplet being written can end, so that `alive` turns False as soon as no continuation
     can be valid (the sampler needs that; a check of whole tunes does not).
     """
 
     def __init__(self, caps=None, fixed=None, lookahead=False,
-                 sampled=False, max_spaces=None):
+                 sampled=False, max_spaces=None, policy=None):
         self.caps = caps
-        self.lengths = SAMPLED_LENGTHS if sampled else LENGTHS  # how note lengths are written
+        # what a sampled tune may write; fixed for the reader's life, so not in its key
+        self.policy = policy if sampled else None
+        self.lengths = LENGTHS  # how note lengths are written (see _set_meter)
         self._key = None  # the key, once worked out for this state
         self.sampled = sampled  # a tune being sampled: one voice, and I: lines empty
         self.max_spaces = max_spaces  # the longest run of spaces allowed; None: any
@@ -298,7 +300,8 @@ class TuneReader:
             return self.text if not self.text[:1] in "^_<>@" or not self.text else self.text[:1]
         if self.mode not in _TEXT_MODES:
             return ""
-        if self.mode in ("field", "inline") and self.field_name not in fields.VALUES:
+        if self.mode in ("field", "inline") and self.field_name not in fields.VALUES and \
+                not (self.policy and self.policy.restricts(self.field_name)):
             # free text, and how near a sampled tune's limit on its length it has come
             length = self.sampled and min(len(self.text), SAMPLED_FIELD_LENGTH + 1)
             if self.field_name != "R":  # whether anything, and anything but spaces, has
@@ -319,6 +322,8 @@ class TuneReader:
         self.unit = self.explicit_unit or mpq(fields.default_unit(self.meter))
         bar = fields.meter_fraction(self.meter) if self.meter else None
         self.bar_full = None if bar is None else mpq(bar)
+        if self.policy is not None:
+            self.lengths = self.policy.lengths(self.unit, self.meter)
 
     @property
     def alive(self) -> bool:
@@ -486,6 +491,7 @@ class TuneReader:
             self.finish()  # a blank line ends the tune (ABC 2.1 section 2.2)
         elif ch == "%":
             self.mode = "comment"
+            self._comment_allowed()
         elif ch in " \t" and not self.in_header:
             self.mode = "line_space"
             missing = [name for name, _ in fields.REQUIRED if name not in self.header_fields]
@@ -512,10 +518,13 @@ class TuneReader:
 
     def _line_letter_can_go_on(self, letter):
         if self.in_header:
-            return letter in fields.HEADER_FIELDS and \
+            return letter in fields.HEADER_FIELDS and self._field_allowed(letter) and \
                 not (letter in self._once_in_header() and letter in self.header_fields)
-        return (letter in fields.BODY_FIELDS and self._as_field(letter).alive) or \
-            self.as_music(letter).alive
+        return (letter in fields.BODY_FIELDS and self._field_allowed(letter) and
+                self._as_field(letter).alive) or self.as_music(letter).alive
+
+    def _field_allowed(self, name):
+        return self.policy is None or self.policy.field_allowed(name, self.in_header)
 
     def _once_in_header(self):
         """The fields a header may hold once: X: and P:, and in a sampled tune every one
@@ -591,6 +600,8 @@ class TuneReader:
     def _open_field(self, name):
         self.mode, self.field_name, self.text, self.field_judged = "field", name, "", False
         self._no_key_in_tie(name)
+        if not self._field_allowed(name):
+            self.problem(f"a {name}: field, which {self.policy.source} does not hold")
         if name == "V" and self.sampled:
             self.problem("a V: field (a second voice)")
         if name == "w" and not self.music_started:
@@ -639,6 +650,7 @@ class TuneReader:
         elif ch == "%":
             self._close_field()
             self.mode = "field_comment"
+            self._comment_allowed()
         else:
             self.text += ch
             self._judge_partial("")
@@ -671,8 +683,21 @@ class TuneReader:
         on to `Q:1/64`)."""
         if fixed is not None:
             return value == fixed or fixed.startswith(self.text.lstrip())
-        return fields.value_problem(name, value, self.in_header, self.sampled) is None or \
-            fields.value_can_continue(name, self.text.lstrip(), self.in_header, self.sampled)
+        return self.value_problem(name, value) is None or \
+            self.value_can_continue(name, self.text.lstrip())
+
+    def value_problem(self, name, value):
+        """Why `value` cannot be field `name`'s here (not ABC, or not what the policy of a
+        sampled tune allows); None when it can be."""
+        problem = fields.value_problem(name, value, self.in_header)
+        if problem is None and self.policy is not None:
+            problem = self.policy.value_problem(name, value)
+        return problem
+
+    def value_can_continue(self, name, text):
+        """Whether field `name`'s value, begun as `text`, can still become one it can have."""
+        return fields.value_can_continue(name, text, self.in_header) and \
+            (self.policy is None or self.policy.value_can_continue(name, text))
 
     def _hornpipe_can_be_met(self, name, value):
         """abc2midi refuses a hornpipe (R:Hornpipe...) whose header meter is not 2/4 or 4/4:
@@ -689,7 +714,9 @@ class TuneReader:
         fixed = self.fixed.get(name)
         if fixed is not None and value != fixed:
             return f"{name}:{value} is not {name}:{fixed}, as asked"
-        return fields.value_problem(name, value, self.in_header, self.sampled)
+        if fixed is not None:  # asked for: ABC is enough, whatever the corpus writes
+            return fields.value_problem(name, value, self.in_header)
+        return self.value_problem(name, value)
 
     def _value_text(self):
         """A field's value without the spaces around it; abc2midi reads an I: as written,
@@ -810,6 +837,8 @@ class TuneReader:
             self.problem(f"{ch!r} between a decoration and its note")
 
     def _decorate(self, ch):
+        if self.policy is not None and ch not in self.policy.shorthands:
+            self.problem(f"the decoration {ch}, which {self.policy.source} does not hold")
         if ch == "." and not self.shorthand:
             self.before_dot = (self.wants_note, self.marks)
         self.shorthand += ch
@@ -846,14 +875,19 @@ class TuneReader:
 
     def _length_char(self, ch):
         """Whether `ch` goes on the length being written (taken into `text`): in a sampled
-        tune, a length the collections do not write is a problem (see SAMPLED_LENGTHS)."""
+        tune, a length its policy does not allow is a problem."""
         if not (ch.isdigit() or ch == "/") or self.text + ch not in LENGTHS.prefixes:
             return False
         if self.text in self.lengths.prefixes and self.text + ch not in self.lengths.prefixes:
-            self.problem(f"the length {self.text + ch}...: a sampled tune writes a number "
-                         "before / only for a dotted note (3/2, 7/4)")
+            self.problem(f"the length {self.text + ch}...: {self.policy.lengths_rule}")
         self.text += ch
         return True
+
+    def _length_allowed(self):
+        """A length its policy allows only as the start of another (3 of 3/2) may not end."""
+        if self.text not in self.lengths.values and self.text in self.lengths.prefixes and \
+                self.text in LENGTHS.values:
+            self.problem(f"the length {self.text!r}: {self.policy.lengths_rule}")
 
     def _begin_note(self, ch):
         if self.context == "music":
@@ -903,6 +937,7 @@ class TuneReader:
         if length is None:
             self.problem(f"the length {self.text!r} of a note is not finished")
             length = mpq(1)
+        self._length_allowed()
         accidental, letter, octave = self.note
         if length * self.unit < MIN_NOTE:
             self.problem(f"a note shorter than 1/{MIN_NOTE.denominator}")
@@ -937,6 +972,8 @@ class TuneReader:
         marks, self.marks = "".join(sorted(set(self.marks))), ""
         if pitch is None and not chord:  # abc2midi shortens no rest for a staccato
             marks = marks.replace(".", "")
+        if written == self._swung() and set(marks) & set(_LENGTH_MARKS):
+            self.problem("a staccato or fermata on a note a hornpipe swings, in a sampled tune")
         self.ornament = False
         if self.broken is not None:
             factor, needed = self.broken
@@ -959,6 +996,18 @@ class TuneReader:
         self.last = Written(written, pitch, duration, marks, carried)
         self.bar_closed, self.bare_bar_lines, self.chord_run = False, 0, 0
         self.line_notes = True
+
+    def _swung(self):
+        """The note length abc2midi swings in a sampled hornpipe, else None. abc2midi plays
+        two such notes, the second off the beat, as a broken rhythm (store.c, hornp), then
+        checks that they are stored equally long: so it stops with "Cannot apply broken
+        rhythm" where a staccato or fermata changed one's length, or where a written > or <
+        pairs a note it has already swung. Sampled hornpipes write neither (the text's
+        rhythm is swung anyway); whole tunes are judged as written."""
+        if not (self.sampled and fields.is_hornpipe(self.rhythm)):
+            return None
+        numbers = fields.meter_numbers(self.meter or "")
+        return mpq(numbers[0], 32) if numbers and numbers[0] in (2, 4) else None
 
     def _check_tie(self, pitch):
         """abc2midi ties a note to the next note of the same pitch: the same letter and
@@ -1001,6 +1050,8 @@ class TuneReader:
         elif ch in fields.BODY_FIELDS:
             if ch == "V" and self.sampled:
                 self.problem("a [V: field (a second voice)")
+            if not self._field_allowed(ch):
+                self.problem(f"a [{ch}: field, which {self.policy.source} does not hold")
             self._needs_closing("]", "an inline field")
             self.mode, self.field_name = "inline_name", ch
         elif ch == "|":
@@ -1036,10 +1087,13 @@ class TuneReader:
         length = LENGTHS.values.get(self.text)
         if length is None:
             self.problem(f"the length {self.text!r} of a chord is not finished")
+        self._length_allowed()
         self._place((length or 1) * self.chord_lengths[0] * self.unit, None, chord=True)
         self._redo("music", ch)
 
     def _grace_open(self, ch):
+        if self.policy is not None and not self.policy.graces:
+            self.problem(f"grace notes, which {self.policy.source} does not hold")
         if self.tie is not None:
             self.problem("grace notes inside a tie")
         if self.wants_note == "grace":
@@ -1086,12 +1140,18 @@ class TuneReader:
                          "cannot even out")
         if "~" in self.last.marks:
             self.problem(f"a broken rhythm ({ch}) after a roll (~), which abc2midi plays as several notes")
+        if self._swung() is not None:
+            self.problem(f"a broken rhythm ({ch}) in a hornpipe, which abc2midi swings itself, in "
+                         "a sampled tune")
         self.mode, self.text = "broken", ch
+        self._broken_allowed(partial=True)
 
     def _broken(self, ch):
         if ch == self.text[0] and len(self.text) < 3:
             self.text += ch
+            self._broken_allowed(partial=True)
             return
+        self._broken_allowed()
         k = len(self.text)
         longer, shorter = mpq(2 ** (k + 1) - 1, 2 ** k), mpq(1, 2 ** k)
         first, second = (longer, shorter) if self.text[0] == ">" else (shorter, longer)
@@ -1099,6 +1159,12 @@ class TuneReader:
         self.broken, self.last = (second, (self.last.length, _rhythm_marks(self.last.marks))), None
         self._room_for_a_note("the second note of the broken rhythm")
         self._redo("music", ch)
+
+    def _broken_allowed(self, partial=False):
+        policy = self.policy
+        if policy is not None and not (policy.broken_can_continue(self.text) if partial
+                                       else policy.broken_allowed(self.text)):
+            self.problem(f"the broken rhythm {self.text}, which {policy.source} does not hold")
 
     def _paren(self, ch):
         dotted, self.dotted_slur = self.dotted_slur, False
@@ -1119,11 +1185,16 @@ class TuneReader:
         self._redo("music", ch)
 
     def _tuplet(self, ch):
+        policy = self.policy
         if TUPLET.fullmatch(self.text + ch, partial=True):
             self.text += ch
+            if policy is not None and not policy.tuplet_can_continue(self.text):
+                self.problem(f"the tuplet ({self.text}, which {policy.source} does not hold")
             return
         if not TUPLET.fullmatch(self.text):
             self.problem(f"({self.text} is not a tuplet: ABC has (2 to (9")
+        elif policy is not None and not policy.tuplet_allowed(self.text):
+            self.problem(f"the tuplet ({self.text}, which {policy.source} does not hold")
         else:
             self._tuplet_reading(self.text)
             self.tuplet = tuplet_scale(self.text, self.meter or "")
@@ -1259,7 +1330,12 @@ class TuneReader:
             if self.mode == "quote_skip" or not CHORD_SYMBOL.fullmatch(self.text):
                 self.problem(f'"{self.text}" is neither a chord abc2midi knows nor an annotation '
                              "(which starts with ^ _ < or @)")
-            if _is_chord(self.text):
+            elif self.policy is not None and not self.policy.quote_can_continue(self.text):
+                self.problem(f'"{self.text}": not what {self.policy.source} writes')
+            elif self.policy is not None and is_chord(self.text) and \
+                    self.policy.chord_problem(self.text):
+                self.problem(self.policy.chord_problem(self.text))
+            if is_chord(self.text):
                 if not self.chords and self.long_bare_run:
                     self._too_many_bare_bar_lines()
                 self.chords, self.chord_run = True, self.chord_run + 1
@@ -1276,6 +1352,10 @@ class TuneReader:
             if self.mode == "quote" and not CHORD_SYMBOL.fullmatch(self.text, partial=True):
                 self._doom(f'"{self.text}..." is neither a chord abc2midi knows nor an annotation')
                 self.mode = "quote_skip"
+            elif self.mode == "quote" and self.policy is not None and \
+                    not self.policy.quote_can_continue(self.text):
+                self._doom(f'"{self.text}...": not what {self.policy.source} writes')
+                self.mode = "quote_skip"
 
     _quote_skip = _quote
 
@@ -1287,13 +1367,15 @@ class TuneReader:
 
     def _decoration(self, ch):
         mark, name = self.text[0], self.text[1:]
-        if ch == mark and name in DECORATIONS:
+        names, prefixes = (DECORATIONS, DECORATION_PREFIXES) if self.policy is None else \
+            (self.policy.decorations, self.policy.decoration_prefixes)
+        if ch == mark and name in names:
             self.marks += {"fermata": "H", "trill": "T", "breath": "."}.get(name, "")
             self.ornament = self.ornament or name == "trill"
             if name == "trill":
                 self._no_trill_across_a_bar()
             self.last, self.mode = None, "music"
-        elif ch != "\n" and ch != mark and name + ch in DECORATION_PREFIXES:
+        elif ch != "\n" and ch != mark and name + ch in prefixes:
             self.text += ch
         else:
             self.problem(f"{self.text}{ch if ch != chr(10) else ''}... is not a decoration")
@@ -1348,6 +1430,14 @@ class TuneReader:
         elif ch not in " \t":
             self.problem("a \\ that does not end its line")
             self._redo("music", ch)
+
+    def _comment_allowed(self):
+        if self.policy is not None and not self.policy.comments:
+            self.problem(f"a % comment, which {self.policy.source} does not hold")
+
+    def _music_comment_open(self, ch):
+        self._comment_allowed()
+        self._token("music_comment", ch)
 
     def _music_comment(self, ch):
         if ch == "\n":
@@ -1453,7 +1543,7 @@ def _rhythm_marks(marks):
     return kept if "." in kept else kept.replace("T", "")
 
 
-def _is_chord(text):
+def is_chord(text):
     """A chord symbol abc2midi plays (a pitch, not an annotation or a fingering digit)."""
     return text[:1] not in ANNOTATION_MARKS and not text.isdigit() and \
         CHORD_SYMBOL.fullmatch(text) is not None
@@ -1510,7 +1600,7 @@ _MUSIC = {
     "[": _starts("bracket"), "|": _starts("bar"), ":": TuneReader._colon,
     '"': lambda reader, ch: setattr(reader, "mode", "quote") or setattr(reader, "text", ""),
     "!": _starts("bang"), "+": _starts("plus"), "(": _starts("paren"),
-    "\\": _starts("backslash"), "%": _starts("music_comment"),
+    "\\": _starts("backslash"), "%": TuneReader._music_comment_open,
     "Z": _starts("multirest"), "X": _starts("multirest"),
 }
 

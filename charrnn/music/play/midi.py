@@ -14,7 +14,6 @@ rules come from abcMIDI's source (store.c, genmidi.c, parseabc.c) and were check
 abc2midi 4.84 (`benchmarks/abc2midi_agreement.py` measures the agreement).
 """
 
-import re
 from pathlib import Path
 from typing import NamedTuple
 

@@ -18,9 +18,9 @@ import operator
 from gmpy2 import mpq
 
 from charrnn.music.abc import fields, repeats
-from charrnn.music.abc.grammar import (BAR_LINE, CHORD_SYMBOL, DECORATIONS, MIN_NOTE,
-                                   NOTE_LETTERS, TUPLET, TuneReader, grace_length_ok,
-                                   one_note_value)
+from charrnn.music.abc.grammar import (ANNOTATION_MARKS, BAR_LINE, CHORD_SYMBOL, DECORATIONS,
+                                       MIN_NOTE, TUPLET, TuneReader, grace_length_ok,
+                                       one_note_value)
 
 MAX_CHUNKS = 60
 _METERS = ("4/4", "6/8", "3/4", "2/4", "C")
@@ -106,7 +106,11 @@ def _value(r, name, start, caps):
         return fixed if fixed.startswith(start) else None
     if name == "T":
         return start + ("" if start.strip() else next((c for c in "ABCDEFGTabcde" if _can(caps, c)), ""))
-    if name == "M":
+    allowed = r.policy.options(name) if r.policy is not None else None
+    if allowed is not None:  # the values the policy allows, most written first
+        options = [v for v in allowed if r.value_problem(name, v) is None and
+                   (name != "M" or not fields.is_hornpipe(r.rhythm) or fields.hornpipe_meter_ok(v))]
+    elif name == "M":
         hornpipe = fields.is_hornpipe(r.rhythm)
         options = [m for m in _METERS if not hornpipe or fields.hornpipe_meter_ok(m)]
     elif name == "K":
@@ -123,24 +127,25 @@ def _value(r, name, start, caps):
         if option.startswith(start.strip()) and _can(caps, option) and \
                 (name != "K" or _hornpipe_ok(r)):
             return start + option[len(start.strip()):]
-    return _search_value(name, start, caps, r.in_header, r.sampled)
+    return None if allowed is not None else _search_value(r, name, start, caps)
 
 
 def _hornpipe_ok(r):
     return not fields.is_hornpipe(r.rhythm) or fields.hornpipe_meter_ok(r.meter)
 
 
-def _search_value(name, start, caps, header=True, sampled=False, depth=9):
-    """The shortest valid value that extends `start`, by breadth-first search."""
+def _search_value(r, name, start, caps, depth=9):
+    """The shortest value that extends `start` and that the reader takes for field `name`,
+    by breadth-first search."""
     # Closing characters first: the frontier is cut short, and they end a value soonest.
     alphabet = [c for c in '"0123456789/ :=|CGDAFEBmajorindxlef^_' if _can(caps, c)]
     frontier = [start]
     for _ in range(depth):
         for text in frontier:
-            if fields.value_problem(name, text.strip(), header, sampled) is None:
+            if r.value_problem(name, text.strip()) is None:
                 return text
         frontier = [t + c for t in frontier for c in alphabet
-                    if fields.value_can_continue(name, (t + c).strip(), header, sampled)][:200]
+                    if r.value_can_continue(name, (t + c).strip())][:200]
     return None
 
 
@@ -398,6 +403,10 @@ def _inline(r, caps):
 
 def _quote(r, caps):
     """Close a chord symbol, completing its name first where it is unfinished."""
+    chords = r.policy.chords if r.policy is not None else None
+    if chords is not None and r.text[:1] not in ANNOTATION_MARKS:  # the likeliest allowed one
+        return next((c[len(r.text):] + '"' for c in chords
+                     if c.startswith(r.text) and _can(caps, c[len(r.text):])), None)
     frontier = [""]
     for _ in range(5):
         for ending in frontier:
@@ -411,7 +420,8 @@ def _quote(r, caps):
 def _decoration(r, caps):
     """Close the decoration; a lone ! may also be an old line break, tried first."""
     mark, name = r.text[0], r.text[1:]
-    names = sorted((d for d in DECORATIONS if d.startswith(name) and _can(caps, d[len(name):])),
+    allowed = DECORATIONS if r.policy is None else r.policy.decorations
+    names = sorted((d for d in allowed if d.startswith(name) and _can(caps, d[len(name):])),
                    key=lambda d: (len(d), d))  # DECORATIONS is a set: ties in a fixed order
     closing = names[0][len(name):] + mark if names else None
     return ["\n", closing] if mark == "!" and not name else closing

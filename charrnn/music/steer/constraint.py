@@ -18,6 +18,7 @@ import torch
 
 from charrnn.music.steer.completion import steps
 from charrnn.music.abc.grammar import TuneReader
+from charrnn.music.steer.policy import SampledPolicy
 
 UNREACHABLE = 1 << 30  # characters needed after a character that spoils the tune
 _DEAD, _ENDED = "dead", "ended"  # where a move leads other than to a live, open tune
@@ -31,12 +32,15 @@ ESSENTIALS = {"\n": "a newline", "|": "a bar line |", ":": "a colon", "X": "X (t
 
 
 class TuneConstraint:
-    """The mask for one vocabulary and one set of fixed fields (`--key`, `--meter`)."""
+    """The mask for one vocabulary, one set of fixed fields (`--key`, `--meter`) and one
+    policy of what a sampled tune may write (charrnn.music.steer.policy; None: the hand-written
+    limits). The policy is fixed for the constraint's life, so its caches hold for it."""
 
-    def __init__(self, chars, fixed=None):
+    def __init__(self, chars, fixed=None, policy=None):
         self.chars = list(chars)
         self.caps = frozenset(self.chars)
         self.fixed = dict(fixed or {})
+        self.policy = policy or SampledPolicy.hand_written()
         self._moves = {}  # reader key -> {character: the key it leads to, _DEAD or _ENDED}
         self._finish = {}  # reader key -> the text of a completion from there, or None
         self._trials = {}  # id(reader) -> (reader, {character: the reader after it})
@@ -47,7 +51,7 @@ class TuneConstraint:
 
     def reader(self, prime="") -> TuneReader:
         """A reader for one tune, having read `prime`."""
-        return TuneReader(self.caps, fixed=self.fixed, sampled=True,
+        return TuneReader(self.caps, fixed=self.fixed, sampled=True, policy=self.policy,
                           max_spaces=MAX_SPACES, lookahead=True).feed(prime)
 
     def start_problem(self, prime) -> str | None:

@@ -88,13 +88,15 @@ class _Stream:
 
 
 def sample_tunes(model, vocab, count, header, settings, free=False, streams=STREAMS, on_tune=None,
-                 on_draw=None):
+                 on_draw=None, policy=None):
     """`count` tunes numbered X:1..count, and how many draws were dropped (free ones that
     ran past the cap).
     `settings` gives the length cap per tune (`length`), temperature, top-k, top-p and seed;
     `on_tune(tune)` is called with each tune, in order, as soon as it and those before it
     are done; `on_draw(text)` with each tune's text as soon as it is done, in any order and
-    before its renumbering (its X: is the prime's), for work that can start early."""
+    before its renumbering (its X: is the prime's), for work that can start early;
+    `policy`: what a tune may write beyond valid ABC (charrnn.music.steer.policy; None: the
+    hand-written limits)."""
     model.eval()
     device = next(model.parameters()).device
     # Constrained, the grammar's Python takes most of the time: a second thread would only
@@ -102,18 +104,18 @@ def sample_tunes(model, vocab, count, header, settings, free=False, streams=STRE
     # --threads auto counts it as one stream.
     rows = min(count, streams) if free else 1
     with torch.inference_mode(), threads.inference(settings.threads, device, rows):
-        sampler = _Sampler(model, vocab, header, settings, free, device)
+        sampler = _Sampler(model, vocab, header, settings, free, device, policy)
         return sampler.run(count, streams, on_tune, on_draw)
 
 
 class _Sampler:
-    def __init__(self, model, vocab, header, settings, free, device):
+    def __init__(self, model, vocab, header, settings, free, device, policy=None):
         from charrnn.music.steer.constraint import TuneConstraint
 
         self.model, self.vocab, self.settings, self.device = model, vocab, settings, device
         self.header, self.free = header, free
         self.prime = header_prime(header)
-        self.constraint = None if free else TuneConstraint(vocab.chars, header.fixed())
+        self.constraint = None if free else TuneConstraint(vocab.chars, header.fixed(), policy)
         tokens = torch.tensor([vocab.encode(self.prime)], device=device)
         logits, self.start_state = model(tokens, None)
         self.start_logits = logits[:, -1]

@@ -1,0 +1,175 @@
+"""What a sampled tune may write, beyond what makes it valid ABC: the sampler's policy.
+
+The grammar's reader (charrnn.music.abc.grammar) asks a `SampledPolicy` which header fields,
+field values, note lengths, decorations, chord symbols, grace notes, tuplets, broken
+rhythms and comments a sampled tune may write. `SampledPolicy.from_idiom` allows what the
+corpus the model learned from writes (charrnn.music.abc.idiom), `SampledPolicy.hand_written()`
+the limits kept before the idiom was learned (`sample --idiom off`).
+
+A policy is fixed for a whole sampling, so it belongs to the constraint (one per
+`TuneConstraint`, whose caches are its own), not to the reader's per-state key.
+"""
+
+import functools
+
+import regex
+from gmpy2 import mpq
+
+from charrnn.music.abc import fields, idiom as idioms
+from charrnn.music.abc.grammar import ANNOTATION_MARKS, DECORATION_CHARS, DECORATIONS, LENGTHS, LengthForms
+
+# A token (a key, a meter, a note length, a decoration...) is sampled only where at least
+# this share of the corpus's tunes write it: 1 in 200. The model learned such a token from
+# too few tunes to use it as the corpus does, and the tokens a model that has lost its way
+# lands on (K:G Majiin, M:18/8, c3///, !ffff!) are written by no tune at all; 1 in 200
+# keeps each key, meter, unit and length a player of the collection meets often (in
+# O'Neill's: 11 keys from G to Dmix, 7 meters, L:1/8, 1/16 and 1/4), and leaves out what
+# a handful of its 1,838 tunes write (K:Bm, M:3/8, (5, >>, Q:).
+RARE_SHARE = 0.005
+
+# The hand-written limits (--idiom off). Note lengths: a number before a slash only as the
+# collections write it, for a note value dotted or double-dotted (A3/2, A7/4), never 24/32
+# for 3/4: without this a model whose note does not fit writes its digits on, and the
+# grammar finds them a denominator.
+HAND_WRITTEN_LENGTHS = LengthForms(slash_tops=("3", "7"))
+# A tempo a player plays, 40 to 299 beats a minute (the collections': 40 to 190): a model
+# that has lost its way writes Q:10 as readily.
+HAND_WRITTEN_VALUES = {"Q": regex.compile(fields.tempo_pattern(r"(?:[4-9][0-9]|[12][0-9]{2})"))}
+
+
+class SampledPolicy:
+    """What a sampled tune may write. Sets left None allow anything the grammar does."""
+
+    def __init__(self, patterns=None, values=None, header_fields=None, body_fields=None,
+                 lengths=None, decorations=None, shorthands=None, chords=None,
+                 annotations=True, graces=True, tuplets=None, broken=None, comments=True,
+                 source="the hand-written limits"):
+        self.patterns = patterns or {}  # field -> a pattern its values must match
+        self.values = values or {}  # field -> the values it may have, most written first
+        self.header_fields, self.body_fields = header_fields, body_fields
+        self._lengths = lengths  # (unit, meter) -> LengthForms, or None: HAND_WRITTEN_LENGTHS
+        self.decorations = DECORATIONS if decorations is None else frozenset(decorations)
+        self.decoration_prefixes = frozenset(d[:i] for d in self.decorations
+                                             for i in range(len(d) + 1))
+        self.shorthands = DECORATION_CHARS if shorthands is None else frozenset(shorthands)
+        self.chords = None if chords is None else tuple(chords)
+        self.annotations, self.graces, self.comments = annotations, graces, comments
+        self.tuplets = None if tuplets is None else tuple(tuplets)
+        self.broken = None if broken is None else frozenset(broken)
+        self.source = source
+        self.lengths_rule = ("a sampled tune writes a number before / only for a dotted note "
+                             "(3/2, 7/4)") if lengths is None else f"not a length {source} writes"
+
+    @classmethod
+    def hand_written(cls):
+        return cls(patterns=HAND_WRITTEN_VALUES)
+
+    @classmethod
+    def from_idiom(cls, idiom, share=RARE_SHARE):
+        """What at least `share` of the idiom's tunes write (see RARE_SHARE)."""
+        def common(counts, tunes=idiom.tunes):
+            return idioms.allowed(counts, tunes, share)
+
+        values = {name: common(counted) for name, counted in idiom.values.items()}
+        header = [name for name in common(idiom.header_fields)
+                  if name not in values or values[name]]
+        return cls(values=values, header_fields=frozenset(header),
+                   body_fields=frozenset(common(idiom.body_fields)),
+                   lengths=_idiom_lengths(idiom, share),
+                   decorations=[d[1:-1] for d in common(idiom.decorations) if d[:1] == "!"],
+                   shorthands=[d for d in common(idiom.decorations) if d in DECORATION_CHARS],
+                   chords=common(idiom.chords), tuplets=common(idiom.tuplets),
+                   broken=common(idiom.broken),
+                   annotations=_common_flag(idiom.annotations, idiom, share),
+                   graces=_common_flag(idiom.graces, idiom, share),
+                   comments=_common_flag(idiom.comments, idiom, share),
+                   source=f"the idiom of {idiom.tunes} tunes")
+
+    # ---- header and fields ------------------------------------------------------------------
+
+    def field_allowed(self, name, header) -> bool:
+        allowed = self.header_fields if header else self.body_fields
+        return allowed is None or name in allowed or name in "XTMK" and header
+
+    def restricts(self, name) -> bool:
+        """Whether the values of field `name` are held to a set (so its text decides)."""
+        return name in self.values
+
+    def options(self, name):
+        """The values field `name` may have, most written first; None: any the grammar allows."""
+        return self.values.get(name)
+
+    def value_problem(self, name, value) -> str | None:
+        pattern = self.patterns.get(name)
+        if pattern is not None and not pattern.fullmatch(value):
+            return f"{name}:{value} is not {fields.WHAT[name]} a sampled tune keeps to"
+        allowed = self.values.get(name)
+        if allowed is not None and value not in allowed:
+            return f"{name}:{value} is not a value the corpus writes"
+        return None
+
+    def value_can_continue(self, name, text) -> bool:
+        pattern = self.patterns.get(name)
+        if pattern is not None and not pattern.fullmatch(text, partial=True):
+            return False
+        allowed = self.values.get(name)
+        return allowed is None or any(value.startswith(text) for value in allowed)
+
+    # ---- music ----------------------------------------------------------------------------
+
+    def lengths(self, unit, meter) -> LengthForms:
+        """How note lengths may be written with this unit length (whole notes) and meter."""
+        if self._lengths is None:
+            return HAND_WRITTEN_LENGTHS
+        return self._lengths(unit, meter)
+
+    def chord_problem(self, text) -> str | None:
+        if self.chords is not None and text not in self.chords:
+            return f'"{text}" is not a chord symbol the corpus writes'
+        return None
+
+    def quote_can_continue(self, text) -> bool:
+        """Whether a chord symbol or annotation begun as `text` can still be one allowed."""
+        if text[:1] in ANNOTATION_MARKS:
+            return self.annotations
+        return self.chords is None or any(chord.startswith(text) for chord in self.chords)
+
+    def tuplet_can_continue(self, text) -> bool:
+        return self.tuplets is None or any(t.startswith(text) for t in self.tuplets)
+
+    def tuplet_allowed(self, text) -> bool:
+        return self.tuplets is None or text in self.tuplets
+
+    def broken_allowed(self, text) -> bool:
+        return self.broken is None or text in self.broken
+
+    def broken_can_continue(self, text) -> bool:
+        return self.broken is None or any(b.startswith(text) for b in self.broken)
+
+
+def _common_flag(tunes_with, idiom, share):
+    return tunes_with > 0 and tunes_with >= share * idiom.tunes
+
+
+def _idiom_lengths(idiom, share):
+    """(unit, meter) -> the LengthForms of the lengths the corpus writes there: those at
+    least `share` of the tunes in that context (unit and meter) write; for a context no
+    tune is in, those of the contexts with that unit (else of all)."""
+    known = {context: idioms.allowed(idiom.lengths.get(context, {}), count, share)
+             for context, count in idiom.contexts.items()}
+
+    @functools.cache
+    def lengths(unit, meter):
+        texts = known.get(idioms.context_name(_fraction_text(unit), meter))
+        if texts is None:
+            unit_text = _fraction_text(unit) + " "
+            texts = {t for c, ts in known.items() if c.startswith(unit_text) for t in ts} or \
+                {t for ts in known.values() for t in ts}
+        return LengthForms(texts=[t for t in texts if t in LENGTHS.values])
+
+    return lengths
+
+
+def _fraction_text(unit) -> str:
+    unit = mpq(unit)
+    return f"{unit.numerator}/{unit.denominator}"

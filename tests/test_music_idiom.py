@@ -1,0 +1,185 @@
+import json
+import shutil
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from charrnn.cli import main
+from charrnn.run.config import ModelConfig
+from charrnn.errors import UserError
+from charrnn.model.model import CharRNN
+from charrnn.music.abc import idiom as idioms
+from charrnn.music.abc import reference
+from charrnn.music.abc.grammar import TuneReader
+from charrnn.music.steer.policy import SampledPolicy
+from charrnn.music.steer.sampling import TuneHeader, sample_tunes
+from charrnn.run.learned import corpus_idiom
+from charrnn.run.rundir import IDIOM, RunDir
+from charrnn.sample.sampling import SampleSettings
+from charrnn.train.training import Trainer
+from charrnn.data.vocab import Vocabulary
+from tests.conftest import tiny_config
+
+JIG = """X:1
+T:The Jig
+M:6/8
+L:1/8
+R:jig
+K:D
+% a comment
+~A2B A>FA|"G"d2e {g}f3|(3ABc d2 !trill!e2f|1 d3 D3:|
+"""
+REEL = """X:2
+T:The Reel
+M:C|
+L:1/8
+R:reel
+K:Ador
+A2BA c/B/A GE|ABcd e3d|.e2dB A2A2|]
+"""
+TWO_TUNES = JIG + "\n" + REEL
+
+
+def test_the_idiom_counts_the_tunes_that_write_each_token():
+    idiom = idioms.learn([JIG, REEL])
+    assert idiom.tunes == 2
+    assert idiom.header_fields == {"K": 2, "L": 2, "M": 2, "R": 2, "T": 2, "X": 2}
+    assert idiom.values["K"] == {"Ador": 1, "D": 1}
+    assert idiom.values["M"] == {"6/8": 1, "C|": 1}
+    assert idiom.values["R"] == {"jig": 1, "reel": 1}
+    assert idiom.lengths["1/8 6/8"] == {"": 1, "2": 1, "3": 1}
+    assert idiom.lengths["1/8 C|"] == {"": 1, "/": 1, "2": 1, "3": 1}
+    assert idiom.contexts == {"1/8 6/8": 1, "1/8 C|": 1}
+    assert idiom.decorations == {"!trill!": 1, ".": 1, "~": 1}
+    assert idiom.chords == {"G": 1}
+    assert (idiom.graces, idiom.comments, idiom.annotations) == (1, 1, 0)
+    assert idiom.tuplets == {"3": 1} and idiom.broken == {">": 1}
+
+
+def test_a_token_is_counted_once_a_tune():
+    assert idioms.learn([JIG, JIG, REEL]).values["K"] == {"D": 2, "Ador": 1}
+    assert idioms.learn([JIG.replace("A2B", "A2B A2B A2B")]).lengths["1/8 6/8"]["2"] == 1
+
+
+def test_the_idiom_round_trips_through_json():
+    idiom = idioms.learn([JIG, REEL])
+    again = idioms.Idiom.from_dict(json.loads(json.dumps(idiom.to_dict())))
+    assert again == idiom
+
+
+@pytest.mark.parametrize("data", [{"format": 99}, {}, []])
+def test_an_idiom_of_another_format_is_refused_in_one_line(data):
+    with pytest.raises(UserError, match="format .* not 1; delete it") as caught:
+        idioms.Idiom.from_dict(data)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_rare_share_leaves_out_what_few_tunes_write():
+    tunes = [REEL.replace("K:Ador", "K:G")] * 300 + [JIG]
+    policy = SampledPolicy.from_idiom(idioms.learn(tunes))
+    assert policy.options("K") == ["G"]  # 1 tune in 301 writes K:D
+    assert not policy.graces and policy.decorations == frozenset()
+
+
+@pytest.mark.parametrize("tune, never", [
+    (JIG, []),
+    (JIG.replace("K:D", "K:G Majiin"), ["K:G Majiin"]),
+    (JIG.replace("M:6/8", "M:18/8"), ["M:18/8"]),
+    (JIG.replace("f3", "f3///"), ["length '3///' at 1/8 6/8"]),
+    (JIG.replace("!trill!", "!ffff!"), ["decoration !ffff!"]),
+])
+def test_unwritten_names_what_no_corpus_tune_writes(tune, never):
+    found = idioms.unwritten(idioms.learn([JIG, REEL]), tune)
+    assert all(any(n in f for f in found) for n in never) and bool(found) == bool(never), found
+
+
+def corpus(tmp_path):
+    path = tmp_path / "two.abc"
+    path.write_text(TWO_TUNES * 30, encoding="utf-8")
+    return path
+
+
+def test_the_idiom_is_kept_with_the_run_and_through_resume(tmp_path):
+    path = corpus(tmp_path)
+    run = tmp_path / "run"
+    Trainer(tiny_config(path, max_steps=4, eval_every=2), run).run()
+    kept = RunDir(run).read_idiom()
+    assert kept == corpus_idiom(str(path)) and kept.tunes == 60
+    run_dir = RunDir(run)
+    config, payload = run_dir.resumed_config({"max_steps": 6})
+    Trainer(config, run_dir, resume=payload).run()
+    assert RunDir(run).read_idiom() == kept
+    (run / IDIOM).unlink()  # a run made before runs kept one gains it on resume
+    config, payload = run_dir.resumed_config({"max_steps": 8})
+    Trainer(config, run_dir, resume=payload).run()
+    assert RunDir(run).read_idiom() == kept
+
+
+def test_a_run_without_an_idiom_learns_it_when_sampled_or_says_how(tmp_path):
+    path = corpus(tmp_path)
+    run = tmp_path / "run"
+    Trainer(tiny_config(path, max_steps=2, eval_every=2), run).run()
+    (run / IDIOM).unlink()
+    args = ["sample", str(run), "--abc", "-n", "1", "--seed", "1", "-l", "400"]
+    made = CliRunner().invoke(main, args)
+    assert made.exit_code == 0, made.output
+    assert f"learned the idiom of {path} (60 tunes), saved to {run / IDIOM}" in made.output
+    assert RunDir(run).read_idiom() == corpus_idiom(str(path))
+    (run / IDIOM).unlink()
+    path.unlink()
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code != 0 and "Traceback" not in refused.output
+    assert refused.output.strip().count("\n") == 0
+    assert f"has no {IDIOM}, and its corpus cannot be read" in refused.output
+    assert "--idiom off" in refused.output
+    assert CliRunner().invoke(main, args + ["--idiom", "off"]).exit_code == 0
+
+
+GOES_WITH = "Error: --idiom goes with --abc, without --free: it steers the grammar"
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--idiom", "on"], GOES_WITH),
+    (["--idiom", "off", "--abc", "--free"], GOES_WITH),
+    (["--abc", "--idiom", "maybe"], "Error: Invalid value for '--idiom': 'maybe' is not one of 'on', 'off'."),
+])
+def test_idiom_refusals_are_one_line(tmp_path, extra, message):
+    run = tmp_path / "run"
+    Trainer(tiny_config(corpus(tmp_path), max_steps=2, eval_every=2), run).run()
+    refused = CliRunner().invoke(main, ["sample", str(run), *extra])
+    assert refused.exit_code != 0 and "Traceback" not in refused.output
+    assert refused.output.strip() == message
+
+
+def untrained(chars, seed=0):
+    torch.manual_seed(seed)
+    vocab = Vocabulary(sorted(set(chars)))
+    return CharRNN(len(vocab), ModelConfig(layers=1, hidden=16, embedding=8)).eval(), vocab
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sampled_tunes_write_only_what_the_corpus_writes(seed):
+    """An untrained model at T=1.5 writes noise; held to a two-tune corpus's idiom, its
+    tunes write no header value, length or decoration that corpus does not."""
+    idiom = idioms.learn([JIG, REEL])
+    model, vocab = untrained(TWO_TUNES + "Q:120HTu^_=!+<zx", seed)
+    chosen = SampleSettings(length=220, temperature=1.5, seed=seed)
+    tunes, _ = sample_tunes(model, vocab, 6, TuneHeader(), chosen, streams=3,
+                            policy=SampledPolicy.from_idiom(idiom))
+    for tune in tunes:
+        assert idioms.unwritten(idiom, tune.text) == [], tune.text
+        assert TuneReader().feed(tune.text).finish() == [], tune.text
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("abc2midi") is None, reason="abc2midi is not installed")
+def test_a_thousand_tunes_from_a_tiny_model_give_abc2midi_no_error():
+    """Noise, steered by the grammar with the hand-written limits (which allow the most),
+    at a short cap: abc2midi reads every tune without an Error."""
+    model, vocab = untrained(TWO_TUNES + "Q:120HTu^_=!+<zx[]2345678Hornpipe", seed=1)
+    chosen = SampleSettings(length=120, temperature=1.5, seed=3)
+    tunes, _ = sample_tunes(model, vocab, 1000, TuneHeader(prime="X:1\nT:t\nR:Hornpipe\n"),
+                            chosen, streams=16)
+    failing = [(tune.text, errors) for tune in tunes if (errors := reference.errors(tune.text))]
+    assert failing == []
