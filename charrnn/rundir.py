@@ -6,6 +6,7 @@
     last.pt, best.pt   the latest checkpoint, and the one with the best validation loss
     step-NNNNNNNN.pt   numbered checkpoints (--save-every), the newest --keep of them
     .lock              there while a training process writes the run (charrnn.lock)
+    titles.json        the corpus's tune titles, for sampled tunes' titles (charrnn.music.titles)
 
 One training process writes a run at a time, holding the lock for its whole life. Readers
 (sample, eval, info, plot) take no lock and never see half a file: checkpoints and the
@@ -31,6 +32,7 @@ LOGS = (METRICS, SAMPLES)  # appended as the run trains, one JSON record with it
 CHECKPOINTS = {"last": LAST, "best": BEST}  # --checkpoint last|best
 NUMBERED = "step-*.pt"
 PARTIAL_SAVES = ".*.pt.*.tmp"  # charrnn.files.write_atomic's temporary files
+TITLES = "titles.json"  # written when tunes are first sampled, not by training
 
 # Keys that fix the model's shape, the data layout or the optimizer: a resumed run cannot
 # change them. (The optimizer's and the schedule's restored state_dicts carry their own lr,
@@ -110,6 +112,28 @@ class RunDir:
             raise UserError(f"{self.path} holds no samples ({SAMPLES}); train with "
                             "--sample-every N to write them")
         return read_records(path)
+
+    def read_titles(self, corpus):
+        """The titles kept for the corpus spec `corpus`; None when there are none, or they
+        are another corpus's or unreadable (they are made again)."""
+        try:
+            data = json.loads((self.path / TITLES).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("corpus") != corpus:
+            return None
+        titles = data.get("titles")
+        return titles if isinstance(titles, list) and all(isinstance(t, str) for t in titles) else None
+
+    def write_titles(self, corpus, titles):
+        """Keep a corpus's titles; False where the run directory cannot be written (a
+        shared, read-only run), which costs only their reading again next time."""
+        text = json.dumps({"corpus": corpus, "titles": titles}, indent=0, ensure_ascii=False)
+        try:
+            write_atomic(self.path / TITLES, text.encode("utf-8"))
+        except (OSError, UserError, WriteError):
+            return False
+        return True
 
     # ---- resuming ----------------------------------------------------------------------
 

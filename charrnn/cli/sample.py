@@ -66,7 +66,9 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
                    "past --length are dropped (to compare with the constrained tunes).")
 @click.option("--key", default="", metavar="K", help="--abc: the key of every tune, like D or Ador.")
 @click.option("--meter", default="", metavar="M", help="--abc: the meter, like 6/8.")
-@click.option("--title", default="", metavar="TEXT", help="--abc: the title of every tune.")
+@click.option("--title", default="", metavar="TEXT",
+              help="--abc: the title of every tune; without it, each tune's title is drawn from "
+                   "the words of the corpus's titles, the same for the same --seed.")
 @click.option("--midi", is_flag=True, help="--abc: also write a .mid beside each .abc (needs --out).")
 @click.option("--page/--no-page", default=True, show_default=True,
               help="--abc --out DIR: also write DIR/index.html, the page of the tunes (sheet "
@@ -116,10 +118,11 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
                               num_samples=num_samples, stop=unescape(stop),
                               prime=clean_prime(vocab, unescape(prime), unknown))
     if abc:
-        from charrnn.cli.tunes import sample_abc
+        from charrnn.cli.tunes import run_titles, sample_abc
 
+        titles = None if free or title else run_titles(run, config.data.corpus)
         return sample_abc(model, vocab, settings, values, (title, meter, key), out, midi,
-                          corpus=config.data.corpus, free=free, page=page)
+                          corpus=config.data.corpus, free=free, page=page, titles=titles)
     if beam:
         return print_beam(model, vocab, settings, beam, out)
     texts = [run_one(model, vocab, settings, t, labelled=len(values) > 1, to_stdout=out is None)

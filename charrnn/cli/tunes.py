@@ -11,22 +11,22 @@ DEFAULT_TUNE_CAP = 2000  # characters per tune when --length is not given
 
 
 def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=None, free=False,
-               page=True):
+               page=True, titles=None):
     """Print or write `settings.num_samples` tunes at each temperature and a short validity
     report; with `out` (and `page`), also the page of them against `corpus`, the corpus spec
-    the model learned from."""
+    the model learned from. `titles`: the TitleModel the tunes' titles come from."""
     from dataclasses import replace
 
     from charrnn.music.check import ChecksAhead
     from charrnn.music.sampling import TuneHeader
 
     title, meter, key = fields
-    header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime)
+    header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime, titles=titles)
     out_dir = tunes_dir(out) if out else None
     check_vocabulary(vocab, header, settings.length, free, corpus)
     if out_dir:
         make_dir(out_dir)
-    named = []
+    named, at_hand = [], CorpusAtHand(corpus, made=bool(out_dir and page))
     with ChecksAhead() as ahead:
         for temperature in temperatures:
             label = f"T{temperature:g}" if len(temperatures) > 1 else ""
@@ -36,11 +36,55 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
                                     header, free, ahead, label, printed=out_dir is None)
             texts = [tune.text for tune in tunes]
             named += write_tunes(texts, out_dir, midi, label) if out_dir else []
-            report(texts, too_long, settings.num_samples, ahead, label)
+            report(texts, too_long, settings.num_samples, ahead, label, at_hand)
     if out_dir and page:
         from charrnn.cli.report import write_sample_page
 
-        write_sample_page(named, out_dir, corpus)
+        write_sample_page(named, out_dir, corpus, at_hand)
+
+
+def run_titles(run, corpus):
+    """The title model of a run's corpus (charrnn.music.titles), or None, said on stderr,
+    where the corpus cannot be read: the tunes keep the titles their model wrote."""
+    from pathlib import Path
+
+    from charrnn.music import titles
+    from charrnn.rundir import RunDir
+
+    path = Path(run)
+    model = titles.of_run(RunDir(path if path.is_dir() else path.parent), corpus)
+    if model is None:
+        click.echo(f"the tunes keep the titles their model wrote: the corpus it learned from "
+                   f"({corpus or 'not named in the run'}) cannot be read for its titles", err=True)
+    return model
+
+
+class CorpusAtHand:
+    """The corpus the model learned from, as the tune report reads it, for the verdicts on
+    sampled tunes: read (and cached) when `made` (the page will need it anyway), else only
+    where the cache holds it, so a plain `sample --abc` stays quick."""
+
+    def __init__(self, spec, made):
+        self.spec, self.made, self._report, self.problem = spec, made, None, None
+
+    def report(self):
+        """The CorpusReport, or None (`problem` says why)."""
+        from charrnn.cli.report import CORPUS_CHECKS
+        from charrnn.music.report import corpus_report
+
+        if self._report is None and self.problem is None:
+            if not self.spec:
+                self.problem = "the run does not say what it learned from"
+                return None
+            try:
+                self._report = corpus_report(self.spec, CORPUS_CHECKS, cached_only=not self.made)
+            except UserError as error:
+                self.problem = (f"the corpus the model learned from, {self.spec}, cannot be read "
+                                f"({error})")
+            else:
+                if self._report is None:
+                    self.problem = "its figures are not cached yet: `tune-report` or `--out` makes them"
+        return self._report
 
 
 def _draw(model, vocab, settings, header, free, ahead, label, printed):
@@ -136,13 +180,14 @@ def write_midi(tune, path):
         return False
 
 
-def report(tunes, too_long, wanted, ahead, label=""):
-    """How many tunes were made and how many are valid (abc-check, through `ahead`, a
-    ChecksAhead), and why not."""
+def report(tunes, too_long, wanted, ahead, label="", at_hand=None):
+    """How many tunes were made, how many are valid (abc-check, through `ahead`, a
+    ChecksAhead) and how many pass stage one (charrnn.music.verdict, against the corpus
+    `at_hand` where it is), and why not."""
     checks = [ahead.verdict(tune) for tune in _progress(len(tunes), "checking tunes", tunes)]
     valid = sum(check.ok for check in checks)
     at = f" at {label.replace('T', 'T=', 1)}" if label else ""
-    lines = [f"{len(tunes)} tunes made{at}, {valid} valid"]
+    lines = [f"{len(tunes)} tunes made{at}: {valid} valid, {pass_phrase(tunes, checks, at_hand)}"]
     if too_long:
         lines[0] += f" ({too_long} draws that could not end within --length were dropped)"
     if len(tunes) < wanted:
@@ -152,6 +197,26 @@ def report(tunes, too_long, wanted, ahead, label=""):
         if not check.ok:
             lines.append(f"  tune {number}: {'; '.join(check.problems)}")
     click.echo("\n".join(lines), err=True)
+
+
+def pass_phrase(tunes, checks, at_hand):
+    """`7 pass stage one (3 fail: ...)`, or where the corpus is not at hand, how many pass
+    the checks that need none."""
+    from charrnn.music.report import build_report
+    from charrnn.music.verdict import RULES
+
+    corpus = at_hand.report() if at_hand is not None else None
+    named = [(f"tune {number}", tune) for number, tune in enumerate(tunes, 1)]
+    tally = build_report("", named, corpus, progress=False, checks=checks).tally
+    if corpus is not None:
+        return tally.phrase().replace(" pass", " pass stage one", 1)
+    made = [rule for rule in RULES if rule not in tally.unjudged]
+    failed = f" ({tally.failed} fail: " + ", ".join(
+        f"{count} {RULES[rule]}" for rule, count in tally.fails.items()) + ")" if tally.failed else ""
+    problem = at_hand.problem if at_hand is not None else "no corpus given"
+    return (f"{tally.tunes - tally.failed} pass the checks made ({', '.join(made) or 'none'})"
+            f"{failed}; the corpus's checks ({', '.join(r for r in RULES if r not in made)}) "
+            f"are left out: {problem}")
 
 
 def _progress(total, desc, iterable=None, shown=True):
