@@ -55,7 +55,8 @@ def run_titles(run, corpus):
     model = titles.of_run(RunDir(path if path.is_dir() else path.parent), corpus)
     if model is None:
         click.echo(f"the tunes keep the titles their model wrote: the corpus it learned from "
-                   f"({corpus or 'not named in the run'}) cannot be read for its titles", err=True)
+                   f"({corpus or 'not named in the run'}) cannot be read, or has no titles in "
+                   "words", err=True)
     return model
 
 
