@@ -77,6 +77,7 @@ class CorpusReport:
     skeletons: list[str | None] = field(repr=False, default_factory=list)  # one per tune
     norms: Norms = field(repr=False, default_factory=Norms)
     verdicts: list[Verdict] = field(repr=False, default_factory=list)  # of the sample
+    without_errors: int = 0  # tunes of the sample with no error (abc-check), warnings or not
 
     @property
     def tally(self) -> Tally:
@@ -273,7 +274,8 @@ def _corpus_from(spec: str, tunes: list[str], features: list[dict | None],
         sum(not (c["errors"] or c["warnings"]) for c in checks.values()),
         None if None in clean else sum(judged[0] == [] for judged in clean),
         sum(facts.copied is not None and facts.copied >= COPIED_BARS for facts in sample.values()),
-        index, skeletons, norms, judge_corpus(sample, norms))
+        index, skeletons, norms, judge_corpus(sample, norms),
+        sum(not c["errors"] for c in checks.values()))
 
 
 # --- the report -------------------------------------------------------------------------

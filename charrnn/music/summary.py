@@ -28,7 +28,7 @@ def _validity_rows(report: Report) -> list[list[str]]:
     rows = [["abc-check: valid", share(sum(t.check.ok for t in tunes), len(tunes)),
              share(corpus.valid, corpus.checked) if corpus else "", "", "", ""],
             ["abc-check: no errors", share(sum(t.check.plays for t in tunes), len(tunes)),
-             "", "", "", ""]]
+             share(corpus.without_errors, corpus.checked) if corpus else "", "", "", ""]]
     if all(t.abc2midi is not None for t in tunes):
         known = corpus is not None and corpus.abc2midi_clean is not None
         clean = share(corpus.abc2midi_clean, corpus.checked) if known else ""
@@ -166,11 +166,12 @@ def verdict_lines(tune: TuneReport) -> list[str]:
 
 
 def pass_line(report: Report) -> str:
-    """`3 of 10 tunes pass stage one (the corpus: 61 of 100).` with what could not be judged."""
+    """`3 of 10 tunes pass stage one; the corpus's own tunes: 61 of 100 (61%).`, with what
+    could not be judged."""
     mine = report.tally
     line = f"{mine.passed} of {mine.tunes} tunes pass stage one"
     if report.corpus is not None:
-        line += f" (the corpus's own tunes: {share(report.corpus.tally.passed, report.corpus.tally.tunes)})"
+        line += f"; the corpus's own tunes: {share(report.corpus.tally.passed, report.corpus.tally.tunes)}"
     if mine.unjudged:
         line += "; not judged: " + "; ".join(f"{TITLES[r]} ({why})" for r, why in mine.unjudged.items())
     return line + "."
