@@ -118,11 +118,10 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
                               num_samples=num_samples, stop=unescape(stop),
                               prime=clean_prime(vocab, unescape(prime), unknown))
     if abc:
-        from charrnn.cli.tunes import run_titles, sample_abc
+        from charrnn.cli.tunes import sample_abc
 
-        titles = None if free or title else run_titles(run, config.data.corpus)
         return sample_abc(model, vocab, settings, values, (title, meter, key), out, midi,
-                          corpus=config.data.corpus, free=free, page=page, titles=titles)
+                          corpus=config.data.corpus, free=free, page=page, run=run)
     if beam:
         return print_beam(model, vocab, settings, beam, out)
     texts = [run_one(model, vocab, settings, t, labelled=len(values) > 1, to_stdout=out is None)

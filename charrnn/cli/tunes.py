@@ -11,19 +11,22 @@ DEFAULT_TUNE_CAP = 2000  # characters per tune when --length is not given
 
 
 def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=None, free=False,
-               page=True, titles=None):
+               page=True, run=None):
     """Print or write `settings.num_samples` tunes at each temperature and a short validity
     report; with `out` (and `page`), also the page of them against `corpus`, the corpus spec
-    the model learned from. `titles`: the TitleModel the tunes' titles come from."""
+    the model learned from. `run`: the run directory or checkpoint the model came from,
+    whose corpus's titles the tunes take (unless --title or --free)."""
     from dataclasses import replace
 
     from charrnn.music.check import ChecksAhead
     from charrnn.music.sampling import TuneHeader
 
     title, meter, key = fields
-    header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime, titles=titles)
+    header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime)
     out_dir = tunes_dir(out) if out else None
     check_vocabulary(vocab, header, settings.length, free, corpus)
+    if not (free or title or run is None):
+        header.titles = run_titles(run, corpus)
     if out_dir:
         make_dir(out_dir)
     named, at_hand = [], CorpusAtHand(corpus, made=bool(out_dir and page))

@@ -6,7 +6,7 @@ terminal and the page never disagree.
 from charrnn.music.distributions import Comparison
 from charrnn.music.novelty import COPIED_BARS
 from charrnn.music.report import Report, TuneReport
-from charrnn.music.verdict import RULES, TITLES
+from charrnn.music.verdict import RULES, RULE_TITLES
 
 SET_HEADER = ["feature", "tunes", "corpus", "distance", "corpus vs itself", ""]
 TUNE_HEADER = ["tune", "title", "valid", "meter", "key", "bars", "skeleton", "range", "ends",
@@ -48,7 +48,7 @@ def _verdict_rows(report: Report) -> list[list[str]]:
              share(theirs.passed, theirs.tunes) if theirs else "", "", "", ""]]
     for rule in RULES:
         if mine.fails[rule] or (theirs and theirs.fails[rule]):
-            rows.append([f"  fails: {TITLES[rule]}", share(mine.fails[rule], mine.tunes),
+            rows.append([f"  fails: {RULE_TITLES[rule]}", share(mine.fails[rule], mine.tunes),
                          share(theirs.fails[rule], theirs.tunes) if theirs else "", "", "", ""])
     return rows
 
@@ -161,8 +161,8 @@ def verdict_lines(tune: TuneReport) -> list[str]:
     verdict = tune.verdict
     head = {True: "passes stage one", False: "fails stage one",
             None: "passes the rules judged"}[verdict.passed]
-    return [head] + [f"{TITLES[o.rule]}? No: {o.reason}" for o in verdict.failures] + \
-        [f"{TITLES[o.rule]}? Not judged: {o.reason}" for o in verdict.unjudged]
+    return [head] + [f"{RULE_TITLES[o.rule]}? No: {o.reason}" for o in verdict.failures] + \
+        [f"{RULE_TITLES[o.rule]}? Not judged: {o.reason}" for o in verdict.unjudged]
 
 
 def pass_line(report: Report) -> str:
@@ -173,7 +173,7 @@ def pass_line(report: Report) -> str:
     if report.corpus is not None:
         line += f"; the corpus's own tunes: {share(report.corpus.tally.passed, report.corpus.tally.tunes)}"
     if mine.unjudged:
-        line += "; not judged: " + "; ".join(f"{TITLES[r]} ({why})" for r, why in mine.unjudged.items())
+        line += "; not judged: " + "; ".join(f"{RULE_TITLES[r]} ({why})" for r, why in mine.unjudged.items())
     return line + "."
 
 
@@ -195,7 +195,7 @@ def notes(report: Report) -> list[str]:
             "differs: above 95% of those draws.")
     lines.append(
         "stage one: the first-stage rules of the 2022 AI Music Generation Challenge: "
-        + ", ".join(TITLES.values()) + (f"; corpus tunes judged against the rest of the corpus, "
+        + ", ".join(RULE_TITLES.values()) + (f"; corpus tunes judged against the rest of the corpus, "
                                        f"on the same {report.corpus.checked}" if report.corpus else "")
         + ". abc-check: an error stops a player (abc2midi plays other notes or lengths, or none), "
         "a warning does not (it plays, perhaps not as written).")

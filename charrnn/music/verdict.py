@@ -33,7 +33,7 @@ RULES = {
     "range": "leave the corpus's range",
     "copy": f"copy {COPIED_BARS}+ bars",
 }
-TITLES = {
+RULE_TITLES = {
     "plays": "plays in abc2midi without an error",
     "bars": "every bar full",
     "skeleton": "a skeleton the corpus uses",
@@ -58,8 +58,8 @@ class Outcome:
 
 @dataclass
 class Facts:
-    """What the rules read of one tune: plain values, so that a corpus's travel through a
-    JSON cache. A field is None where it is not known."""
+    """What the rules read of one tune, in plain values. A field is None where it is not
+    known."""
 
     errors: list[str]  # what stops a player: the grammar's errors (charrnn.music.check)
     misfits: list[str]  # bars of the wrong length outside a pickup and its closing bar
@@ -71,9 +71,6 @@ class Facts:
     highest: int | None = None
     copied: int | None = None  # the longest run of bars found in a corpus tune; None: no corpus
     unreadable: str | None = None  # why music21 found no notes
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 def tune_facts(check, abc2midi, features, skeleton, copy=None, unreadable=None) -> Facts:
@@ -127,11 +124,6 @@ class Norms:
         """The lowest and highest notes the corpus's tunes reach (MIDI)."""
         return (min(n for n, count in self.lowest.items() if count > 0),
                 max(n for n, count in self.highest.items() if count > 0))
-
-    def to_dict(self) -> dict:
-        return {"skeletons": dict(self.skeletons),
-                "endings": {mode: dict(c) for mode, c in self.endings.items()},
-                "lowest": dict(self.lowest), "highest": dict(self.highest)}
 
 
 # --- the rules --------------------------------------------------------------------------
@@ -283,7 +275,7 @@ class Tally:
             reasons = ", ".join(f"{count} {RULES[rule]}" for rule, count in self.fails.items())
             text += f" ({self.failed} fail: {reasons})"
         if self.unjudged:
-            rules = "; ".join(f"{TITLES[rule]} ({why})" for rule, why in self.unjudged.items())
+            rules = "; ".join(f"{RULE_TITLES[rule]} ({why})" for rule, why in self.unjudged.items())
             text += f"; not judged: {rules}"
         return text
 
