@@ -128,12 +128,11 @@ def write_page(report, out) -> None:
 def write_sample_page(named_tunes, out_dir, corpus_spec, at_hand=None) -> None:
     """DIR/index.html for the tunes `sample --abc --out DIR` wrote ((name, text) pairs),
     against the corpus the model learned from (read here, or `at_hand`'s, a
-    cli.tunes.CorpusAtHand); without the comparison, and saying why, when that corpus can
+    music.report.CorpusAtHand); without the comparison, and saying why, when that corpus can
     no longer be read (a file moved since training)."""
-    from charrnn.cli.tunes import CorpusAtHand
-    from charrnn.music.report import build_report
+    from charrnn.music.report import CorpusAtHand, build_report
 
-    at_hand = at_hand or CorpusAtHand(corpus_spec, made=True)
+    at_hand = at_hand or CorpusAtHand(corpus_spec, CORPUS_CHECKS, made=True)
     corpus = at_hand.report()
     problem = at_hand.problem if corpus_spec else None
     report = build_report(str(out_dir), list(named_tunes), corpus,

@@ -29,7 +29,7 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
         header.titles = run_titles(run, corpus)
     if out_dir:
         make_dir(out_dir)
-    named, at_hand = [], CorpusAtHand(corpus, made=bool(out_dir and page))
+    named, at_hand = [], corpus_at_hand(corpus, made=bool(out_dir and page))
     with ChecksAhead() as ahead:
         for temperature in temperatures:
             label = f"T{temperature:g}" if len(temperatures) > 1 else ""
@@ -44,6 +44,13 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
         from charrnn.cli.report import write_sample_page
 
         write_sample_page(named, out_dir, corpus, at_hand)
+
+
+def corpus_at_hand(corpus, made):
+    from charrnn.cli.report import CORPUS_CHECKS
+    from charrnn.music.report import CorpusAtHand
+
+    return CorpusAtHand(corpus, CORPUS_CHECKS, made)
 
 
 def run_titles(run, corpus):
@@ -61,34 +68,6 @@ def run_titles(run, corpus):
                    f"({corpus or 'not named in the run'}) cannot be read, or has no titles in "
                    "words", err=True)
     return model
-
-
-class CorpusAtHand:
-    """The corpus the model learned from, as the tune report reads it, for the verdicts on
-    sampled tunes: read (and cached) when `made` (the page will need it anyway), else only
-    where the cache holds it, so a plain `sample --abc` stays quick."""
-
-    def __init__(self, spec, made):
-        self.spec, self.made, self._report, self.problem = spec, made, None, None
-
-    def report(self):
-        """The CorpusReport, or None (`problem` says why)."""
-        from charrnn.cli.report import CORPUS_CHECKS
-        from charrnn.music.report import corpus_report
-
-        if self._report is None and self.problem is None:
-            if not self.spec:
-                self.problem = "the run does not say what it learned from"
-                return None
-            try:
-                self._report = corpus_report(self.spec, CORPUS_CHECKS, cached_only=not self.made)
-            except UserError as error:
-                self.problem = (f"the corpus the model learned from, {self.spec}, cannot be read "
-                                f"({error})")
-            else:
-                if self._report is None:
-                    self.problem = "its figures are not cached yet: `tune-report` or `--out` makes them"
-        return self._report
 
 
 def _draw(model, vocab, settings, header, free, ahead, label, printed):

@@ -221,6 +221,32 @@ def corpus_report(spec: str, checks: int, progress: bool = True,
                         {i: verdicts[str(i)] for i in sample})
 
 
+class CorpusAtHand:
+    """The corpus a model learned from (spec), for the verdicts on its sampled tunes: read,
+    and cached, when `made` (a page will need it anyway), else taken only where the cache
+    holds it, so that a plain `sample --abc` stays quick."""
+
+    def __init__(self, spec: str | None, checks: int, made: bool):
+        self.spec, self.checks, self.made = spec, checks, made
+        self._report, self.problem = None, None
+
+    def report(self) -> CorpusReport | None:
+        """The CorpusReport, or None (`problem` says why)."""
+        if self._report is None and self.problem is None:
+            if not self.spec:
+                self.problem = "the run does not say what it learned from"
+                return None
+            try:
+                self._report = corpus_report(self.spec, self.checks, cached_only=not self.made)
+            except UserError as error:
+                self.problem = (f"the corpus the model learned from, {self.spec}, cannot be read "
+                                f"({error})")
+            else:
+                if self._report is None:
+                    self.problem = "its figures are not cached yet: `tune-report` or `--out` makes them"
+        return self._report
+
+
 def _read_all(tunes: list[str], progress: bool) -> tuple[list[dict | None], list[str | None]]:
     """Each tune's features (None where music21 cannot read it) and skeleton's label."""
     from tqdm.auto import tqdm
