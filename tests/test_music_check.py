@@ -203,24 +203,85 @@ def test_abc_check_command_passes_valid_files():
     result = _run(str(DATA / "valid.abc"))
     assert result.exit_code == 0, result.output
     assert "The Kerry Cobbler" in result.output and result.output.count(" OK\n") == 4
-    assert result.output.endswith("4 tunes, 4 valid\n")
+    assert result.output.endswith("4 tunes, 4 valid, 0 with warnings only, 0 with errors\n")
 
 
 def test_abc_check_command_reports_problems_and_exits_1():
     result = _run(str(DATA / "valid.abc"), str(DATA / "invalid.abc"))
     assert result.exit_code == 1
-    assert "bar 3 has 7/8 in 6/8" in result.output
-    assert result.output.endswith("11 tunes, 4 valid\n")
+    assert "warning: bar 3 has 7/8 in 6/8" in result.output
+    assert "error: no K: (key) field" in result.output
+    assert result.output.endswith("11 tunes, 4 valid, 3 with warnings only, 4 with errors\n")
 
 
 def test_abc_check_quiet_prints_only_the_summary():
     result = _run("-q", str(DATA / "invalid.abc"))
-    assert result.output == "7 tunes, 0 valid\n" and result.exit_code == 1
+    assert result.output == "7 tunes, 0 valid, 3 with warnings only, 4 with errors\n"
+    assert result.exit_code == 1
 
 
 def test_abc_check_reads_standard_input():
     result = _run("-", stdin=HEAD + "GAB cde|]\n")
     assert result.exit_code == 0 and "1 tunes, 1 valid" in result.output
+
+
+# A tune a player can play, perhaps not as written (warnings), against one abc2midi plays
+# with other notes or lengths than written (errors): only errors fail the exit status.
+WARNINGS_ONLY = {
+    "a bar of the wrong length": (HEAD + "GAB cdef|fed cBA|]\n", "bar 1 has 7/8 in 6/8"),
+    "a hornpipe in C|": ("X:1\nT:t\nR:hornpipe\nM:C|\nL:1/8\nK:G\nGABc dBGB|cBAG A4|]\n",
+                         "R:hornpipe is a hornpipe, which abc2midi plays only in 2/4 or 4/4"),
+    "a text in quotes": (HEAD + '"Horns"GAB cde|fed cBA|]\n', '"Horns" is neither a chord'),
+}
+ERRORS = {
+    "a tie to another note": (HEAD + "G3- ABc|fed cBA|]\n", "a tie (-) to a different note"),
+    "a broken rhythm it cannot apply": (HEAD + "G2>A B2c|fed cBA|]\n", "a broken rhythm"),
+}
+
+
+@pytest.mark.parametrize("tune, problem", WARNINGS_ONLY.values(), ids=list(WARNINGS_ONLY))
+def test_a_tune_that_plays_not_as_written_has_warnings_and_exits_0(tune, problem):
+    check = check_tune(tune)
+    assert check.plays and not check.ok and check.errors == []
+    assert any(w.startswith(problem) for w in check.warnings), check.warnings
+    result = _run("-", stdin=tune)
+    assert result.exit_code == 0 and f"warning: {problem}" in result.output
+    assert result.output.endswith("1 tunes, 0 valid, 1 with warnings only, 0 with errors\n")
+
+
+@pytest.mark.parametrize("tune, problem", ERRORS.values(), ids=list(ERRORS))
+def test_a_tune_a_player_cannot_play_has_errors_and_exits_1(tune, problem):
+    check = check_tune(tune)
+    assert not check.plays and any(e.startswith(problem) for e in check.errors), check.errors
+    result = _run("-", stdin=tune)
+    assert result.exit_code == 1 and f"error: {problem}" in result.output
+
+
+@pytest.mark.parametrize("tune, problem", list(WARNINGS_ONLY.values())[:1] + list(ERRORS.values())[:1])
+def test_the_warnings_and_errors_agree_with_abc2midi(tune, problem):
+    """What the grammar calls an error abc2midi calls one too; a warning it plays past."""
+    from charrnn.music.abc import reference
+
+    if not reference.installed():
+        pytest.skip("abc2midi is not installed")
+    errors, _ = reference.judged(tune)
+    assert (errors == []) is check_tune(tune).plays, errors
+
+
+def test_abc_check_json_gives_each_tune_and_the_counts():
+    import json
+
+    tunes = "\n".join(tune for tune, _ in [*WARNINGS_ONLY.values(), *ERRORS.values()])
+    result = _run("--json", "-", stdin=tunes + "\n" + HEAD + "GAB cde|]\n")
+    document = json.loads(result.output)
+    assert result.exit_code == 1
+    assert {k: document[k] for k in ("tunes", "valid", "warnings_only", "with_errors")} == \
+        {"tunes": 6, "valid": 1, "warnings_only": 3, "with_errors": 2}
+    tunes = document["files"][0]["tunes"]
+    assert [t["plays"] for t in tunes] == [True, True, True, False, False, True]
+    assert tunes[0]["warnings"] == ["bar 1 has 7/8 in 6/8"] and tunes[0]["errors"] == []
+    assert tunes[3]["errors"][0].startswith("a tie (-) to a different note")
+    assert [t["number"] for t in tunes] == [1, 2, 3, 4, 5, 6]
 
 
 @pytest.mark.parametrize("content, message", [

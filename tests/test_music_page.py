@@ -29,7 +29,7 @@ def made(tmp_path_factory):
     result = CliRunner().invoke(main, ["tune-report", str(write_tunes(folder / "tunes")),
                                        "--corpus", str(write_corpus(folder / "corpus.abc")),
                                        "-o", str(out)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # tune-03 has no notes: an error
     return folder, out, out.read_text(encoding="utf-8")
 
 
@@ -173,3 +173,22 @@ def test_abcjs_cannot_read_an_empty_slur_which_sampled_tunes_refuse(tab, tmp_pat
     assert "Unknown character ignored" in said[0] and said[1] == ""
     sampled = [TuneReader(sampled=True).feed(tune).finish() for tune in tunes]
     assert any("an empty slur" in problem for problem in sampled[0]) and sampled[1] == []
+
+
+def test_the_tunes_and_their_verdicts_come_before_the_statistics(browser):
+    """A musician opening the page sees the tunes first: each with its verdict above its
+    sheet music, and the statistics below the last tune."""
+    assert browser.evaluate("Array.from(document.querySelectorAll('section')).map(s => s.id)") == \
+        ["tunes", "statistics"]
+    top = "e => document.querySelector(e).getBoundingClientRect().top"
+    tunes, verdict, score, statistics = browser.evaluate(
+        f"['#tunes', '.tune .verdict', '.tune .score', '#statistics'].map({top})")
+    assert tunes < verdict < score < statistics
+    heads = browser.evaluate("Array.from(document.querySelectorAll('.tune .verdict'))"
+                             ".map(v => [v.className, v.querySelector('strong').textContent])")
+    assert heads == [["verdict fail", "Fails stage one"], ["verdict pass", "Passes stage one"],
+                     ["verdict fail", "Fails stage one"]]
+    reasons = browser.evaluate("Array.from(document.querySelectorAll('.tune')[0]"
+                               ".querySelectorAll('.verdict li')).map(li => li.textContent)")
+    assert reasons == ["ends as the corpus ends? No: ends on degree 2, as none of the corpus's 4 "
+                       "major tunes do", "not a copy? No: copies 5 bars in a row from a corpus tune"]

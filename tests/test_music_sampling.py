@@ -230,7 +230,7 @@ def test_a_start_no_sampled_tune_can_have_is_named_before_sampling(tune_run, tmp
 
 def test_report_counts_valid_tunes(tune_run):
     result = CliRunner().invoke(main, ["sample", str(tune_run), "--abc", "-n", "2", "--seed", "1", "-t", "0.2"])
-    assert "2 tunes made, 2 valid" in result.output
+    assert "2 tunes made: 2 valid, " in result.output
 
 
 def test_a_garbled_tune_gets_no_midi_and_the_others_do(tmp_path, capsys):

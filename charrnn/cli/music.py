@@ -57,40 +57,75 @@ def _print_table(rows):
 @click.command("abc-check", short_help="Check that ABC tunes are valid: headers, notes, bars.")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
-def abc_check(files, quiet):
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON document instead: each tune's title, errors and warnings, "
+                   "then the counts.")
+def abc_check(files, quiet, as_json):
     """Check that every tune in ABC files is valid: X, T, M and K header fields with K
     last, M: a meter and K: a key, every chord symbol closed on its line, music21 reads
     it into notes, and every bar fits the meter (pickups and the partial bars that
     complete them allowed). FILE may be - for standard input.
 
-    Prints one line per tune (its number in the file, its title, OK or the problems, and
-    a warning where the ABC standard reads a bar otherwise than abc2midi, whose reading
-    the check follows), then a summary. Exits 0 when every tune is valid, 1 when some
-    tune is not.
+    Each problem is an error or a warning. An error: a player cannot play the tune as
+    written (abc2midi plays other notes or lengths, or none): a tie to nothing, a broken
+    rhythm between notes of different lengths, a note it cannot read, a missing K:. A
+    warning: it plays, perhaps not as written: a bar of the wrong length, a hornpipe in
+    M:C|, a text in quotes where a chord could be, slurs within slurs.
+
+    Prints one line per tune (its number in the file, its title, OK or the problems),
+    then a summary. Exits 0 when no tune has an error (warnings alone pass), 1 when some
+    tune has one.
 
     \b
     Examples:
       charrnn abc-check tunes.abc
-      charrnn abc-check -q samples/*.abc            # just "40 tunes, 31 valid"
+      charrnn abc-check -q samples/*.abc            # just the summary line
       charrnn sample runs/folk --abc -n 10 | charrnn abc-check -
+      charrnn abc-check --json tunes.abc | jq '.files[].tunes[] | select(.errors != [])'
     """
     from charrnn.music.abc.check import iter_checks
 
     texts = [(path, _read(path)) for path in files]
-    total = valid = 0
+    found = []  # (path, [TuneCheck])
     for path, text in texts:
-        if not quiet:
+        if not quiet and not as_json:
             click.echo(path)
+        checks = []
         for number, check in enumerate(iter_checks(text), start=1):
-            total += 1
-            valid += check.ok
-            if not quiet:
-                verdict = "OK" if check.ok else "; ".join(check.problems)
-                verdict += "".join(f"; warning: {warning}" for warning in check.warnings)
-                click.echo(f"{number:>5}  {(check.title or '(untitled)')[:32]:<32}  {verdict}")
-    click.echo(f"{total} tunes, {valid} valid")
-    if valid < total:
+            checks.append(check)
+            if not quiet and not as_json:
+                click.echo(f"{number:>5}  {(check.title or '(untitled)')[:32]:<32}  {_verdict(check)}")
+        found.append((path, checks))
+    counts = _counts([check for _, checks in found for check in checks])
+    if as_json:
+        click.echo(_json_report(found, counts))
+    else:
+        click.echo(f"{counts['tunes']} tunes, {counts['valid']} valid, {counts['warnings_only']} "
+                   f"with warnings only, {counts['with_errors']} with errors")
+    if counts["with_errors"]:
         sys.exit(1)
+
+
+def _verdict(check) -> str:
+    """OK, or each problem said as an error or a warning."""
+    if check.ok:
+        return "OK"
+    return "; ".join([f"error: {p}" for p in check.errors] + [f"warning: {p}" for p in check.warnings])
+
+
+def _counts(checks) -> dict:
+    return {"tunes": len(checks), "valid": sum(c.ok for c in checks),
+            "warnings_only": sum(c.plays and not c.ok for c in checks),
+            "with_errors": sum(not c.plays for c in checks)}
+
+
+def _json_report(found, counts) -> str:
+    import json
+
+    files = [{"path": path, "tunes": [{"number": number, **check.to_dict()}
+                                      for number, check in enumerate(checks, start=1)]}
+             for path, checks in found]
+    return json.dumps({**counts, "files": files}, indent=1, ensure_ascii=False)
 
 
 def _read(path: str) -> str:

@@ -2,6 +2,8 @@
 and, with -o, a page to see and hear them; and the same page for `sample --abc --out`.
 Only click is imported here: the work is in charrnn.music.report.report, summary and page."""
 
+import sys
+
 import click
 
 from charrnn.cli.common import WIDE
@@ -26,14 +28,29 @@ CORPUS_CHECKS = 100
                    "takes about 0.1 s a tune). The other statistics use every corpus tune.")
 @click.option("--audio/--no-audio", default=True, show_default=True,
               help="Audio in the page (about 0.2 MB a tune; needs fluidsynth or timidity).")
-def tune_report(tunes, corpus_spec, out, corpus_checks, audio):
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the report as one JSON document instead of tables: each tune's "
+                   "checks, skeleton, copy and verdict, the pass shares, the distances.")
+def tune_report(tunes, corpus_spec, out, corpus_checks, audio, as_json):
     """Are they good tunes? Compare TUNES (an .abc file, or a directory of them such as
-    `sample --abc --out` writes) with a corpus: validity (abc-check, and abc2midi where it
-    is installed); form (meter, key and mode, bars, parts and repeats, AABB, pickup);
-    melody (range, the B part's register, pitch classes from the tonic, intervals, note
-    lengths, ending on the tonic); and novelty (each tune's nearest corpus tune and the
-    longest run of bars it copies). Each feature gets a distance from the corpus (total
-    variation), beside the distance the corpus shows against itself.
+    `sample --abc --out` writes) with a corpus: validity (abc-check's errors and warnings,
+    and abc2midi's where it is installed); form (meter, key and mode, bars, the skeleton
+    such as AABB 8+8, AABB, pickup); melody (range, the B part's register, pitch classes
+    from the tonic, intervals, note lengths, ending on the tonic); and novelty (each
+    tune's nearest corpus tune and the longest run of bars it copies). Each feature gets a
+    distance from the corpus (total variation), beside the distance the corpus shows
+    against itself.
+
+    Each tune gets a verdict on the rules of the first stage of the 2022 AI Music
+    Generation Challenge: it plays in abc2midi without an error, every bar is full (but a
+    pickup and its closing bar), its skeleton is one the corpus uses, it ends on a degree
+    the corpus's tunes of its mode end on, its notes lie within the corpus's range, and it
+    copies no 4 bars in a row from the corpus; with the reason for each failure, and the
+    share that pass beside the corpus's own on the same rules (each corpus tune against
+    the rest). A rule that cannot be judged (no abc2midi) is said to be so.
+
+    Exits 1 when some tune has an error (a player cannot play it), else 0, whatever the
+    warnings and the verdicts.
 
     The corpus's features are cached under $XDG_CACHE_HOME/charrnn (~/.cache/charrnn), so
     only the first report against a corpus reads all of it. `charrnn sample --abc --out DIR`
@@ -54,9 +71,25 @@ def tune_report(tunes, corpus_spec, out, corpus_checks, audio):
     found = read_tunes(tunes)
     corpus = read_corpus(corpus_spec, corpus_checks)
     report = build_report(str(tunes), found, corpus, media=bool(out), audio=audio)
-    print_report(report)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(report.to_dict(), indent=1, ensure_ascii=False))
+    else:
+        print_report(report)
     if out:
         write_page(report, out)
+    if any(tune.verdict.outcome("plays").passed is False for tune in report.tunes):
+        sys.exit(1)
+
+
+def corpus_at_hand(spec, made):
+    """The corpus a model learned from, for the verdicts on its sampled tunes (read when
+    `made`, else taken only from the cache: see CorpusAtHand)."""
+    from charrnn.data.corpus import load_text
+    from charrnn.music.report.report import CorpusAtHand
+
+    return CorpusAtHand(spec, CORPUS_CHECKS, made, read=load_text)
 
 
 def read_corpus(spec: str, checks: int):
@@ -92,8 +125,9 @@ def print_report(report) -> None:
     click.echo()
     click.echo(table(summary.TUNE_HEADER, summary.tune_rows(report)))
     for tune in report.tunes:
-        if not tune.check.ok:
-            click.echo(f"  {tune.name}: {'; '.join(tune.check.problems)}")
+        said = summary.tune_problems(tune)
+        if said:
+            click.echo(f"  {tune.name}: {'; '.join(said)}")
     click.echo()
     for line in summary.notes(report):
         click.echo(line)
@@ -108,19 +142,17 @@ def write_page(report, out) -> None:
     click.echo(f"wrote {path} ({len(data) / 1e6:.1f} MB)", err=True)
 
 
-def write_sample_page(named_tunes, path, corpus_spec) -> None:
+def write_sample_page(named_tunes, path, corpus_spec, at_hand=None) -> None:
     """The page (path, DIR/index.html) of the tunes `sample --abc --out DIR` wrote ((name,
     text) pairs),
-    against the corpus the model learned from; without the comparison, and saying why,
-    when that corpus can no longer be read (a file moved since training)."""
-    from charrnn.errors import UserError
+    against the corpus the model learned from (read here, or `at_hand`'s, a
+    music.report.CorpusAtHand); without the comparison, and saying why, when that corpus can
+    no longer be read (a file moved since training)."""
     from charrnn.music.report.report import build_report
 
-    problem, corpus = None, None
-    try:
-        corpus = read_corpus(corpus_spec, CORPUS_CHECKS) if corpus_spec else None
-    except UserError as error:
-        problem = f"the corpus the model learned from, {corpus_spec}, cannot be read ({error})"
+    at_hand = at_hand or corpus_at_hand(corpus_spec, made=True)
+    corpus = at_hand.report()
+    problem = at_hand.problem if corpus_spec else None
     report = build_report(str(path.parent), list(named_tunes), corpus,
                           problem or "the run does not say what it learned from", media=True)
     write_page(report, path)

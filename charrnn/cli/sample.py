@@ -68,7 +68,9 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
                    "past --length are dropped (to compare with the constrained tunes).")
 @click.option("--key", default="", metavar="K", help="--abc: the key of every tune, like D or Ador.")
 @click.option("--meter", default="", metavar="M", help="--abc: the meter, like 6/8.")
-@click.option("--title", default="", metavar="TEXT", help="--abc: the title of every tune.")
+@click.option("--title", default="", metavar="TEXT",
+              help="--abc: the title of every tune; without it, each tune's title is drawn from "
+                   "the words of the corpus's titles, the same for the same --seed.")
 @click.option("--midi", is_flag=True, help="--abc: also write a .mid beside each .abc (needs --out).")
 @click.option("--idiom", type=click.Choice(["on", "off"]), default="on", show_default=True,
               help="--abc: write only what the corpus's tunes write (keys, meters, lengths, "
@@ -152,7 +154,7 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         policy = None if free else tune_policy(run, config.data.corpus, idiom)
         return sample_abc(model, vocab, settings, values, (title, meter, key), out, midi,
                           corpus=config.data.corpus, free=free, page=page, existing=existing,
-                          policy=policy)
+                          policy=policy, run=run)
     if beam:
         return print_beam(model, vocab, settings, beam, out)
     texts = [run_one(model, vocab, settings, t, labelled=len(values) > 1, to_stdout=out is None)

@@ -12,13 +12,14 @@ DEFAULT_TUNE_CAP = 2000  # characters per tune when --length is not given
 
 
 def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=None, free=False,
-               page=True, existing=None, policy=None):
+                page=True, existing=None, policy=None, run=None):
     """Print or write `settings.num_samples` tunes at each temperature and a short validity
     report. With `out`, each tune is written to that tune directory (charrnn.music.steer.tunedir)
     as soon as it is drawn, whose tunes are replaced or added to as `existing` says
     (overwrite, append); at the end, with `page`, the page of them against `corpus`, the
     corpus spec the model learned from. `policy`: what the tunes may write
-    (charrnn.music.steer.policy)."""
+    (charrnn.music.steer.policy). `run`: the run directory or checkpoint the model came from,
+    whose corpus's titles the tunes take (unless --title or --free)."""
     from dataclasses import replace
 
     from charrnn.music.abc.check import ChecksAhead
@@ -27,6 +28,11 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
     title, meter, key = fields
     header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime)
     check_vocabulary(vocab, header, settings.length, free, corpus, policy)
+    if not (free or title or run is None):
+        header.titles = run_titles(run, corpus)
+    from charrnn.cli.report import corpus_at_hand
+
+    at_hand = corpus_at_hand(corpus, made=bool(out and page))
     labels = [f"T{t:g}" if len(temperatures) > 1 else "" for t in temperatures]
     with contextlib.ExitStack() as held:
         held.enter_context(interrupt_on_sigterm())
@@ -41,9 +47,10 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
                                     on_tune=written if folder else show, policy=policy)
             if folder:
                 written.report()
-            report([tune.text for tune in tunes], too_long, settings.num_samples, ahead, label)
+            report([tune.text for tune in tunes], too_long, settings.num_samples, ahead, label,
+                   at_hand)
         if folder:
-            folder.finish(sample_page(corpus) if page else None)
+            folder.finish(sample_page(corpus, at_hand) if page else None)
 
 
 @contextlib.contextmanager
@@ -82,14 +89,31 @@ def show(tune):
     click.echo(tune.text)
 
 
-def sample_page(corpus):
+def sample_page(corpus, at_hand=None):
     """The page writer for TuneDir.finish: the tunes against the corpus the model learned from."""
     def write(named, path):
         from charrnn.cli.report import write_sample_page
 
-        write_sample_page(named, path, corpus)
+        write_sample_page(named, path, corpus, at_hand)
 
     return write
+
+
+def run_titles(run, corpus):
+    """The title model of a run's corpus (charrnn.music.abc.titles), or None, said on stderr,
+    where the corpus cannot be read: the tunes keep the titles their model wrote."""
+    from pathlib import Path
+
+    from charrnn.music.abc import titles
+    from charrnn.run.rundir import RunDir
+
+    path = Path(run)
+    model = titles.of_run(RunDir(path if path.is_dir() else path.parent), corpus)
+    if model is None:
+        click.echo(f"the tunes keep the titles their model wrote: the corpus it learned from "
+                   f"({corpus or 'not named in the run'}) cannot be read, or has no titles in "
+                   "words", err=True)
+    return model
 
 
 @contextlib.contextmanager
@@ -180,13 +204,14 @@ def write_midi(tune, path):
         return False
 
 
-def report(tunes, too_long, wanted, ahead, label=""):
-    """How many tunes were made and how many are valid (abc-check, through `ahead`, a
-    ChecksAhead), and why not."""
+def report(tunes, too_long, wanted, ahead, label="", at_hand=None):
+    """How many tunes were made, how many are valid (abc-check, through `ahead`, a
+    ChecksAhead) and how many pass stage one (charrnn.music.report.verdict, against the corpus
+    `at_hand` where it is), and why not."""
     checks = [ahead.verdict(tune) for tune in _progress(len(tunes), "checking tunes", tunes)]
     valid = sum(check.ok for check in checks)
     at = f" at {label.replace('T', 'T=', 1)}" if label else ""
-    lines = [f"{len(tunes)} tunes made{at}, {valid} valid"]
+    lines = [f"{len(tunes)} tunes made{at}: {valid} valid, {pass_phrase(tunes, checks, at_hand)}"]
     if too_long:
         lines[0] += f" ({too_long} draws that could not end within --length were dropped)"
     if len(tunes) < wanted:
@@ -196,6 +221,26 @@ def report(tunes, too_long, wanted, ahead, label=""):
         if not check.ok:
             lines.append(f"  tune {number}: {'; '.join(check.problems)}")
     click.echo("\n".join(lines), err=True)
+
+
+def pass_phrase(tunes, checks, at_hand):
+    """`7 pass stage one (3 fail: ...)`, or where the corpus is not at hand, how many pass
+    the checks that need none."""
+    from charrnn.music.report.report import build_report
+    from charrnn.music.report.verdict import RULES
+
+    corpus = at_hand.report() if at_hand is not None else None
+    named = [(f"tune {number}", tune) for number, tune in enumerate(tunes, 1)]
+    tally = build_report("", named, corpus, progress=False, checks=checks).tally
+    if corpus is not None:
+        return tally.phrase().replace(" pass", " pass stage one", 1)
+    made = [rule for rule in RULES if rule not in tally.unjudged]
+    failed = f" ({tally.failed} fail: " + ", ".join(
+        f"{count} {RULES[rule]}" for rule, count in tally.fails.items()) + ")" if tally.failed else ""
+    problem = at_hand.problem if at_hand is not None else "no corpus given"
+    return (f"{tally.tunes - tally.failed} pass the checks made ({', '.join(made) or 'none'})"
+            f"{failed}; the corpus's checks ({', '.join(r for r in RULES if r not in made)}) "
+            f"are left out: {problem}")
 
 
 def _progress(total, desc, iterable=None, shown=True):

@@ -1,20 +1,27 @@
-"""What a run learns of its corpus beside its weights: the idiom of an ABC corpus's tunes
-(charrnn.music.abc.idiom), kept in the run directory (charrnn.run.rundir's IDIOM) when
-training starts, or learned from the corpus the first time a run made before runs kept
-one is sampled."""
+"""What a run learns of its corpus beside its weights, kept in the run directory
+(charrnn.run.rundir): the idiom of an ABC corpus's tunes (charrnn.music.abc.idiom), kept
+when training starts, or learned from the corpus the first time a run made before runs
+kept one is sampled; and its tunes' titles (charrnn.music.abc.titles), kept the first time
+its tunes are sampled."""
 
 from charrnn.data.corpus import is_abc, load_text
 from charrnn.errors import UserError, WriteError
 from charrnn.music.abc import idiom as idioms
+from charrnn.music.abc import titles as title_models
 from charrnn.music.abc.tunes import split_tunes
 
 
-def corpus_idiom(spec, encoding_errors="strict") -> idioms.Idiom:
-    """The idiom of a corpus spec's tunes, read as `train` reads them."""
+def corpus_tunes(spec, encoding_errors="strict") -> list[str]:
+    """A corpus spec's tunes, read as `train` reads them."""
     tunes = split_tunes(load_text(spec, encoding_errors))
     if not tunes:
         raise UserError(f"corpus {spec} holds no ABC tunes (no line starts with X:)")
-    return idioms.learn(tunes)
+    return tunes
+
+
+def corpus_idiom(spec, encoding_errors="strict") -> idioms.Idiom:
+    """The idiom of a corpus spec's tunes."""
+    return idioms.learn(corpus_tunes(spec, encoding_errors))
 
 
 def keep_idiom(run_dir, corpus, encoding_errors="strict"):
@@ -49,3 +56,19 @@ def run_idiom(run_dir, corpus, on_learned=None) -> idioms.Idiom | None:
     if on_learned:
         on_learned(f"learned the idiom of {corpus} ({idiom.tunes} tunes), {said}")
     return idiom
+
+
+def run_titles(run_dir, corpus) -> "title_models.TitleModel | None":
+    """The title model of a run's corpus: from the titles kept in the run directory, else
+    read from the corpus and kept there where the directory can be written. None where the
+    run names no corpus or it cannot be read, or it has no titles."""
+    if not corpus:
+        return None
+    titles = run_dir.read_titles(corpus)
+    if titles is None:
+        try:
+            titles = title_models.corpus_titles(corpus_tunes(corpus))
+        except UserError:
+            return None
+        run_dir.write_titles(corpus, titles)
+    return title_models.TitleModel(titles) if titles else None

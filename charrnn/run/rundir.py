@@ -7,6 +7,7 @@
     last.pt, best.pt   the latest checkpoint, and the one with the best validation loss
     step-NNNNNNNN.pt   numbered checkpoints (--save-every), the newest --keep of them
     .lock              there while a training process writes the run (charrnn.disk.lock)
+    titles.json        the corpus's tune titles, for sampled tunes' titles (charrnn.music.abc.titles)
 
 One training process writes a run at a time, holding the lock for its whole life. Readers
 (sample, eval, info, plot) take no lock and never see half a file: checkpoints and the
@@ -27,7 +28,8 @@ from charrnn.disk.lock import FileLock
 
 CONFIG, METRICS, LAST, BEST, LOCK = "config.toml", "metrics.jsonl", "last.pt", "best.pt", ".lock"
 SAMPLES, IDIOM = "samples.jsonl", "idiom.json"
-RUN_FILES = (LAST, BEST, METRICS, SAMPLES, IDIOM, CONFIG)
+TITLES = "titles.json"  # written when tunes are first sampled, not by training
+RUN_FILES = (LAST, BEST, METRICS, SAMPLES, IDIOM, TITLES, CONFIG)
 LOGS = (METRICS, SAMPLES)  # appended as the run trains, one JSON record with its step a line
 CHECKPOINTS = {"last": LAST, "best": BEST}  # --checkpoint last|best
 NUMBERED = "step-*.pt"
@@ -111,6 +113,28 @@ class RunDir:
             raise UserError(f"{self.path} holds no samples ({SAMPLES}); train with "
                             "--sample-every N to write them")
         return read_records(path)
+
+    def read_titles(self, corpus):
+        """The titles kept for the corpus spec `corpus`; None when there are none, or they
+        are another corpus's or unreadable (they are made again)."""
+        try:
+            data = json.loads((self.path / TITLES).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("corpus") != corpus:
+            return None
+        titles = data.get("titles")
+        return titles if isinstance(titles, list) and all(isinstance(t, str) for t in titles) else None
+
+    def write_titles(self, corpus, titles):
+        """Keep a corpus's titles; False where the run directory cannot be written (a
+        shared, read-only run), which costs only their reading again next time."""
+        text = json.dumps({"corpus": corpus, "titles": titles}, indent=0, ensure_ascii=False)
+        try:
+            write_atomic(self.path / TITLES, text.encode("utf-8"))
+        except (OSError, UserError, WriteError):
+            return False
+        return True
 
     # ---- resuming ----------------------------------------------------------------------
 
@@ -200,7 +224,7 @@ class RunDir:
         self.guarded(self.create)
         self.remove(sorted(self.path.glob(PARTIAL_SAVES)))
         if resumed_step is None:
-            self.remove([self.path / name for name in (LAST, BEST, IDIOM, *LOGS)] + self.numbered())
+            self.remove([self.path / name for name in (LAST, BEST, IDIOM, TITLES, *LOGS)] + self.numbered())
         else:
             for name in LOGS:
                 self.trim_log(name, resumed_step)

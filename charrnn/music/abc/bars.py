@@ -12,6 +12,7 @@ The repeat signs are kept in order and replayed as abc2midi plays them
 """
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from gmpy2 import mpq
@@ -19,6 +20,8 @@ from gmpy2 import mpq
 from charrnn.music.abc import repeats
 
 _MAX_BAR_PROBLEMS = 5
+# The problems Voice._misfit and capped write, a voice's name before them where there are several
+_MISFIT = re.compile(r"(?:voice [^,]+, )?bar \d+ has |and \d+ more bars that misfit$")
 
 
 @dataclass
@@ -238,3 +241,8 @@ def capped(misfits: list[str]) -> list[str]:
         return misfits
     extra = len(misfits) - _MAX_BAR_PROBLEMS
     return misfits[:_MAX_BAR_PROBLEMS] + [f"and {extra} more bars that misfit"]
+
+
+def is_misfit(problem: str) -> bool:
+    """Whether a problem of the grammar's verdict is a bar that misfits (or their count)."""
+    return _MISFIT.match(problem) is not None

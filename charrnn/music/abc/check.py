@@ -3,8 +3,11 @@
 The grammar (`charrnn.music.abc.grammar`) judges the text: header fields, bar lengths against
 the meter, repeats as abc2midi plays them, and what makes abc2midi print an Error. Sampled
 tunes are steered by the same grammar, so the check and the sampler agree on what valid
-means. music21 then confirms that the tune turns into notes. Used to score sampled tunes
-and by `charrnn abc-check`; music21 is imported lazily (it takes about a second to load).
+means. music21 then confirms that the tune turns into notes. A problem is an error where a
+player cannot play the tune as written (abc2midi plays other notes or lengths, or none), a
+warning where it plays but perhaps not as written (TuneReader.findings). Used to score
+sampled tunes and by `charrnn abc-check`; music21 is imported lazily (it takes about a
+second to load).
 """
 
 import contextlib
@@ -22,29 +25,43 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from charrnn.music.abc.fields import field_match
-from charrnn.music.abc.grammar import read_text
+from charrnn.music.abc.grammar import judge_text
 from charrnn.music.abc.tunes import normalise_tune, split_tunes, text_lines, tune_field
 
 
 @dataclass
 class TuneCheck:
-    """The verdict on one tune: ok when `problems` is empty. `warnings` say where the ABC
-    standard reads the tune otherwise than abc2midi, whose reading the check follows."""
+    """The verdict on one tune: valid (`ok`) with no errors and no warnings; playable
+    (`plays`) with no errors."""
 
-    ok: bool
-    problems: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     title: str | None = None
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.warnings
+
+    @property
+    def plays(self) -> bool:
+        return not self.errors
+
+    @property
+    def problems(self) -> list[str]:
+        return self.errors + self.warnings
+
+    def to_dict(self) -> dict:
+        return {"title": self.title, "valid": self.ok, "plays": self.plays,
+                "errors": self.errors, "warnings": self.warnings}
+
 
 def check_tune(text: str) -> TuneCheck:
-    """Check one tune: the grammar's problems; for a tune the grammar passes, whether
-    music21 reads it into notes."""
+    """Check one tune: the grammar's errors and warnings; for a tune with no errors,
+    whether music21 reads it into notes (an error where it cannot)."""
     tune = normalise_tune(text)
-    problems, warnings = read_text(tune)
-    problems = problems or parse_problems(tune)
-    return TuneCheck(ok=not problems, problems=problems, title=tune_field(tune, "T"),
-                     warnings=warnings)
+    errors, warnings = judge_text(tune)
+    return TuneCheck(errors or parse_problems(tune), warnings, tune_field(tune, "T"))
 
 
 class ChecksAhead:

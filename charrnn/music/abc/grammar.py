@@ -186,7 +186,7 @@ class TuneReader:
         self.lookahead = lookahead  # try how tokens can end, so `alive` is exact (sampling)
         self.fixed = dict(fixed or {})  # field name -> the value it must have
         self.problems: list[str] = []
-        self.warnings: list[str] = []  # where the tune reads otherwise to the ABC standard
+        self.warned = frozenset()  # the problems that are warnings (see findings)
         self.line = 1
         self.mode = "line_start"
         self.in_header = True
@@ -242,7 +242,6 @@ class TuneReader:
         clone = object.__new__(TuneReader)
         clone.__dict__.update(self.__dict__)
         clone.problems = list(self.problems)
-        clone.warnings = list(self.warnings)
         clone.header_fields = list(self.header_fields)
         clone.chord_lengths = list(self.chord_lengths)
         clone.voices = {name: voice.copy() for name, voice in self.voices.items()}
@@ -333,6 +332,11 @@ class TuneReader:
 
     def problem(self, text):
         self.problems.append(text.replace("\n", "\\n"))  # one line each, whatever was read
+
+    def warning(self, text):
+        """A problem after which abc2midi still plays every note as written (see findings)."""
+        self.problem(text)
+        self.warned = self.warned | {self.problems[-1]}
 
     # ---- what can still fit ------------------------------------------------------------------
     # Each check below refuses a character after which no continuation could be valid, so
@@ -763,7 +767,7 @@ class TuneReader:
             self._set_meter(unit=self.unit)
             self.chord_meter = accompaniment.pattern_meter(None, self.meter or "4/4")
             if fields.is_hornpipe(self.rhythm) and not fields.hornpipe_meter_ok(self.meter):
-                self.problem(f"R:{self.rhythm} is a hornpipe, which abc2midi plays only in "
+                self.warning(f"R:{self.rhythm} is a hornpipe, which abc2midi plays only in "
                              f"2/4 or 4/4, not M:{self.meter}")
 
     def _switch_voice(self, name):
@@ -1179,7 +1183,7 @@ class TuneReader:
             self.mode, self.text = "tuplet", ""
             return self._tuplet(ch)
         if self.slurs >= MAX_SLURS:
-            self.problem(f"more than {MAX_SLURS} slurs open at once")
+            self.warning(f"more than {MAX_SLURS} slurs open at once")
         self.slurs += 1
         self.slur_empty = True
         self._redo("music", ch)
@@ -1214,8 +1218,8 @@ class TuneReader:
         warning = f"{said} (write ({p}:q to say which)"
         if self.sampled:
             self.problem(f"{said}, in a sampled tune")
-        elif warning not in self.warnings:  # once a tune
-            self.warnings.append(warning)
+        elif warning not in self.problems:  # once a tune
+            self.warning(warning)
 
     def _room_for_tuplet(self):
         scale, left = self.tuplet
@@ -1328,7 +1332,7 @@ class TuneReader:
         rest is read to its end for the message."""
         if ch == '"':
             if self.mode == "quote_skip" or not CHORD_SYMBOL.fullmatch(self.text):
-                self.problem(f'"{self.text}" is neither a chord abc2midi knows nor an annotation '
+                self.warning(f'"{self.text}" is neither a chord abc2midi knows nor an annotation '
                              "(which starts with ^ _ < or @)")
             elif self.policy is not None and not self.policy.quote_can_continue(self.text):
                 self.problem(f'"{self.text}": not what {self.policy.source} writes')
@@ -1498,15 +1502,28 @@ class TuneReader:
         return self.chords and accompaniment.cuts_a_chord(self.chord_meter, last_bar)
 
     def verdict(self) -> list[str]:
-        """The problems found so far, each voice's named when there are several."""
+        """The problems found so far, each voice's named when there are several: the
+        errors, then the warnings."""
+        errors, warnings = self.findings()
+        return errors + warnings
+
+    def findings(self) -> tuple[list[str], list[str]]:
+        """The problems found so far in two lists. Errors: abc2midi plays other notes or
+        lengths than the text writes, or none (a tie to nothing, a broken rhythm it cannot
+        apply, a note it cannot read, a missing header). Warnings: it plays every note as
+        written, but drops or changes something around them: a text in quotes where a
+        chord could be (ignored), a hornpipe outside 2/4 and 4/4 (played without its
+        swing), slurs within slurs, a bar of the wrong length (played as written)."""
         several = len(self.voices) > 1
-        structure, misfits = list(self.problems), []
+        errors = [p for p in self.problems if p not in self.warned]
+        warnings, misfits = [p for p in self.problems if p in self.warned], []
         for name, voice in self.voices.items():
             prefix = f"voice {name}, " if several else ""
-            structure += [prefix + p for p in voice.problems]
+            errors += [prefix + p for p in voice.problems]
             misfits += [prefix + p for p in voice.misfits]
-        found = structure + capped(misfits)
-        return found or ([self.doomed] if self.doomed and self.ended else [])
+        if not (errors or warnings or misfits) and self.doomed and self.ended:
+            errors = [self.doomed]
+        return errors, warnings + capped(misfits)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1607,11 +1624,11 @@ _MUSIC = {
 
 def check_text(text: str) -> list[str]:
     """The grammar's verdict on one whole tune: its problems, [] when it is valid."""
-    return read_text(text)[0]
+    return TuneReader().feed(text).finish()
 
 
-def read_text(text: str) -> tuple[list[str], list[str]]:
-    """The grammar's problems with one whole tune, and its warnings: where the ABC standard
-    reads the tune otherwise than abc2midi, which the grammar follows."""
+def judge_text(text: str) -> tuple[list[str], list[str]]:
+    """check_text's problems as errors and warnings (TuneReader.findings)."""
     reader = TuneReader().feed(text)
-    return reader.finish(), reader.warnings
+    reader.finish()
+    return reader.findings()

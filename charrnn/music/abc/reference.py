@@ -17,6 +17,11 @@ from pathlib import Path
 
 _MESSAGE = re.compile(r"^(Error|Warning) in line-char (\d+)-(\d+) : (.*)$", re.MULTILINE)
 _TIMEOUT_S = 30
+# Errors abc2midi prints and then plays every note as written (store.c): it ignores a
+# text in quotes that is no chord it knows, and plays a hornpipe outside 2/4 and 4/4
+# without its swing. Warnings in the sense of charrnn.music.abc.grammar's TuneReader.findings.
+PLAYS_ON = ("Guitar chord does not start with", "Unrecognized chord name",
+            "Hornpipe must be in")
 
 
 @dataclass
@@ -69,3 +74,14 @@ def errors(tune: str) -> list[str] | None:
     None where abc2midi is not installed."""
     found = messages(tune)
     return None if found is None else [text for kind, _, text in found if kind == "Error"]
+
+
+def judged(tune: str) -> tuple[list[str], list[str]] | None:
+    """abc2midi's messages for a tune as errors (it plays other notes or lengths than
+    written, or none) and warnings (it plays, perhaps not as written: its Warnings, and
+    the Errors of PLAYS_ON); None where abc2midi is not installed."""
+    found = messages(tune)
+    if found is None:
+        return None
+    errors = [text for kind, _, text in found if kind == "Error" and not text.startswith(PLAYS_ON)]
+    return errors, [text for kind, _, text in found if text not in errors]

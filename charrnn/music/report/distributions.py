@@ -19,7 +19,8 @@ from typing import Callable
 from charrnn.music.report.features import TuneFeatures
 
 FLOOR_DRAWS = 50
-_DEGREES = ("1", "b2", "2", "b3", "3", "4", "#4", "5", "b6", "6", "b7", "7")
+# Semitones above the tonic, as a degree of the major scale is named
+DEGREES = ("1", "b2", "2", "b3", "3", "4", "#4", "5", "b6", "6", "b7", "7")
 _MAX_INTERVAL = 12  # a leap beyond an octave is counted as an octave: +12 is "+12 or more"
 
 
@@ -60,7 +61,7 @@ class Feature:
         if self.kind == "number":
             return f"{key}+" if key >= self.cap else f"{key}-{key + self.width - 1}"
         if self.name == "degrees":
-            return _DEGREES[key]
+            return DEGREES[key]
         if self.name == "intervals":
             return f"{key:+d}" if key else "0"
         return str(key)

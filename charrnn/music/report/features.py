@@ -18,9 +18,10 @@ from charrnn.music.abc.check import quietly
 from charrnn.music.play.playable import playable_abc, read_part_mark
 from charrnn.music.abc.tunes import tune_field
 
-# Bump when what tune_features computes changes, or what abc-check says of a tune (the
-# corpus cache holds its verdicts too), so what is cached on disk goes stale.
-FEATURES_VERSION = 2
+# Bump when what tune_features computes changes, or what abc-check, abc2midi or the
+# skeleton reader says of a tune (the corpus cache holds those too), so what is cached on
+# disk goes stale.
+FEATURES_VERSION = 3
 
 
 @dataclass

@@ -1,7 +1,8 @@
-"""The tune report as one web page that works from disk with no network: the statistics as
-tables and pictures, then each tune with its sheet music (drawn in the browser by abcjs,
-vendored in web/), a player for its audio, its MIDI file and what the checks said.
-Everything is inside the one file: scripts, styles, pictures, audio and MIDI as data URIs.
+"""The tune report as one web page that works from disk with no network: first each tune
+with its verdict, its sheet music (drawn in the browser by abcjs, vendored in web/), a
+player for its audio, its MIDI file and what the checks said; then the statistics as
+tables and pictures. Everything is inside the one file: scripts, styles, pictures, audio
+and MIDI as data URIs.
 """
 
 import base64
@@ -46,7 +47,7 @@ def page_html(report: Report) -> str:
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{e(title)}</title>", f"<style>\n{web_file('page.css')}</style>", "</head>",
-        "<body>", _header(report), _statistics(report), _tunes(report), _footer(),
+        "<body>", _header(report), _tunes(report), _statistics(report), _footer(),
         '<script type="application/json" id="tunes-abc">'
         f"{_script_json([tune.text for tune in report.tunes])}</script>",
         f"<script>\n{web_file(ABCJS)}\n</script>", f"<script>\n{web_file('page.js')}</script>",
@@ -56,9 +57,10 @@ def page_html(report: Report) -> str:
 def _header(report: Report) -> str:
     e = html.escape
     against = f" against <code>{e(report.corpus.spec)}</code>" if report.corpus else ""
-    lines = "".join(f"<p class=\"note\">{e(line)}</p>" for line in summary.notes(report))
     return (f"<header><h1>Are they good tunes?</h1><p class=\"lede\">{len(report.tunes)} tunes "
-            f"from <code>{e(report.source)}</code>{against}</p>{lines}</header>")
+            f"from <code>{e(report.source)}</code>{against}</p>"
+            f'<p class="summary">{e(summary.pass_line(report))} '
+            '<a href="#statistics">The statistics</a> follow the tunes.</p></header>')
 
 
 def _table(header: list[str], rows: list[list[str]], css: str) -> str:
@@ -74,7 +76,8 @@ def _statistics(report: Report) -> str:
         f'<figure><img alt="{e(caption)}" src="{data_uri(png, "image/png")}">'
         f"<figcaption>{e(caption)}</figcaption></figure>"
         for caption, png in feature_figures(report.comparisons))
-    return ('<section id="statistics"><h2>The tunes beside the corpus</h2>'
+    lines = "".join(f"<p class=\"note\">{e(line)}</p>" for line in summary.notes(report))
+    return ('<section id="statistics"><h2>The tunes beside the corpus</h2>' + lines
             + _table(summary.SET_HEADER, summary.set_rows(report), "stats")
             + f'<div class="figures">{figures}</div>'
             + "<h2>Tune by tune</h2>"
@@ -90,12 +93,23 @@ def _tune(number: int, tune: TuneReport) -> str:
     e = html.escape
     checks = "".join(f"<li>{e(line)}</li>" for line in summary.check_lines(tune))
     facts = " · ".join(e(fact) for fact in summary.tune_facts(tune))
-    verdict = "ok" if tune.check.ok else "problems"
+    kind = "ok" if tune.check.ok else "warnings" if tune.check.plays else "errors"
     return (f'<article class="tune" id="{e(tune.name)}"><h3>{e(tune.name)}: {e(tune.title)}</h3>'
-            f'<ul class="checks {verdict}">{checks}</ul><p class="facts">{facts}</p>'
+            f"{_verdict(tune)}"
+            f'<ul class="checks {kind}">{checks}</ul><p class="facts">{facts}</p>'
             f'<div class="score" data-tune="{number}"></div><p class="score-problem" hidden></p>'
             f'<div class="play">{_player(tune)}</div>'
             f"<details><summary>ABC</summary><pre>{e(tune.text)}</pre></details></article>")
+
+
+def _verdict(tune: TuneReport) -> str:
+    """The stage-one verdict: passes or fails, and each failed or unjudged rule's reason."""
+    e = html.escape
+    head, *reasons = summary.verdict_lines(tune)
+    kind = {True: "pass", False: "fail", None: "open"}[tune.verdict.passed]
+    items = "".join(f"<li>{e(reason)}</li>" for reason in reasons)
+    return (f'<div class="verdict {kind}"><strong>{e(head[0].upper() + head[1:])}</strong>'
+            f"{f'<ul>{items}</ul>' if items else ''}</div>")
 
 
 def _player(tune: TuneReport) -> str:

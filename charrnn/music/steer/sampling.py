@@ -38,6 +38,7 @@ class TuneHeader:
     meter: str = ""
     key: str = ""
     prime: str = ""  # any ABC header text the user gives instead of (or before) the fields
+    titles: object = None  # a charrnn.music.abc.titles.TitleModel: each tune's title, unless given
 
     def fixed(self):
         """The fields every tune must have exactly as asked."""
@@ -273,7 +274,21 @@ class _Sampler:
         ended = stream.reader.ended if stream.reader is not None else text.endswith(TUNE_END)
         if not ended or stream.stuck:
             return None
-        return Tune((self.prime + text).rstrip("\n") + "\n", stream.refused / max(stream.draws, 1))
+        text = self._titled((self.prime + text).rstrip("\n") + "\n", stream.number)
+        return Tune(text, stream.refused / max(stream.draws, 1))
+
+    def _titled(self, text, number):
+        """A tune's title: where the prime gives one (--title, a T: in --prime), that one,
+        and the T: lines the model wrote after it go; else the title model's for the seed
+        and the tune's number in place of the model's. Free tunes keep what they wrote."""
+        from charrnn.music.abc.titles import retitle
+
+        if self.free:
+            return text
+        if re.search(r"^T:", self.prime, re.MULTILINE):
+            return self.prime + retitle(text[len(self.prime):], None)
+        return text if self.header.titles is None else \
+            retitle(text, self.header.titles.title(self.seed, number))
 
 
 class _InOrder:
