@@ -22,22 +22,21 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
     whose corpus's titles the tunes take (unless --title or --free)."""
     from dataclasses import replace
 
+    from charrnn.cli.report import corpus_at_hand
     from charrnn.music.abc.check import ChecksAhead
     from charrnn.music.steer.sampling import TuneHeader
 
     title, meter, key = fields
     header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime)
     check_vocabulary(vocab, header, settings.length, free, corpus, policy)
-    if not (free or title or run is None):
-        header.titles = run_titles(run, corpus)
-    from charrnn.cli.report import corpus_at_hand
-
     at_hand = corpus_at_hand(corpus, made=bool(out and page))
     labels = [f"T{t:g}" if len(temperatures) > 1 else "" for t in temperatures]
     with contextlib.ExitStack() as held:
         held.enter_context(interrupt_on_sigterm())
         folder = out and held.enter_context(taken(out, existing, labels, settings.num_samples))
         ahead = held.enter_context(ChecksAhead())  # inside: the pool ends before the lock goes
+        if not (free or title or run is None):  # once the tune directory is held
+            header.titles = run_titles(run, corpus)
         for temperature, label in zip(temperatures, labels):
             if not folder and label:
                 click.echo(f"--- temperature {temperature:g} ---")
@@ -104,11 +103,11 @@ def run_titles(run, corpus):
     where the corpus cannot be read: the tunes keep the titles their model wrote."""
     from pathlib import Path
 
-    from charrnn.music.abc import titles
+    from charrnn.run.learned import run_titles as learned_titles
     from charrnn.run.rundir import RunDir
 
     path = Path(run)
-    model = titles.of_run(RunDir(path if path.is_dir() else path.parent), corpus)
+    model = learned_titles(RunDir(path if path.is_dir() else path.parent), corpus)
     if model is None:
         click.echo(f"the tunes keep the titles their model wrote: the corpus it learned from "
                    f"({corpus or 'not named in the run'}) cannot be read, or has no titles in "

@@ -20,9 +20,11 @@ from charrnn.music.abc import repeats
 from charrnn.music.abc.bars import Voice
 from charrnn.music.abc.tunes import tune_field
 
-_PART_ENDS = {"end", "both", "section", "end-section", "end-start", "section-section", "part"}
-_REPEATED_BY = {"end", "both", "end-section", "end-start"}
-_OPENERS = {"start", "both", "end-start"}
+# What a bar line's repeat signs (repeats.BAR_LINES, or a P: field's repeats.PART) mean for
+# the parts: it ends one, says the part just ended is repeated, or opens a repeat.
+_PART_ENDS = {repeats.END, repeats.BOTH, repeats.SECTION}
+_REPEATED_BY = {repeats.END, repeats.BOTH}
+_OPENERS = {repeats.START, repeats.BOTH}
 
 
 @dataclass(frozen=True)
@@ -98,15 +100,15 @@ class _Listener(Voice):
             part.bars += [(fit, part.ending)] * max(bar.rests, 1)
         super().close_bar()
 
-    def bar_line(self, kind, variant, patches=(True,)):
-        super().bar_line(kind, variant, patches)
-        part = self.parts[-1]
-        part.repeated = part.repeated or (kind in _REPEATED_BY and bool(part.bars))
+    def bar_line(self, signs, variant, patches=(True,)):
+        super().bar_line(signs, variant, patches)
+        part, signs = self.parts[-1], set(signs)
+        part.repeated = part.repeated or bool(signs & _REPEATED_BY and part.bars)
         if variant:
             part.ended, part.ending = False, repeats.passes(variant)
-        elif kind in _PART_ENDS or (kind == "start" and _opened(part)):
+        elif signs & _PART_ENDS or (signs == {repeats.START} and _opened(part)):
             part.ended, part.ending = bool(part.bars), None
-        if kind in _OPENERS:
+        if signs & _OPENERS:
             if part.ended:
                 self.opens_next = True
             else:
