@@ -243,7 +243,8 @@ def test_sigterm_and_ctrl_c_end_cleanly(abc_run, tmp_path, sig):
         _, err = run.communicate(timeout=TIMEOUT)
     finally:
         run.kill()
-    assert run.returncode == 1 and err.strip() == "Aborted!", err
+    assert run.returncode == 1 and err.strip().splitlines()[-1] == "Aborted!", err
+    assert "Traceback" not in err and "leaked" not in err, err
     assert tune_files(folder) and not (folder / LOCK).exists()
 
 
