@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from charrnn.music.fields import field_match
 from charrnn.music.grammar import check_text
+from charrnn.music.music21_linear import linear
 from charrnn.music.tunes import normalise_tune, split_tunes, text_lines, tune_field
 
 
@@ -118,7 +119,7 @@ def parse_problems(tune: str) -> list[str]:
     from music21 import converter
 
     try:
-        with quietly():
+        with quietly(), linear():
             score = converter.parse(music21_friendly(tune), format="abc")
     except Exception as error:  # music21's ABC reader raises many kinds; all mean "bad"
         message = f"{type(error).__name__}: {error}".splitlines()[0][:100]

@@ -21,6 +21,7 @@ from typing import NamedTuple
 from charrnn.errors import UserError, WriteError
 from charrnn.files import check_writable, write_atomic
 from charrnn.music.fields import field_of, value_problem
+from charrnn.music.music21_linear import linear
 from charrnn.music.performance import performance
 from charrnn.music.playable import parse, split_header, tune_header
 from charrnn.music.tunes import split_tunes, text_lines, tune_field
@@ -35,7 +36,8 @@ def tune_to_midi(tune_text: str, tempo: float | None = None) -> bytes:
     played = performance(parse(tune_text, playing=True), tune_header(tune_text), tempo)
     if not played.flatten().notes:
         raise ValueError("no notes")
-    return translate.streamToMidiFile(played).writestr()
+    with linear():
+        return translate.streamToMidiFile(played).writestr()
 
 
 # --- comparing MIDI files ----------------------------------------------------------------

@@ -22,6 +22,7 @@ from fractions import Fraction
 
 from charrnn.music import fields
 from charrnn.music.fields import field_match
+from charrnn.music.music21_linear import linear
 from charrnn.music.tunes import text_lines, tune_field
 
 # --- the tune as ABC that music21 reads right, in playing order ------------------------
@@ -436,7 +437,7 @@ def parse(tune_text: str, playing: bool = False):
 
     # music21 writes its reader's warnings ("assuming C") straight to stderr; they say
     # nothing a user can act on that the MIDI does not show, so they stay quiet
-    with contextlib.redirect_stderr(io.StringIO()):
+    with contextlib.redirect_stderr(io.StringIO()), linear():
         score = converter.parse(playable_abc(tune_text), format="abc", forceSource=True)
     if isinstance(score, stream.Opus):  # a stray `X:` inside the text: keep the first
         score = score.scores[0]
