@@ -79,7 +79,7 @@ def abc_check(files, quiet):
     for path, text in texts:
         if not quiet:
             click.echo(path)
-        for number, check in enumerate(iter_checks(text), start=1):
+        for number, check in enumerate(iter_checks(text, progress=True), start=1):
             total += 1
             valid += check.ok
             if not quiet:
@@ -93,7 +93,7 @@ def abc_check(files, quiet):
 def _read(path: str) -> str:
     """A file's ABC text; a missing file or one with no X: line is a UserError."""
     from charrnn.errors import UserError
-    from charrnn.music.tunes import read_abc_file, split_tunes
+    from charrnn.music.tunes import read_abc_file, refuse_non_abc, split_tunes
 
     if path == "-":
         with click.open_file("-") as stream:  # standard input, as text
@@ -102,4 +102,5 @@ def _read(path: str) -> str:
         text = read_abc_file(path)
     if not split_tunes(text):
         raise UserError(f"{path} holds no tunes (no line starts with X:)")
+    refuse_non_abc(text, path)
     return text

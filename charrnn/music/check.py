@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from charrnn.music.fields import field_match
-from charrnn.music.grammar import check_text
+from charrnn.music.grammar import TuneReader, check_text
 from charrnn.music.music21_linear import linear
 from charrnn.music.tunes import normalise_tune, split_tunes, text_lines, tune_field
 
@@ -34,12 +34,29 @@ class TuneCheck:
     title: str | None = None
 
 
-def check_tune(text: str) -> TuneCheck:
+def check_tune(text: str, bar=None) -> TuneCheck:
     """Check one tune: the grammar's problems; for a tune the grammar passes, whether
-    music21 reads it into notes."""
+    music21 reads it into notes. `bar`, a tqdm progress bar, counts the characters read."""
     tune = normalise_tune(text)
-    problems = check_text(tune) or parse_problems(tune)
+    problems = _grammar_problems(tune, bar) or parse_problems(tune)
     return TuneCheck(ok=not problems, problems=problems, title=tune_field(tune, "T"))
+
+
+def _grammar_problems(tune: str, bar) -> list[str]:
+    """check_text, fed a piece at a time so that a progress bar moves through a long tune."""
+    if bar is None:
+        return check_text(tune)
+    reader = TuneReader()
+    for start in range(0, len(tune), _PIECE):
+        reader.feed(tune[start:start + _PIECE])
+        bar.update(len(tune[start:start + _PIECE]))
+    return reader.finish()
+
+
+_PIECE = 4096  # characters between progress-bar updates
+# Input this long (characters) gets a progress bar, on a terminal: the grammar reads about
+# 100,000 characters a second, so shorter input is done before a bar would say anything.
+LONG_INPUT = 200_000
 
 
 class ChecksAhead:
@@ -108,10 +125,21 @@ def check_abc(text: str) -> list[TuneCheck]:
     return list(iter_checks(text))
 
 
-def iter_checks(text: str):
-    """check_abc one tune at a time (a tune takes about 0.06 s), for progress as it goes."""
-    for tune in split_tunes(text):
-        yield check_tune(tune)
+def iter_checks(text: str, progress: bool = False):
+    """check_abc one tune at a time (a tune takes about 0.06 s), for progress as it goes.
+    With `progress`, long text (LONG_INPUT) gets a bar of characters read on stderr, shown
+    on a terminal only."""
+    tunes = split_tunes(text)
+    if not progress or len(text) < LONG_INPUT:
+        yield from (check_tune(tune) for tune in tunes)
+        return
+    from tqdm.auto import tqdm
+
+    with tqdm(total=sum(len(normalise_tune(tune)) for tune in tunes), unit="char",
+              unit_scale=True, desc="checking", disable=None, leave=False,
+              dynamic_ncols=True) as bar:
+        for tune in tunes:
+            yield check_tune(tune, bar)
 
 
 def parse_problems(tune: str) -> list[str]:

@@ -18,7 +18,7 @@ from charrnn.music.check import TuneCheck, check_tune
 from charrnn.music.distributions import Comparison, compare
 from charrnn.music.features import FEATURES_VERSION, TuneFeatures, tune_features
 from charrnn.music.novelty import BarIndex, Copy
-from charrnn.music.tunes import read_abc_file, split_tunes, tune_field
+from charrnn.music.tunes import read_abc_file, refuse_non_abc, split_tunes, tune_field
 
 
 @dataclass
@@ -90,7 +90,9 @@ def read_tunes(path) -> list[tuple[str, str]]:
         raise UserError(f"{path} does not exist: give an .abc file or a directory of them")
     tunes = []
     for file in files:
-        found = split_tunes(read_abc_file(file))
+        text = read_abc_file(file)
+        refuse_non_abc(text, file)
+        found = split_tunes(text)
         tunes += [(file.stem if len(found) == 1 else f"{file.stem} {i}", text)
                   for i, text in enumerate(found, 1)]
     if not tunes:
