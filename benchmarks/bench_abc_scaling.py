@@ -1,5 +1,6 @@
 """How the ABC tools' time grows with a tune's length: `abc-check`, `abc2midi` and
-`tune-report` on one tune of 100 to 6,400 bars, beside the system `abc2midi` on the same files.
+`tune-report` on one tune of 100 to 6,400 bars, beside the system `abc2midi` on the same
+files.
 
 Run from the repository root: `python -m benchmarks.bench_abc_scaling [--quick]`, which
 prints one table (bars, seconds and milliseconds a bar for each tool, and each one's ratio to
@@ -14,9 +15,10 @@ no corpus (the checks, the system abc2midi's verdict where it is installed, the 
 The system abc2midi is timed as a process (`abc2midi FILE -o OUT`), start-up included.
 Times are CPU seconds (this process's, and the abc2midi processes' it waited for), best
 of two runs (one with --quick): on a shared machine the wall time of one run moves by
-several times with the load, its CPU time by a few percent; on a quiet one they agree. Targets: 1,600 bars checked in under 1 s, and each
-tool's time a bar flat: at the longest tune at most 1.5 times what it is at 400 bars (the
-shortest tunes' time a bar holds music21's fixed cost of reading any tune).
+several times with the load, its CPU time by a few percent; on a quiet one they agree.
+Targets: 1,600 bars checked in under 1 s, and each tool's time a bar flat: at the longest
+tune at most 1.5 times what it is at 400 bars (the shortest tunes' time a bar holds
+music21's fixed cost of reading any tune).
 """
 
 import argparse
@@ -55,7 +57,8 @@ def tools():
 
 def cpu_seconds() -> float:
     """CPU time of this process and the children it has waited for."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
@@ -89,7 +92,8 @@ def measure(quick: bool) -> list[dict]:
             path = Path(folder) / f"reel-{bars}.abc"
             path.write_text(text)
             row = {"bars": bars, "system": system_seconds(path, repeats)}
-            row.update({name: best_seconds(lambda w=work: w(text), repeats) for name, work in found.items()})
+            row.update({name: best_seconds(lambda w=work: w(text), repeats)
+                        for name, work in found.items()})
             table.append(row)
     return table
 
@@ -120,7 +124,8 @@ def _flatness(table: list[dict], name: str) -> dict:
     return {"name": f"{name}: time a bar, {longest:,} bars over {FLAT_FROM} bars", "value": growth,
             "unit": "x", "baseline": None, "ratio": None, "target": f"<= {FLAT_LIMIT:g}",
             "met": growth <= FLAT_LIMIT,
-            "note": "flat time a bar is linear time; music21's fixed cost a tune weighs on short tunes"}
+            "note": "flat time a bar is linear time; music21's fixed cost a tune weighs on "
+                    "short tunes"}
 
 
 def run(quick=False):
@@ -145,7 +150,8 @@ def markdown(table: list[dict]) -> str:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help=f"up to {QUICK_BARS[-1]:,} bars, one run each")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"up to {QUICK_BARS[-1]:,} bars, one run each")
     args = parser.parse_args()
     table = measure(args.quick)
     print(markdown(table))
