@@ -3,6 +3,7 @@ steps (lines of Python run), not seconds; and music21 made linear (charrnn.music
 reads and plays tunes exactly as music21 alone does."""
 
 import contextlib
+import re
 import sys
 from pathlib import Path
 
@@ -107,9 +108,22 @@ TUNES = [
 def test_music21_made_linear_reads_and_plays_tunes_as_music21_does(text, monkeypatch):
     fast_score, fast_midi = _notes(parse(text)), tune_to_midi(text)
     for module in (playable, midi):  # music21 alone
-        monkeypatch.setattr(module, "linear", contextlib.nullcontext)
+        monkeypatch.setattr(module, "linear", lambda beams=False: contextlib.nullcontext())
     assert _notes(parse(text)) == fast_score
     assert tune_to_midi(text) == fast_midi
+
+
+@pytest.mark.parametrize("text", TUNES)
+def test_sheet_music_keeps_music21s_beams(text, monkeypatch):
+    from music21.musicxml.m21ToXml import GeneralObjectExporter
+
+    def musicxml():
+        data = GeneralObjectExporter(playable.tune_to_stream(text)).parse().decode()
+        return re.sub(r'<encoding-date>.*?</encoding-date>| id="[^"]*"', "", data)
+
+    fast = musicxml()
+    monkeypatch.setattr(playable, "linear", lambda beams: contextlib.nullcontext())
+    assert musicxml() == fast
 
 
 def _notes(score):

@@ -16,18 +16,21 @@ through, so a tune of 1,600 bars took minutes (issue 26):
 `linear()` replaces each, while it is open, with what gives the same result in linear time:
 `reBar` runs only where some measure overflows its time signature (elsewhere it changes
 nothing); beams are not made, as nothing charrnn reads of a score (notes, their lengths,
-ties, expressions; MIDI) depends on them, and music21's MusicXML writer makes its own; a
+ties, expressions; MIDI) depends on them (MusicXML, sheet music, asks for them: music21's
+own writer beams a score that has none, but not as its reader does); a
 stream whose every element is in its table of ids answers "is it in here?" from the table
 alone; and channels are assigned without the overlap search when no note is a microtone
-(an ABC tune has none). music21's own functions still do the work wherever the shortcut does not apply.
+(an ABC tune has none). music21's own functions still do the work wherever the shortcut
+does not apply.
 """
 
 import contextlib
 
 
 @contextlib.contextmanager
-def linear():
-    """music21's reader and MIDI writer with their quadratic steps replaced (see above)."""
+def linear(beams: bool = False):
+    """music21's reader and MIDI writer with their quadratic steps replaced (see above).
+    `beams`: the reader makes beams as music21 does, in quadratic time (sheet music)."""
     from music21 import stream
     from music21.abcFormat import translate as abc_translate
     from music21.midi import translate as midi_translate
@@ -35,7 +38,7 @@ def linear():
     saved = (abc_translate.reBar, stream.Stream.makeBeams, stream.Stream.__contains__,
              midi_translate.assignPacketsToChannels)
     abc_translate.reBar = _rebar_where_needed(saved[0])
-    stream.Stream.makeBeams = _no_beams(saved[1])
+    stream.Stream.makeBeams = saved[1] if beams else _no_beams(saved[1])
     stream.Stream.__contains__ = _contains_by_id(saved[2])
     midi_translate.assignPacketsToChannels = _channels_without_microtones(saved[3])
     try:
