@@ -1,6 +1,8 @@
 """The ABC validity check, compared with abc2midi on real tunes, and `charrnn abc-check`."""
 
+import random
 import re
+import string
 from fractions import Fraction
 from pathlib import Path
 
@@ -295,6 +297,29 @@ def test_abc_check_rejects_bad_files_in_one_line(tmp_path, content, message):
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and message in result.output
     assert "Traceback" not in result.output
+
+
+def _not_abc(kind):
+    """A file that is mostly not ABC: random bytes, or an X: line and then random text."""
+    chosen = random.Random(0)
+    if kind == "binary":
+        return bytes(chosen.randrange(256) for _ in range(20_000))
+    return ("X:1\n" + "".join(chosen.choices(string.printable, k=100_000))).encode()
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("binary", "is not ABC: it looks like binary data"),
+    ("text", "is mostly not ABC: no tune header (an X: line, then a K: line) in its first 64 KB"),
+])
+@pytest.mark.parametrize("command", [["abc-check", "-q"], ["abc2midi"],
+                                     ["tune-report", "--corpus", "music21:oneills1850"]])
+def test_mostly_not_abc_is_refused_at_once_in_one_line(tmp_path, command, kind, message):
+    path = tmp_path / "noise.abc"
+    path.write_bytes(_not_abc(kind) if kind == "text" else b"X:1\n" + _not_abc(kind))
+    result = CliRunner().invoke(main, [*command, str(path)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {path} {message}\n"
+    assert list(tmp_path.iterdir()) == [path]  # nothing written
 
 
 # Rules the grammar holds beyond ABC 2.1's text, each one an Error abc2midi prints (the

@@ -4,15 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from charrnn.music.abc.tunes import (
-    TUNE_END,
-    corpus_from_abc,
-    join_tunes,
-    normalise_tune,
-    read_abc_file,
-    split_tunes,
-    tune_field,
-)
+from charrnn.errors import UserError
+from charrnn.music.abc.tunes import SNIFF_CHARS, TUNE_END, corpus_from_abc, join_tunes, normalise_tune, read_abc_file, refuse_non_abc, split_tunes, tune_field
 
 JIG = "X:3\nT:The Kerry Cobbler\nM:6/8\nL:1/8\nK:D\nA|d>ed fga|g>af ecA:|\n"
 REEL = "X:4\nT:Ríl Mhór\nM:C|\nK:G\nBGGB AG G2|\n"
@@ -156,3 +149,24 @@ def test_read_abc_file_decodes_utf8_or_latin1(tmp_path, data, text):
 def test_normalise_drops_bibliographic_header_fields_only():
     tune = "X:7\nT: A Reel\nB: O'Neill's 7\nZ:someone\nR:reel\nM:4/4\nL:1/8\nK:D\nN:not a header\n|:ABcd efga:|\n"
     assert normalise_tune(tune) == "X:1\nT:A Reel\nR:reel\nM:4/4\nL:1/8\nK:D\nN:not a header\n|:ABcd efga:|\n"
+
+
+LONG_TUNE = "X:1\nT:Reel\nM:4/4\nL:1/8\nK:D\n" + "ABcd efge|ABcd efge|\n" * 5000
+
+
+@pytest.mark.parametrize("text", [
+    LONG_TUNE, "% a long preamble\n" * 2000 + LONG_TUNE, "X:1\nT:a stray \x01\nM:4/4\nK:D\n" + "ABcd efge|" * 8 + "\n",
+    "just a little text, left to the reader\n",
+])
+def test_refuse_non_abc_passes_abc_and_short_text(text):
+    refuse_non_abc(text, "f.abc")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("X:1\n" + "\x00\x01\x02abc" * 100, "binary"),
+    ("X:1\nT:prose\n" + "words and more words\n" * (SNIFF_CHARS // 20), "no tune header"),
+    ("text\n" * (SNIFF_CHARS // 5) + LONG_TUNE, "no tune header"),  # the header past 64 KB
+])
+def test_refuse_non_abc_refuses_what_is_mostly_not_abc(text, message):
+    with pytest.raises(UserError, match=message):
+        refuse_non_abc(text, "f.abc")

@@ -36,7 +36,7 @@ def abc2midi(abc_file, out, tune, all_tunes, tempo, wav, musicxml, svg):
 
     from charrnn.errors import UserError
     from charrnn.music.play import midi, render
-    from charrnn.music.abc.tunes import read_abc_file
+    from charrnn.music.abc.tunes import read_abc_file, refuse_non_abc
 
     if all_tunes and tune is not None:
         raise UserError("--tune and --all do not go together: pick one tune or all of them")
@@ -44,6 +44,7 @@ def abc2midi(abc_file, out, tune, all_tunes, tempo, wav, musicxml, svg):
     out_path = Path(out) if out else abc_path.with_suffix(".mid")
     render.check_tools(wav=wav, svg=svg)  # a missing tool fails before any work is done
     text = read_abc_file(abc_path)
+    refuse_non_abc(text, abc_path)
     try:
         written, failures = midi.abc_to_midi(text, out_path, tune, all_tunes, tempo), []
     except midi.PartialConversion as partial:

@@ -91,7 +91,7 @@ def abc_check(files, quiet, as_json):
         if not quiet and not as_json:
             click.echo(path)
         checks = []
-        for number, check in enumerate(iter_checks(text), start=1):
+        for number, check in enumerate(iter_checks(text, progress=True), start=1):
             checks.append(check)
             if not quiet and not as_json:
                 click.echo(f"{number:>5}  {(check.title or '(untitled)')[:32]:<32}  {_verdict(check)}")
@@ -131,7 +131,7 @@ def _json_report(found, counts) -> str:
 def _read(path: str) -> str:
     """A file's ABC text; a missing file or one with no X: line is a UserError."""
     from charrnn.errors import UserError
-    from charrnn.music.abc.tunes import read_abc_file, split_tunes
+    from charrnn.music.abc.tunes import read_abc_file, refuse_non_abc, split_tunes
 
     if path == "-":
         with click.open_file("-") as stream:  # standard input, as text
@@ -140,4 +140,5 @@ def _read(path: str) -> str:
         text = read_abc_file(path)
     if not split_tunes(text):
         raise UserError(f"{path} holds no tunes (no line starts with X:)")
+    refuse_non_abc(text, path)
     return text

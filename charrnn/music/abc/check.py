@@ -25,7 +25,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from charrnn.music.abc.fields import field_match
-from charrnn.music.abc.grammar import judge_text
+from charrnn.music.abc.grammar import TuneReader, judge_text
+from charrnn.music.abc.music21_linear import linear
 from charrnn.music.abc.tunes import normalise_tune, split_tunes, text_lines, tune_field
 
 
@@ -56,12 +57,31 @@ class TuneCheck:
                 "errors": self.errors, "warnings": self.warnings}
 
 
-def check_tune(text: str) -> TuneCheck:
+def check_tune(text: str, bar=None) -> TuneCheck:
     """Check one tune: the grammar's errors and warnings; for a tune with no errors,
-    whether music21 reads it into notes (an error where it cannot)."""
+    whether music21 reads it into notes (an error where it cannot). `bar`, a tqdm progress
+    bar, counts the characters read."""
     tune = normalise_tune(text)
-    errors, warnings = judge_text(tune)
+    errors, warnings = _grammar_findings(tune, bar)
     return TuneCheck(errors or parse_problems(tune), warnings, tune_field(tune, "T"))
+
+
+def _grammar_findings(tune: str, bar) -> tuple[list[str], list[str]]:
+    """judge_text, fed a piece at a time so that a progress bar moves through a long tune."""
+    if bar is None:
+        return judge_text(tune)
+    reader = TuneReader()
+    for start in range(0, len(tune), _PIECE):
+        reader.feed(tune[start:start + _PIECE])
+        bar.update(len(tune[start:start + _PIECE]))
+    reader.finish()
+    return reader.findings()
+
+
+_PIECE = 4096  # characters between progress-bar updates
+# Input this long (characters) gets a progress bar, on a terminal: the grammar reads about
+# 100,000 characters a second, so shorter input is done before a bar would say anything.
+LONG_INPUT = 200_000
 
 
 class ChecksAhead:
@@ -180,10 +200,21 @@ def check_abc(text: str) -> list[TuneCheck]:
     return list(iter_checks(text))
 
 
-def iter_checks(text: str):
-    """check_abc one tune at a time (a tune takes about 0.06 s), for progress as it goes."""
-    for tune in split_tunes(text):
-        yield check_tune(tune)
+def iter_checks(text: str, progress: bool = False):
+    """check_abc one tune at a time (a tune takes about 0.06 s), for progress as it goes.
+    With `progress`, long text (LONG_INPUT) gets a bar of characters read on stderr, shown
+    on a terminal only."""
+    tunes = split_tunes(text)
+    if not progress or len(text) < LONG_INPUT:
+        yield from (check_tune(tune) for tune in tunes)
+        return
+    from tqdm.auto import tqdm
+
+    with tqdm(total=sum(len(normalise_tune(tune)) for tune in tunes), unit="char",
+              unit_scale=True, desc="checking", disable=None, leave=False,
+              dynamic_ncols=True) as bar:
+        for tune in tunes:
+            yield check_tune(tune, bar)
 
 
 def parse_problems(tune: str) -> list[str]:
@@ -191,7 +222,7 @@ def parse_problems(tune: str) -> list[str]:
     from music21 import converter
 
     try:
-        with quietly():
+        with quietly(), linear():
             score = converter.parse(music21_friendly(tune), format="abc")
     except Exception as error:  # music21's ABC reader raises many kinds; all mean "bad"
         message = f"{type(error).__name__}: {error}".splitlines()[0][:100]

@@ -357,7 +357,10 @@ class TuneReader:
 
     def _repeat_patches(self):
         """Whether abc2midi will patch a missing |: : (True,), (False,), or either while a
-        V: may still come (not in a sampled tune)."""
+        V: may still come (not in a sampled tune). None to try where the tune is past
+        saving: trying replays every repeat sign so far, at every bar line."""
+        if self._past_saving():
+            return ()
         if not self._one_part_voice():
             return (False,)
         return (True,) if self.sampled else (True, False)
@@ -503,7 +506,7 @@ class TuneReader:
                 self._doom(f"music with no {missing[0]}: field before it")
         elif ch.isascii() and ch.isalpha():
             self.mode, self.field_name = "line_letter", ch
-            if not self._line_letter_can_go_on(ch):
+            if not self._past_saving() and not self._line_letter_can_go_on(ch):
                 self._doom(f"a line that starts with {ch} is neither a field nor music here")
         else:
             self._music_line(ch)
@@ -519,6 +522,11 @@ class TuneReader:
             self._music_can_follow()
         elif ch not in " \t":
             self._music_line(ch)
+
+    def _past_saving(self):
+        """Problems found that no later text takes away: no doom would show, so the trials
+        that look for one (each a copy of the reader, problems and all) are left out."""
+        return bool(self.problems) or any(v.problems or v.misfits for v in self.voices.values())
 
     def _line_letter_can_go_on(self, letter):
         if self.in_header:

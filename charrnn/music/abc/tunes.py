@@ -82,6 +82,30 @@ def read_abc_file(path) -> str:
         return data.decode("latin-1")
 
 
+# How much of a file is looked at to tell whether it is ABC at all, before the tools read
+# it a character at a time: a tune's header (X: to K:) is a few hundred characters.
+SNIFF_CHARS = 64 * 1024
+_TUNE_HEADER = re.compile(r"^X:[^\r\n]*(?:\r\n?|\n)(?:(?!X:)[^\r\n]*(?:\r\n?|\n))*?K:",
+                          re.MULTILINE)
+# Control characters other than tab and line ends, and what undecodable bytes became: text
+# with more than this share of them is binary data, not ABC.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+_MOST_CONTROL = 0.05
+
+
+def refuse_non_abc(text: str, name) -> None:
+    """A UserError, said at once, for text that is mostly not ABC: binary data, or a long
+    text whose first 64 KB hold no tune header (an X: line, then a K: line). Read a
+    character at a time it would take minutes, and end in one tune of nothing but
+    problems. A short text is left to the reader, which says what is wrong with it."""
+    start = text[:SNIFF_CHARS]
+    if len(_CONTROL.findall(start)) > _MOST_CONTROL * len(start):
+        raise UserError(f"{name} is not ABC: it looks like binary data")
+    if len(text) > SNIFF_CHARS and not _TUNE_HEADER.search(start):
+        raise UserError(f"{name} is mostly not ABC: no tune header (an X: line, then a K: "
+                        f"line) in its first {SNIFF_CHARS // 1024} KB")
+
+
 def split_tunes(text: str) -> list[str]:
     """The tunes of an ABC file, each a verbatim slice of `text` from its `X:` line.
 

@@ -23,6 +23,7 @@ from charrnn.music.abc.fields import field_of, value_problem
 from charrnn.music.play.performance import performance
 from charrnn.music.play.playable import parse, split_header, tune_header
 from charrnn.music.abc.tunes import split_tunes, text_lines, tune_field
+from charrnn.music.abc.music21_linear import linear
 
 
 def tune_to_midi(tune_text: str, tempo: float | None = None) -> bytes:
@@ -34,7 +35,8 @@ def tune_to_midi(tune_text: str, tempo: float | None = None) -> bytes:
     played = performance(parse(tune_text, playing=True), tune_header(tune_text), tempo)
     if not played.flatten().notes:
         raise ValueError("no notes")
-    return translate.streamToMidiFile(played).writestr()
+    with linear():
+        return translate.streamToMidiFile(played).writestr()
 
 
 # --- comparing MIDI files ----------------------------------------------------------------

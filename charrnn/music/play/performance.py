@@ -288,8 +288,10 @@ def performance(score, header: Header, tempo: float | None):
         out = stream.Part()
         for sound in sounds:
             for piece in _trill(sound, header, tempo_us) if sound.trill_up else _spread(sound):
-                if piece.length > 0:
-                    out.insert(piece.onset, note.Note(piece.pitches[0], quarterLength=piece.length))
+                if piece.length > 0:  # unsorted: a part kept sorted works out its end
+                    # at every insert, a walk over all its notes
+                    out.insert(piece.onset, note.Note(piece.pitches[0], quarterLength=piece.length),
+                               ignoreSort=True)
         _copy_tempi(part, out, stretches, tempo)
         played.insert(0, out)
     return played

@@ -23,6 +23,7 @@ from fractions import Fraction
 from charrnn.music.abc import fields, repeats
 from charrnn.music.abc.fields import field_match
 from charrnn.music.abc.tunes import text_lines, tune_field
+from charrnn.music.abc.music21_linear import linear
 
 # --- the tune as ABC that music21 reads right, in playing order ------------------------
 # Token kinds. Bar lines are read as abc2midi's parser reads them (parseabc.c): `||:` is a
@@ -419,14 +420,15 @@ def playable_abc(tune_text: str, parts: bool = False) -> str:
 
 
 # --- music21 reads it -----------------------------------------------------------------
-def parse(tune_text: str, playing: bool = False):
+def parse(tune_text: str, playing: bool = False, beams: bool = False):
     """music21's Score of one tune (see playable_abc), trills, rolls and fermatas back as
-    expressions."""
+    expressions; with `beams`, its notes beamed as music21's reader beams them (for sheet
+    music: it takes time quadratic in the tune's length, see music21_linear)."""
     from music21 import converter, stream
 
     # music21 writes its reader's warnings ("assuming C") straight to stderr; they say
     # nothing a user can act on that the MIDI does not show, so they stay quiet
-    with contextlib.redirect_stderr(io.StringIO()):
+    with contextlib.redirect_stderr(io.StringIO()), linear(beams):
         score = converter.parse(playable_abc(tune_text), format="abc", forceSource=True)
     if isinstance(score, stream.Opus):  # a stray `X:` inside the text: keep the first
         score = score.scores[0]
@@ -453,5 +455,5 @@ def _restore_marks(score, playing: bool) -> None:
 
 def tune_to_stream(tune_text: str):
     """music21 Score of one ABC tune, repeats written out as abc2midi plays them. A roll
-    (`~`) comes out as expressions.Turn, music21 having no roll."""
-    return parse(tune_text)
+    (`~`) comes out as expressions.Turn, music21 having no roll; beamed, for sheet music."""
+    return parse(tune_text, beams=True)

@@ -20,7 +20,7 @@ from charrnn.music.abc.check import TuneCheck, check_tune
 from charrnn.music.report.distributions import Comparison, compare
 from charrnn.music.report.features import FEATURES_VERSION, TuneFeatures, tune_features
 from charrnn.music.report.novelty import COPIED_BARS, BarIndex, Copy
-from charrnn.music.abc.tunes import read_abc_file, split_tunes, tune_field
+from charrnn.music.abc.tunes import read_abc_file, refuse_non_abc, split_tunes, tune_field
 from charrnn.music.report.verdict import Norms, Tally, Verdict, judge, judge_corpus, tally, tune_facts
 
 
@@ -137,7 +137,9 @@ def read_tunes(path) -> list[tuple[str, str]]:
         raise UserError(f"{path} does not exist: give an .abc file or a directory of them")
     tunes = []
     for file in files:
-        found = split_tunes(read_abc_file(file))
+        text = read_abc_file(file)
+        refuse_non_abc(text, file)
+        found = split_tunes(text)
         tunes += [(file.stem if len(found) == 1 else f"{file.stem} {i}", text)
                   for i, text in enumerate(found, 1)]
     if not tunes:
