@@ -6,6 +6,8 @@
     last.pt, best.pt   the latest checkpoint, and the one with the best validation loss
     step-NNNNNNNN.pt   numbered checkpoints (--save-every), the newest --keep of them
     .lock              there while a training process writes the run (charrnn.lock)
+    corpus-form.json   the corpus's skeletons and cadences, learned when first sampled
+                       with a form plan (charrnn.music.plan)
 
 One training process writes a run at a time, holding the lock for its whole life. Readers
 (sample, eval, info, plot) take no lock and never see half a file: checkpoints and the
@@ -26,6 +28,7 @@ from charrnn.lock import FileLock
 
 CONFIG, METRICS, LAST, BEST, LOCK = "config.toml", "metrics.jsonl", "last.pt", "best.pt", ".lock"
 SAMPLES = "samples.jsonl"
+CORPUS_FORM = "corpus-form.json"
 RUN_FILES = (LAST, BEST, METRICS, SAMPLES, CONFIG)
 LOGS = (METRICS, SAMPLES)  # appended as the run trains, one JSON record with its step a line
 CHECKPOINTS = {"last": LAST, "best": BEST}  # --checkpoint last|best
@@ -49,6 +52,12 @@ def is_run(path):
     """A run directory (one holding a checkpoint) or a checkpoint file."""
     path = Path(path)
     return RunDir(path).has_checkpoint() if path.is_dir() else path.is_file() and path.suffix == ".pt"
+
+
+def run_directory(path):
+    """The run directory a path names: the directory itself, or a checkpoint file's."""
+    path = Path(path)
+    return path if path.is_dir() else path.parent
 
 
 def checkpoint_file(path, which="best"):

@@ -8,7 +8,7 @@ from click.core import ParameterSource
 
 from charrnn.cli.common import CHECKPOINT_CHOICE, DEVICE_CHOICE, load_run
 from charrnn.cli.tunes import DEFAULT_TUNE_CAP
-from charrnn.cli.paramtypes import CommaList, FiniteFloatRange
+from charrnn.cli.paramtypes import CommaList, FiniteFloatRange, FormType
 from charrnn.config import MAX_SEED
 from charrnn.errors import UserError
 
@@ -67,12 +67,17 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
 @click.option("--key", default="", metavar="K", help="--abc: the key of every tune, like D or Ador.")
 @click.option("--meter", default="", metavar="M", help="--abc: the meter, like 6/8.")
 @click.option("--title", default="", metavar="TEXT", help="--abc: the title of every tune.")
+@click.option("--form", type=FormType(), default="auto", show_default=True, metavar="FORM",
+              help="--abc: the form each tune keeps, bar lines, repeats and a held final note "
+                   "included: auto (a skeleton the corpus uses for the meter and rhythm sampled), "
+                   "parts like AABB, ABC (bars drawn from the corpus), 'AABB 8' or 'AB 8+16' "
+                   "(bars per part), or any (no plan).")
 @click.option("--midi", is_flag=True, help="--abc: also write a .mid beside each .abc (needs --out).")
 @click.option("--page/--no-page", default=True, show_default=True,
               help="--abc --out DIR: also write DIR/index.html, the page of the tunes (sheet "
                    "music, audio, statistics against the corpus); --no-page writes the tunes only.")
 def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samples, beam, stop,
-           unknown, which, device, out, abc, free, key, meter, title, midi, page):
+           unknown, which, device, out, abc, free, key, meter, title, form, midi, page):
     """Generate text from a trained model, streamed as it is written, or with --beam the
     most likely continuation a beam search finds.
 
@@ -87,6 +92,7 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
       charrnn sample runs/mine --top-p 0.9 -n 4 --stop "\\n\\n" -o samples.txt
       charrnn sample runs/oneills1850 --abc -n 10 --out tunes --midi
       charrnn sample runs/oneills1850 --abc -n 3 --key D --meter 6/8 -t 0.8
+      charrnn sample runs/oneills1850 --abc -n 5 --form "AABB 8" --meter 6/8
       charrnn sample runs/oneills1850 --abc -n 100 --out many --no-page
     """
     ctx = click.get_current_context()
@@ -99,6 +105,10 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         length = length if was_given(ctx, "length") else DEFAULT_TUNE_CAP
     elif free:
         raise UserError("--free goes with --abc: it samples tunes without the grammar")
+    if was_given(ctx, "form") and not abc:
+        raise UserError("--form goes with --abc")
+    if was_given(ctx, "form") and free and form.kind != "any":
+        raise UserError("--free samples without the grammar, so it keeps no --form; leave it out")
     if midi and not (abc and out):
         raise UserError("--midi goes with --abc and --out DIR")
     if was_given(ctx, "page") and not (abc and out):
@@ -119,7 +129,8 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         from charrnn.cli.tunes import sample_abc
 
         return sample_abc(model, vocab, settings, values, (title, meter, key), out, midi,
-                          corpus=config.data.corpus, free=free, page=page)
+                          corpus=config.data.corpus, free=free, page=page,
+                          form=None if free else (form, run))
     if beam:
         return print_beam(model, vocab, settings, beam, out)
     texts = [run_one(model, vocab, settings, t, labelled=len(values) > 1, to_stdout=out is None)

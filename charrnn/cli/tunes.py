@@ -11,10 +11,11 @@ DEFAULT_TUNE_CAP = 2000  # characters per tune when --length is not given
 
 
 def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=None, free=False,
-               page=True):
+               page=True, form=None):
     """Print or write `settings.num_samples` tunes at each temperature and a short validity
     report; with `out` (and `page`), also the page of them against `corpus`, the corpus spec
-    the model learned from."""
+    the model learned from. `form`: (the --form FormRequest, the run it learns the corpus's
+    forms for), or None for any form."""
     from dataclasses import replace
 
     from charrnn.music.check import ChecksAhead
@@ -24,6 +25,7 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
     header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime)
     out_dir = tunes_dir(out) if out else None
     check_vocabulary(vocab, header, settings.length, free, corpus)
+    planner = form_planner(form, corpus)
     if out_dir:
         make_dir(out_dir)
     named = []
@@ -33,7 +35,8 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
             if out_dir is None and label:
                 click.echo(f"--- temperature {temperature:g} ---")
             tunes, too_long = _draw(model, vocab, replace(settings, temperature=temperature, prime=""),
-                                    header, free, ahead, label, printed=out_dir is None)
+                                    header, free, ahead, label, printed=out_dir is None,
+                                    form=planner)
             texts = [tune.text for tune in tunes]
             named += write_tunes(texts, out_dir, midi, label) if out_dir else []
             report(texts, too_long, settings.num_samples, ahead, label)
@@ -43,7 +46,23 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
         write_sample_page(named, out_dir, corpus)
 
 
-def _draw(model, vocab, settings, header, free, ahead, label, printed):
+def form_planner(form, corpus):
+    """The Planner for --form (charrnn.music.plan), or None for any form; learns the
+    corpus's forms into the run directory the first time."""
+    if form is None or form[0].kind == "any":
+        return None
+    from charrnn.music.plan import CorpusForm, Planner, corpus_form
+
+    request, run = form
+    learned = corpus_form(run, corpus)
+    if learned is None and request.kind == "auto":
+        raise UserError(f"--form auto draws from the forms of the corpus the model learned from, "
+                        f"and {corpus or 'the run names none'} cannot be read; give a form such as "
+                        "--form 'AABB 8', or --form any")
+    return Planner(request, learned or CorpusForm())
+
+
+def _draw(model, vocab, settings, header, free, ahead, label, printed, form=None):
     """One temperature's tunes, each handed to `ahead` to be checked as soon as it is
     drawn: printed in order as they come, or else counted on a progress bar."""
     from charrnn.music.sampling import sample_tunes
@@ -57,7 +76,7 @@ def _draw(model, vocab, settings, header, free, ahead, label, printed):
 
         show = (lambda tune: click.echo(tune.text)) if printed else None
         return sample_tunes(model, vocab, settings.num_samples, header, settings, free=free,
-                            on_tune=show, on_draw=drawn)
+                            on_tune=show, on_draw=drawn, form=form)
 
 
 def check_vocabulary(vocab, header, length, free, corpus):

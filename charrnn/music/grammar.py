@@ -174,11 +174,13 @@ class TuneReader:
     accompaniment's steps, ties into endings...: each limit says so where it is kept), and
     `max_spaces` refuses longer runs of spaces; `lookahead` tries every way a bar line or
     tuplet being written can end, so that `alive` turns False as soon as no continuation
-    can be valid (the sampler needs that; a check of whole tunes does not).
+    can be valid (the sampler needs that; a check of whole tunes does not). `form` is a
+    sampled tune's form plan (a charrnn.music.plan.Planner), asked at each note and bar
+    line once the header has ended; None: any form.
     """
 
     def __init__(self, caps=None, fixed=None, lookahead=False,
-                 sampled=False, max_spaces=None):
+                 sampled=False, max_spaces=None, form=None):
         self.caps = caps
         self.lengths = SAMPLED_LENGTHS if sampled else LENGTHS  # how note lengths are written
         self._key = None  # the key, once worked out for this state
@@ -236,6 +238,7 @@ class TuneReader:
         self.doomed = ""  # why the text can no longer become a valid tune, before it shows
         self.probing = False  # a copy trying out how a token could end
         self.colon_after_capital = ""  # a bar line began with : right after this capital
+        self.form = form  # the form plan, then its state once K: ends the header (in the key)
 
     # ---- state ---------------------------------------------------------------------------
 
@@ -268,21 +271,25 @@ class TuneReader:
                 self.grace_notes if self.context == "grace" else 0, self.tuplet, self.broken,
                 self.tie, self._last_key(), self.wants_note, self.shorthand, self.ornament, self.slurs, self.slur_empty, self.dotted_slur, self.dot_after_dotted_slur, self.marks, self.bar_closed, self.line_notes, self.multirest,
                 self.colon_after_capital if self.mode == "bar" else "", self.space_run,
-                self.alive)
+                self.form, self.alive)
 
     def letters_interchangeable(self) -> bool:
         """Whether every note letter of one case leads from here to the same key: where a
         note may begin and no tie waits for a pitch, the key keeps only the note's case.
         (Not at the start of a line or after [, where a capital may open a field.)"""
-        return self.tie is None and self.mode in _NOTE_MODES
+        return self.tie is None and self.mode in _NOTE_MODES and not self._pitch_matters()
+
+    def _pitch_matters(self):
+        """Whether the form plan asks which note this is (a part's last bar, its cadence)."""
+        return self.form is not None and self.form.pitch_matters()
 
     def _note_key(self):
-        """The note being written: its pitch matters only when a tie waits for it; otherwise
-        only its case (which octave mark may follow) and whether it is a rest."""
+        """The note being written: its pitch matters only when a tie or the form plan waits
+        for it; otherwise only its case (which octave mark may follow) and whether it is a rest."""
         if self.mode != "note":
             return None
         accidental, letter, octave = self.note
-        if self.tie is not None:
+        if self.tie is not None or self._pitch_matters():
             return self.note
         return accidental, letter.isupper(), letter in RESTS, not letter, octave
 
@@ -356,8 +363,10 @@ class TuneReader:
         return (True,) if self.sampled else (True, False)
 
     def _limit(self):
-        """The most the bar can still take (see Voice.limit); None under free meter."""
-        return self.voice.limit(self.bar_full)
+        """The most the bar can still take (see Voice.limit), and the form plan; None under
+        free meter."""
+        limit = self.voice.limit(self.bar_full)
+        return limit if self.form is None else self.form.limit(self, limit)
 
     def _scale(self):
         """What the next note's written length is multiplied by: tuplet and broken rhythm."""
@@ -622,6 +631,8 @@ class TuneReader:
                 self.problem("K: before the header's T: and M:, in a sampled tune")
             self.header_fields.append(name)
             return
+        if self.form is not None:
+            self.form.body_field(self, name)
         if name not in fields.BODY_FIELDS:
             self.problem(f"{name}: is not allowed in the tune body" if self.music_started else
                          f"K: is not the last header field ({name}: follows it)")
@@ -740,6 +751,8 @@ class TuneReader:
             if fields.is_hornpipe(self.rhythm) and not fields.hornpipe_meter_ok(self.meter):
                 self.problem(f"R:{self.rhythm} is a hornpipe, which abc2midi plays only in "
                              f"2/4 or 4/4, not M:{self.meter}")
+            if self.form is not None:
+                self.form = self.form.begin(self, value)
 
     def _switch_voice(self, name):
         if not self._between_elements() or self.tie is not None:
@@ -761,6 +774,8 @@ class TuneReader:
     def _music(self, ch):
         if not self.music_started:
             self._start_music()
+        if self.form is not None:
+            self.form = self.form.between_notes(self, ch)
         if self.multirest and ch not in _AFTER_MULTIREST:
             self.problem("a multi-bar rest shares its bar")
         if self.shorthand and ch != "[":
@@ -955,6 +970,8 @@ class TuneReader:
         voice = self.voice
         voice.start_bar(self.meter, self.bar_full)
         voice.add(duration, held="H" in marks)
+        if self.form is not None:
+            self.form = self.form.note(self, pitch, duration, chord)
         if self.tuplet is not None:
             self._room_for_tuplet()
         self.has_notes = self.has_notes or pitch is not None or chord
@@ -1186,6 +1203,8 @@ class TuneReader:
                 self.problem("a trill or roll on a note with an accidental, tied across a bar line")
             self.tie = (pitch, True, trilled)
         self._count_bare_bar_line()
+        if self.form is not None:
+            self.form = self.form.bar_line(self, kind, variant, text)
         if self.plain_bar_line_refused() and kind == "plain" and not variant:
             self.problem("a short bar closed by a plain bar line, in a sampled tune")
         self.voice.bar_line(kind, variant, self._repeat_patches())
@@ -1292,6 +1311,8 @@ class TuneReader:
             return self._redo("music", ch)
         self.mode, self.text, self.field_judged = "inline", "", False
         self._no_key_in_tie(self.field_name)
+        if self.form is not None:
+            self.form.body_field(self, self.field_name)
 
     def _no_trill_across_a_bar(self):
         """A trill on the note a tie leads to across a bar line, from a note with an
@@ -1365,6 +1386,8 @@ class TuneReader:
             self.problem("no notes")
         for part in sorted(self.parts_due):
             self.problem(f"part {part} is named in the header's P: but never begins")
+        if self.form is not None:
+            self.form.end(self)
         for voice in self.voices.values():
             voice.end(patch=self._one_part_voice())
             if self.cuts_a_chord(voice.last_bar):
