@@ -130,7 +130,7 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
 
         return sample_abc(model, vocab, settings, values, (title, meter, key), out, midi,
                           corpus=config.data.corpus, free=free, page=page,
-                          form=None if free else (form, run))
+                          form=None if free else (form, run, was_given(ctx, "form")))
     if beam:
         return print_beam(model, vocab, settings, beam, out)
     texts = [run_one(model, vocab, settings, t, labelled=len(values) > 1, to_stdout=out is None)

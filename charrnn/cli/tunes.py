@@ -15,7 +15,7 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
     """Print or write `settings.num_samples` tunes at each temperature and a short validity
     report; with `out` (and `page`), also the page of them against `corpus`, the corpus spec
     the model learned from. `form`: (the --form FormRequest, the run it learns the corpus's
-    forms for), or None for any form."""
+    forms for, whether --form was given), or None for any form."""
     from dataclasses import replace
 
     from charrnn.music.check import ChecksAhead
@@ -53,12 +53,15 @@ def form_planner(form, corpus):
         return None
     from charrnn.music.plan import CorpusForm, Planner, corpus_form
 
-    request, run = form
+    request, run, asked = form
     learned = corpus_form(run, corpus)
     if learned is None and request.kind == "auto":
-        raise UserError(f"--form auto draws from the forms of the corpus the model learned from, "
-                        f"and {corpus or 'the run names none'} cannot be read; give a form such as "
-                        "--form 'AABB 8', or --form any")
+        why = (f"--form auto draws from the forms of the corpus the model learned from, and "
+               f"{corpus or 'the run names none'} cannot be read")
+        if asked:
+            raise UserError(f"{why}; give a form such as --form 'AABB 8', or --form any")
+        click.echo(f"{why}: the tunes keep no form plan (--form any)", err=True)
+        return None
     return Planner(request, learned or CorpusForm())
 
 

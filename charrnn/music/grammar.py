@@ -175,8 +175,9 @@ class TuneReader:
     `max_spaces` refuses longer runs of spaces; `lookahead` tries every way a bar line or
     tuplet being written can end, so that `alive` turns False as soon as no continuation
     can be valid (the sampler needs that; a check of whole tunes does not). `form` is a
-    sampled tune's form plan (a charrnn.music.plan.Planner), asked at each note and bar
-    line once the header has ended; None: any form.
+    sampled tune's form plan (a charrnn.music.plan.Planner, or another object with the
+    hooks of charrnn.music.plan.Hooks), told of the key, each note, bar line and body field
+    and asked how much the bar may still take; None: any form.
     """
 
     def __init__(self, caps=None, fixed=None, lookahead=False,
@@ -435,7 +436,10 @@ class TuneReader:
         """A bar line, tuplet, broken rhythm or multi-bar rest being written is judged only
         when it ends: try every way it can end, and doom the tune if none leaves it alive."""
         end = " " if self.caps is None or " " in self.caps else "\n"
-        for ending in _TOKEN_ENDINGS[self.mode](self.text):
+        endings = _TOKEN_ENDINGS[self.mode](self.text)
+        if self.form is not None and self.mode == "bar":
+            endings = self.form.bar_endings(self.text, endings)
+        for ending in endings:
             trial = self.copy()
             trial.probing = True
             trial.feed(ending + end)

@@ -77,19 +77,23 @@ class Key:
 
 @functools.lru_cache(maxsize=256)
 def read_key(value: str) -> Key | None:
-    """The Key of a K: value (`G`, `Ador`, `F#m`, `D mix`); None for none, the bagpipes' HP
-    and keys with explicit accidentals, whose degrees this does not follow."""
+    """The Key of a K: value (`G`, `Ador`, `F#m`, `D mix`, `D ^g`: explicit accidentals
+    change the signature, ABC 2.1 3.1.14); None for none and the bagpipes' HP."""
     words = value.split()
     match = _KEY.fullmatch(" ".join(words[:2])) or _KEY.fullmatch(words[0] if words else "")
-    if match is None or any(w[:1] in "^_=" or w == "exp" for w in words):
+    if match is None:
         return None
     tonic, mode_word = match[1], match[2].lower()
     mode = _MODES.get(mode_word if mode_word == "m" else mode_word[:3])
     if mode is None or tonic not in _MAJOR_SHARPS:
         return None
-    sharps = _MAJOR_SHARPS[tonic] + mode[1]
+    sharps = 0 if "exp" in words else _MAJOR_SHARPS[tonic] + mode[1]
     altered = {letter: 1 for letter in _SHARPS_ORDER[:max(sharps, 0)]}
     altered.update({letter: -1 for letter in _FLATS_ORDER[:max(-sharps, 0)]})
+    for word in words:
+        explicit = re.fullmatch(r"(\^\^?|__?|=)([A-Ga-g])", word)
+        if explicit:
+            altered[explicit[2].upper()] = _ACCIDENTAL[explicit[1]]
     letters = tuple((_PITCH_CLASS[letter] + altered.get(letter, 0)) % 12 for letter in "CDEFGAB")
     tonic_pc = (_PITCH_CLASS[tonic[0]] + {"#": 1, "b": -1}.get(tonic[1:], 0)) % 12
     return Key(tonic_pc, mode[0], letters)
@@ -275,6 +279,9 @@ class Hooks:
     def body_field(self, reader, name):
         pass
 
+    def bar_endings(self, text, endings):
+        return endings
+
     def end(self, reader):
         pass
 
@@ -412,11 +419,11 @@ class PlanState:
         if step is None:
             reader.problem(f"a bar line {text} after the form {self.plan.label} has ended")
             return self
-        if step.fill == "bare" or bar is None:
+        if step.fill == "bare" or bar is None:  # an empty bar between two bar lines, too
             wanted = step.texts[0] if step.fill == "bare" else "music"
-            if bar is not None or text not in step.texts:
+            if bar is not None or step.fill != "bare" or text not in step.texts:
                 reader.problem(f"{text} where the form {self.plan.label} has {wanted}")
-            return PlanState(self.plan, self.step + 1, self.pickup) if step.fill == "bare" else self
+            return PlanState(self.plan, self.step + 1, self.pickup)
         skip = 1
         if text in _END_START and step.texts == (":|",) and self._opens_next():
             skip = 2  # :: (or :||:) closes one repeat and opens the next
@@ -462,6 +469,15 @@ class PlanState:
             reader.problem(f"more than {MAX_LOOSE} marks, chord symbols or slurs before a note, "
                            "in a tune with a form plan")
         return PlanState(self.plan, self.step, self.pickup, self.loose + 1)
+
+    def bar_endings(self, text, endings):
+        """Of the ways a bar line begun as `text` can end, those the plan may have next (the
+        grammar tries each, and most are refused here)."""
+        step = self._step()
+        if step is None:
+            return []
+        texts = step.texts + (_END_START if step.texts == (":|",) and self._opens_next() else ())
+        return [ending for ending in endings if text + ending in texts]
 
     def body_field(self, reader, name):
         """A field in the body (`K:`, `[L:1/16]`): the plan is the tune's one meter, key and
