@@ -19,7 +19,7 @@ from charrnn.music.plan import CorpusForm, FormRequest, Planner, corpus_form, re
 from charrnn.music.sampling import TuneHeader, sample_tunes
 from charrnn.music.skeleton import skeleton
 from charrnn.sampling import SampleSettings
-from test_music_sampling import ABC_CHARS, untrained
+from test_music_sampling import ABC_CHARS, tune_run, untrained  # noqa: F401 (a fixture)
 
 JIG = "|: GAB cBA | GAB d2B | GAB cBA | B2A G3 :|\n|: gfe dBG | gfe d2B | gfe dBA | B2A G3 :|"
 CORPUS = [f"X:{n}\nT:Jig {n}\nM:6/8\nL:1/8\nR:jig\nK:G\n{JIG}\n" for n in range(1, 4)] + \
@@ -185,3 +185,16 @@ def test_any_text_the_mask_lets_through_can_be_finished_under_the_plan(choices):
     if reference.installed():
         said = reference.messages(text)
         assert [text for _, _, text in said if "Bar" in text or "Error" in text] == [], text
+
+
+def test_sample_keeps_the_form_asked_for_and_learns_the_corpus_once(tune_run):
+    args = ["sample", str(tune_run), "--abc", "-n", "3", "--seed", "2", "-t", "1.5",
+            "--title", "Tune 5", "--meter", "2/4", "--key", "D", "--form", "AABB 4"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "learning the forms and cadences" in result.output
+    assert (tune_run / "corpus-form.json").is_file()
+    tunes = ["X:" + text for text in result.output.split("X:")[1:]]
+    assert [skeleton(tune).label for tune in tunes] == ["AABB 4+4"] * 3
+    again = CliRunner().invoke(main, args)
+    assert "learning" not in again.output and again.output == result.output.split("\n", 1)[1]

@@ -33,7 +33,8 @@ from charrnn.music.skeleton import Skeleton, skeleton, tune_kind
 
 FORM_VERSION = 1  # bump when what CorpusForm learns changes
 MIN_TUNES = 10  # a rhythm with fewer tunes than this draws from all the meter's skeletons
-FINAL_SHARE = 0.1  # a degree the corpus ends on in at least this share of a mode's tunes
+FINAL_SHARE = 0.1  # a part may end on a degree the corpus's tunes end on this often (a mode's)
+LAST_SHARE = 0.02  # the tune's last note: a degree drawn from those they end on this often
 HELD_QUANTILE = 0.5  # the final note is at least as long as half the corpus's final notes
 MAX_BARS = 64  # bars in all, for a plan asked for or drawn
 
@@ -205,12 +206,12 @@ class CorpusForm:
                 return found
         return Counter()
 
-    def final_degrees(self, mode: str) -> frozenset:
-        counts = self.finals.get(mode)
-        if not counts:
-            return frozenset({0})
+    def final_degrees(self, mode: str, share=FINAL_SHARE) -> Counter:
+        """The degrees the mode's tunes end on in at least `share` of them, counted; the
+        tonic where the corpus has no tune in the mode."""
+        counts = self.finals.get(mode) or Counter({0: 1})
         total = sum(counts.values())
-        return frozenset(d for d, n in counts.items() if n >= FINAL_SHARE * total) or frozenset({0})
+        return Counter({d: n for d, n in counts.items() if n >= share * total}) or Counter({0: 1})
 
     def held_length(self, meter: str, bar: mpq) -> mpq:
         """The least length a final note has: the median of the corpus's final notes in this
@@ -333,19 +334,21 @@ class Plan:
     steps: tuple
     full: mpq
     finals: frozenset  # upper-case letters a part may end on; empty: any
+    last: frozenset  # ... and the tune
     held: mpq
     pickup: bool
 
     def __post_init__(self):
-        object.__setattr__(self, "_hash", hash((self.label, self.full, self.finals, self.held, self.pickup)))
+        object.__setattr__(self, "_hash", hash(self._fields()))
+
+    def _fields(self):
+        return self.label, self.full, self.finals, self.last, self.held, self.pickup
 
     def __hash__(self):
         return self._hash
 
     def __eq__(self, other):
-        return isinstance(other, Plan) and self._hash == other._hash and \
-            (self.label, self.full, self.finals, self.held, self.pickup) == \
-            (other.label, other.full, other.finals, other.held, other.pickup)
+        return isinstance(other, Plan) and self._hash == other._hash and self._fields() == other._fields()
 
     def pickup_cap(self) -> mpq:
         """The longest pickup: a third of a bar (a beat of 3/4 or 6/8, two eighths of a
@@ -353,8 +356,9 @@ class Plan:
         return min(self.full / 3, self.full - self.held)
 
 
-def make_plan(repeats, bars, pickup, full, finals, held) -> Plan:
-    """The plan of parts played `repeats` times (1 or 2) with `bars` bars each."""
+def make_plan(repeats, bars, pickup, full, finals, held, ending=None) -> Plan:
+    """The plan of parts played `repeats` times (1 or 2) with `bars` bars each, ending on
+    `finals` (upper-case letters), the tune on `ending` (the same where not given)."""
     steps = []
     for number, (times, count) in enumerate(zip(repeats, bars)):
         last = number == len(bars) - 1
@@ -367,7 +371,9 @@ def make_plan(repeats, bars, pickup, full, finals, held) -> Plan:
         steps.append(Step("close" if pickup else "full", closing, cadence=True))
     letters = "".join(chr(ord("A") + i) * times for i, times in enumerate(repeats))
     label = f"{letters} {'+'.join(map(str, bars))}"
-    return Plan(label, tuple(steps), mpq(full), frozenset(finals), mpq(held), pickup)
+    finals = frozenset(finals)
+    return Plan(label, tuple(steps), mpq(full), finals,
+                finals if ending is None else frozenset(ending), mpq(held), pickup)
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,20 +404,23 @@ class PlanState:
         return PlanState(self.plan, self.step, self.pickup) if self.loose else self
 
     def _cadence(self, reader, pitch, duration, chord):
-        plan, bar = self.plan, reader.voice.current
-        if pitch is not None and pitch[2] and pitch[0].upper() in plan.finals:
+        plan, bar, finals = self.plan, reader.voice.current, self.finals()
+        if pitch is not None and pitch[2] and pitch[0].upper() in finals:
             reader.problem("an accidental on a note a part may end on, in the part's last bar")
         left = self._target(self._step()) - bar.length
-        if left == 0 and not self.final_ok(pitch, duration, chord):
+        if left == 0 and not self._final_ok(pitch, duration, chord, finals):
             reader.problem(f"a part of {plan.label} ends on {_named(pitch, chord)}, not a held "
-                           f"{'/'.join(sorted(plan.finals)) or 'note'} of {plan.held} or more")
+                           f"{'/'.join(sorted(finals)) or 'note'} of {plan.held} or more")
         elif 0 < left < plan.held:
             reader.problem(f"no room left for a part's held final note ({plan.held})")
 
-    def final_ok(self, pitch, duration, chord) -> bool:
-        plan = self.plan
-        return pitch is not None and not chord and duration >= plan.held and \
-            (not plan.finals or pitch[0].upper() in plan.finals)
+    def finals(self) -> frozenset:
+        """The letters the bar in progress may end on: the tune's last bar has its own."""
+        return self.plan.last if self.step == len(self.plan.steps) - 1 else self.plan.finals
+
+    def _final_ok(self, pitch, duration, chord, finals) -> bool:
+        return pitch is not None and not chord and duration >= self.plan.held and \
+            (not finals or pitch[0].upper() in finals)
 
     def bar_line(self, reader, kind, variant, text):
         """A bar line: one the plan puts here, closing a bar of the length it wants."""
@@ -484,6 +493,10 @@ class PlanState:
         parts, so none; a model the plan refuses would otherwise write field lines on end."""
         reader.problem(f"a {name}: field in the body of a tune with a form plan")
 
+    def letter_kind(self, letter) -> bool:
+        """All the plan asks of a note's letter, where its pitch matters: a final or not."""
+        return letter.upper() in self.finals()
+
     def pitch_matters(self) -> bool:
         """In a part's last bar, which note is written decides what may follow."""
         step = self._step()
@@ -509,7 +522,7 @@ class PlanState:
             room = min(room, reader.unit)  # a short pickup: the completion writes one note
         if room == 0 and length:
             return ("bar", step.texts[0])
-        final = (self.plan.finals, self.plan.held) if step.cadence else None
+        final = (self.finals(), self.plan.held) if step.cadence else None
         return ("note", room, final)
 
     def _step(self) -> Step | None:
@@ -543,9 +556,12 @@ class Planner(Hooks):
         rng = random.Random(f"{self.seed}:{meter}:{rhythm.strip().lower()}")
         repeats, bars, pickup = self._draw(rng, meter, rhythm)
         key = read_key(value)
-        finals = () if key is None else _final_letters(key, self.corpus.final_degrees(key.mode))
+        finals = last = ()
+        if key is not None:  # parts end as the mode's tunes mostly do; the tune, as one does
+            finals = _final_letters(key, self.corpus.final_degrees(key.mode))
+            last = _final_letters(key, {_weighted(rng, self.corpus.final_degrees(key.mode, LAST_SHARE))})
         held = self.corpus.held_length(meter, full)
-        return PlanState(make_plan(repeats, bars, pickup, full, finals, held))
+        return PlanState(make_plan(repeats, bars, pickup, full, finals, held, last))
 
     def room(self) -> int:
         """Characters enough for the longest tune this planner can plan: a generous 40 a
@@ -590,10 +606,11 @@ def _repeats(skeleton: Skeleton) -> tuple:
 
 
 def _weighted(rng, counts: Counter):
+    """One of the counted, drawn as often as counted (in an order that does not depend on
+    the Counter's)."""
     if not counts:
         return None
-    items = sorted(counts.items(), key=lambda item: (-item[1], item[0].label, item[0].pickup,
-                                                     item[0].endings))
+    items = sorted(counts.items(), key=lambda item: (-item[1], repr(item[0])))
     return rng.choices([s for s, _ in items], weights=[n for _, n in items])[0]
 
 
