@@ -192,9 +192,8 @@ def test_sample_keeps_the_form_asked_for_and_learns_the_corpus_once(tune_run):
             "--title", "Tune 5", "--meter", "2/4", "--key", "D", "--form", "AABB 4"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert "learning the forms and cadences" in result.output
     assert (tune_run / "corpus-form.json").is_file()
     tunes = ["X:" + text for text in result.output.split("X:")[1:]]
     assert [skeleton(tune).label for tune in tunes] == ["AABB 4+4"] * 3
-    again = CliRunner().invoke(main, args)
-    assert "learning" not in again.output and again.output == result.output.split("\n", 1)[1]
+    (tune_run / "corpus-form.json").write_text("{}")  # damaged: learned again, the same
+    assert CliRunner().invoke(main, args).output == result.output

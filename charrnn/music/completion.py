@@ -212,7 +212,7 @@ def _planned(r, caps):
     if want[0] == "end":
         return "\n" if r.mode in ("line_start", "line_space") else "\n\n"
     if want[0] == "bar":
-        return _bar_text(r, caps, want[1], space=r.bar_closed)
+        return [_bar_text(r, caps, text, space=r.bar_closed) for text in want[1]]
     _, room, final = want
     multiples = _writable_multiples(caps, r.unit, r.lengths)
     writing = r.lengths.writing

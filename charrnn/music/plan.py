@@ -155,10 +155,14 @@ class CorpusForm:
     held: dict = field(default_factory=dict)  # meter -> Counter of final note lengths ("3/8")
 
     @classmethod
-    def learn(cls, tunes) -> "CorpusForm":
-        """What a corpus's tunes (their texts) do, each read once by the grammar's reader."""
+    def learn(cls, tunes, progress=False) -> "CorpusForm":
+        """What a corpus's tunes (their texts) do, each read once by the grammar's reader;
+        `progress`: a progress bar on a terminal."""
+        from tqdm.auto import tqdm
+
         form = cls()
-        for tune in tunes:
+        for tune in tqdm(tunes, desc="learning the corpus's forms", unit="tune", leave=False,
+                         disable=None if progress else True, dynamic_ncols=True):
             listener = _FinalNote()
             found = skeleton(tune, form=listener)
             kind = tune_kind(tune)
@@ -226,8 +230,6 @@ class CorpusForm:
 def corpus_form(run, spec: str | None) -> CorpusForm | None:
     """The CorpusForm of the corpus a run learned from (`spec`), kept in the run directory
     (charrnn.rundir.CORPUS_FORM) once learned; None where the corpus cannot be read."""
-    import click
-
     from charrnn import rundir
     from charrnn.errors import UserError
     from charrnn.files import write_atomic
@@ -246,9 +248,7 @@ def corpus_form(run, spec: str | None) -> CorpusForm | None:
         return None
     if tunes is None:
         return None
-    click.echo(f"learning the forms and cadences of {spec}'s {len(tunes)} tunes "
-               "(once for this run)", err=True)
-    form = CorpusForm.learn(tunes)
+    form = CorpusForm.learn(tunes, progress=True)
     data = json.dumps({"corpus": spec, "form": json.loads(form.to_json())})
     try:
         write_atomic(path, data.encode("utf-8"))
@@ -508,20 +508,21 @@ class PlanState:
 
     # ---- what the completion writes next (charrnn.music.completion) ----
     def want(self, reader):
-        """What the plan needs next: ("end",), ("bar", text), or ("note", room, final), the
-        room left in the bar and, in a part's last bar, (letters, held length)."""
+        """What the plan needs next: ("end",), ("bar", texts) (the bar lines that may come),
+        or ("note", room, final), the room left in the bar and, in a part's last bar,
+        (letters, held length)."""
         step = self._step()
         if step is None:
             return ("end",)
         bar = reader.voice.current
         length = bar.length if bar is not None else 0
         if step.fill == "bare" or (step.fill == "pickup" and length and self.pickup is None):
-            return ("bar", step.texts[0])
+            return ("bar", step.texts)
         room = self.limit(reader, None)
         if step.fill == "pickup" and self.pickup is None:
             room = min(room, reader.unit)  # a short pickup: the completion writes one note
         if room == 0 and length:
-            return ("bar", step.texts[0])
+            return ("bar", step.texts)
         final = (self.finals(), self.plan.held) if step.cadence else None
         return ("note", room, final)
 
