@@ -119,6 +119,8 @@ def test_the_planned_part_is_alive(body):
     ("|: GAB cBA | GAB d2B | GAB cBA | B2A G2 G :|", "no room left for a part's held final note"),
     ("|: GAB cBA | GAB d2B | GAB cBA | B2A G3 :|\nK:D\n", "a K: field in the body"),
     ('|: GAB cBA "G"', "has a bar line"),
+    ("|: GAB cBA | GAB d2B | GAB cBA | B2A G3 :|\n|: gfe dBG | gfe d2B | gfe dBA | B2A G3 :| !>!",
+     "'!' after the form AABB 4+4 has ended"),
 ])
 def test_what_breaks_the_plan_is_refused(body, problem):
     reader = planned_reader("AABB 4", "X:1\nT:t\nM:6/8\nL:1/8\nK:G\n" + body)

@@ -92,7 +92,7 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
       charrnn sample runs/mine --top-p 0.9 -n 4 --stop "\\n\\n" -o samples.txt
       charrnn sample runs/oneills1850 --abc -n 10 --out tunes --midi
       charrnn sample runs/oneills1850 --abc -n 3 --key D --meter 6/8 -t 0.8
-      charrnn sample runs/oneills1850 --abc -n 5 --form "AABB 8" --meter 6/8
+      charrnn sample runs/oneills1850 --abc -n 5 --form "AABB 8"
       charrnn sample runs/oneills1850 --abc -n 100 --out many --no-page
     """
     ctx = click.get_current_context()

@@ -464,12 +464,14 @@ class PlanState:
 
     def between_notes(self, reader, ch):
         """A character between notes. Where the plan has a bar line next (the bar is at its
-        length, or a |: opens the part), only the bar line and spaces may come; elsewhere
-        at most MAX_LOOSE decorations, chord symbols, slurs and the like before a note. A
+        length, or a |: opens the part), only the bar line and spaces may come, and after
+        the plan's last bar line only the tune's end; elsewhere at most MAX_LOOSE decorations, chord symbols, slurs and the like before a note. A
         model the plan refuses would otherwise escape into them without end."""
+        step, bar = self._step(), reader.voice.current
+        if step is None and ch not in " \t\n":
+            reader.problem(f"{ch!r} after the form {self.plan.label} has ended")
         if ch in _BAR_LINE_CHARS:
             return self
-        step, bar = self._step(), reader.voice.current
         if step is not None and (step.fill == "bare" or (bar is not None and self.limit(reader, None) == 0)):
             reader.problem(f"{ch!r} where the form {self.plan.label} has a bar line")
         if ch in _NOTE_STARTS:
