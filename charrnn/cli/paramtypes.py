@@ -1,5 +1,5 @@
 """click parameter types charrnn's options share: finite float ranges, integer ranges that
-also take `auto`, and comma lists."""
+also take `auto`, comma lists, and a tune's form plan."""
 
 import math
 
@@ -49,3 +49,20 @@ class CommaList(click.ParamType):
 
     def get_metavar(self, param, ctx=None):
         return f"{self.item.name.upper()}[,...]"
+
+
+class FormType(click.ParamType):
+    """`--form`: auto, any, or parts with their bars (`AABB`, "AABB 8", "ABC 8+8+16"), as a
+    charrnn.music.steer.plan.FormRequest."""
+
+    name = "form"
+
+    def convert(self, value, param, ctx):
+        from charrnn.music.steer.plan import FormRequest
+
+        if isinstance(value, FormRequest):
+            return value
+        try:
+            return FormRequest.parse(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)

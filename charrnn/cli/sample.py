@@ -8,7 +8,7 @@ from click.core import ParameterSource
 
 from charrnn.cli.common import CHECKPOINT_CHOICE, DEVICE_CHOICE, load_run
 from charrnn.cli.options import threads_option
-from charrnn.cli.paramtypes import CommaList, FiniteFloatRange
+from charrnn.cli.paramtypes import CommaList, FiniteFloatRange, FormType
 from charrnn.cli.tunes import DEFAULT_TUNE_CAP
 from charrnn.run.config import AUTO, MAX_SEED, check_threads
 from charrnn.errors import UserError
@@ -71,6 +71,11 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
 @click.option("--title", default="", metavar="TEXT",
               help="--abc: the title of every tune; without it, each tune's title is drawn from "
                    "the words of the corpus's titles, the same for the same --seed.")
+@click.option("--form", type=FormType(), default="auto", show_default=True, metavar="FORM",
+              help="--abc: the form each tune keeps, bar lines, repeats and a held final note "
+                   "included: auto (a skeleton the corpus uses for the meter and rhythm sampled), "
+                   "parts like AABB, ABC (bars drawn from the corpus), 'AABB 8' or 'AB 8+16' "
+                   "(bars per part), or any (no plan).")
 @click.option("--midi", is_flag=True, help="--abc: also write a .mid beside each .abc (needs --out).")
 @click.option("--idiom", type=click.Choice(["on", "off"]), default="on", show_default=True,
               help="--abc: write only what the corpus's tunes write (keys, meters, lengths, "
@@ -87,7 +92,8 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
               help="--abc --out DIR: DIR holds tunes an earlier sample wrote; keep them and "
                    "number the new ones on after them (the page then shows them all).")
 def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samples, beam, stop,
-           unknown, which, device, threads, out, abc, free, key, meter, title, midi, idiom, page,
+           unknown, which, device, threads, out, abc, free, key, meter, title, form, midi, idiom,
+           page,
            overwrite, append):
     """Generate text from a trained model, streamed as it is written, or with --beam the
     most likely continuation a beam search finds.
@@ -103,6 +109,7 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
       charrnn sample runs/mine --top-p 0.9 -n 4 --stop "\\n\\n" -o samples.txt
       charrnn sample runs/oneills1850 --abc -n 10 --out tunes --midi
       charrnn sample runs/oneills1850 --abc -n 3 --key D --meter 6/8 -t 0.8
+      charrnn sample runs/oneills1850 --abc -n 5 --form "AABB 8"
       charrnn sample runs/oneills1850 --abc -n 100 --out many --no-page
       charrnn sample runs/oneills1850 --abc -n 10 --out tunes --overwrite  # replace them
       charrnn sample runs/oneills1850 --abc -n 10 --out tunes --append     # add 10 more
@@ -125,6 +132,10 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         length = length if was_given(ctx, "length") else DEFAULT_TUNE_CAP
     elif free:
         raise UserError("--free goes with --abc: it samples tunes without the grammar")
+    if was_given(ctx, "form") and not abc:
+        raise UserError("--form goes with --abc")
+    if was_given(ctx, "form") and free and form.kind != "any":
+        raise UserError("--free samples without the grammar, so it keeps no --form; leave it out")
     if midi and not (abc and out):
         raise UserError("--midi goes with --abc and --out DIR")
     if was_given(ctx, "idiom") and (not abc or free):
@@ -154,7 +165,8 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         policy = None if free else tune_policy(run, config.data.corpus, idiom)
         return sample_abc(model, vocab, settings, values, (title, meter, key), out, midi,
                           corpus=config.data.corpus, free=free, page=page, existing=existing,
-                          policy=policy, run=run)
+                          policy=policy, run=run,
+                          form=None if free else (form, run, was_given(ctx, "form")))
     if beam:
         return print_beam(model, vocab, settings, beam, out)
     texts = [run_one(model, vocab, settings, t, labelled=len(values) > 1, to_stdout=out is None)

@@ -12,14 +12,16 @@ DEFAULT_TUNE_CAP = 2000  # characters per tune when --length is not given
 
 
 def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=None, free=False,
-                page=True, existing=None, policy=None, run=None):
+                page=True, existing=None, policy=None, run=None, form=None):
     """Print or write `settings.num_samples` tunes at each temperature and a short validity
     report. With `out`, each tune is written to that tune directory (charrnn.music.steer.tunedir)
     as soon as it is drawn, whose tunes are replaced or added to as `existing` says
     (overwrite, append); at the end, with `page`, the page of them against `corpus`, the
     corpus spec the model learned from. `policy`: what the tunes may write
     (charrnn.music.steer.policy). `run`: the run directory or checkpoint the model came from,
-    whose corpus's titles the tunes take (unless --title or --free)."""
+    whose corpus's titles the tunes take (unless --title or --free). `form`: (the --form
+    FormRequest, the run it learns the corpus's forms for, whether --form was given), or None
+    for any form."""
     from dataclasses import replace
 
     from charrnn.cli.report import corpus_at_hand
@@ -29,6 +31,7 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
     title, meter, key = fields
     header = TuneHeader(title=title, meter=meter, key=key, prime=settings.prime)
     check_vocabulary(vocab, header, settings.length, free, corpus, policy)
+    planner = form_planner(form, corpus)
     at_hand = corpus_at_hand(corpus, made=bool(out and page))
     labels = [f"T{t:g}" if len(temperatures) > 1 else "" for t in temperatures]
     with contextlib.ExitStack() as held:
@@ -43,7 +46,8 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
             written = Written(folder, midi, label)
             chosen = replace(settings, temperature=temperature, prime="")
             tunes, too_long = _draw(model, vocab, chosen, header, free, ahead, label,
-                                    on_tune=written if folder else show, policy=policy)
+                                    on_tune=written if folder else show, policy=policy,
+                                    form=planner)
             if folder:
                 written.report()
             report([tune.text for tune in tunes], too_long, settings.num_samples, ahead, label,
@@ -134,7 +138,60 @@ def interrupt_on_sigterm():
         signal.signal(signal.SIGTERM, previous)
 
 
-def _draw(model, vocab, settings, header, free, ahead, label, on_tune, policy=None):
+def form_planner(form, corpus):
+    """The Planner for --form (charrnn.music.steer.plan), or None for any form; learns the
+    corpus's forms into the run directory the first time."""
+    if form is None or form[0].kind == "any":
+        return None
+    from charrnn.music.steer.plan import CorpusForm, Planner
+
+    request, run, asked = form
+    learned = corpus_form(run, corpus)
+    if learned is None and request.kind == "auto":
+        why = (f"--form auto draws from the forms of the corpus the model learned from, and "
+               f"{corpus or 'the run names none'} cannot be read")
+        if asked:
+            raise UserError(f"{why}; give a form such as --form 'AABB 8', or --form any")
+        click.echo(f"{why}: the tunes keep no form plan (--form any)", err=True)
+        return None
+    return Planner(request, learned or CorpusForm())
+
+
+def corpus_form(run, spec):
+    """The CorpusForm (charrnn.music.steer.plan) of the corpus a run learned from (`spec`),
+    kept in the run directory (rundir.CORPUS_FORM) once learned; None where the corpus
+    cannot be read. `run`: the run directory or a checkpoint in it."""
+    import json
+
+    from charrnn.disk.files import write_atomic
+    from charrnn.music.steer.plan import CorpusForm
+    from charrnn.run import rundir
+    from charrnn.run.learned import corpus_tunes
+
+    path = rundir.run_directory(run) / rundir.CORPUS_FORM
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if stored.get("corpus") == spec:
+            return CorpusForm.from_json(json.dumps(stored["form"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        tunes = corpus_tunes(spec) if spec else None
+    except UserError:
+        return None
+    if tunes is None:
+        return None
+    form = CorpusForm.learn(tunes, progress=True)
+    data = json.dumps({"corpus": spec, "form": json.loads(form.to_json())})
+    try:
+        write_atomic(path, data.encode("utf-8"))
+    except (OSError, UserError):  # a run directory we may not write: learned again next time
+        pass
+    return form
+
+
+def _draw(model, vocab, settings, header, free, ahead, label, on_tune, policy=None,
+          form=None):
     """One temperature's tunes, each handed to `ahead` to be checked as soon as it is
     drawn, and to `on_tune` in order as they come (at most as many as asked for: a batch's
     last step can finish a few more); counted on a progress bar unless they are printed."""
@@ -156,7 +213,7 @@ def _draw(model, vocab, settings, header, free, ahead, label, on_tune, policy=No
                 on_tune(tune)
 
         return sample_tunes(model, vocab, count, header, settings, free=free,
-                            on_tune=in_order, on_draw=drawn, policy=policy)
+                            on_tune=in_order, on_draw=drawn, policy=policy, form=form)
 
 
 def check_vocabulary(vocab, header, length, free, corpus, policy=None):

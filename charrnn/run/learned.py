@@ -72,3 +72,4 @@ def run_titles(run_dir, corpus) -> "title_models.TitleModel | None":
             return None
         run_dir.write_titles(corpus, titles)
     return title_models.TitleModel(titles) if titles else None
+

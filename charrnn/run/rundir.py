@@ -8,6 +8,8 @@
     step-NNNNNNNN.pt   numbered checkpoints (--save-every), the newest --keep of them
     .lock              there while a training process writes the run (charrnn.disk.lock)
     titles.json        the corpus's tune titles, for sampled tunes' titles (charrnn.music.abc.titles)
+    corpus-form.json   the corpus's skeletons and cadences, learned when first sampled
+                       with a form plan (charrnn.music.steer.plan)
 
 One training process writes a run at a time, holding the lock for its whole life. Readers
 (sample, eval, info, plot) take no lock and never see half a file: checkpoints and the
@@ -29,7 +31,8 @@ from charrnn.disk.lock import FileLock
 CONFIG, METRICS, LAST, BEST, LOCK = "config.toml", "metrics.jsonl", "last.pt", "best.pt", ".lock"
 SAMPLES, IDIOM = "samples.jsonl", "idiom.json"
 TITLES = "titles.json"  # written when tunes are first sampled, not by training
-RUN_FILES = (LAST, BEST, METRICS, SAMPLES, IDIOM, TITLES, CONFIG)
+CORPUS_FORM = "corpus-form.json"  # likewise, with a form plan
+RUN_FILES = (LAST, BEST, METRICS, SAMPLES, IDIOM, TITLES, CORPUS_FORM, CONFIG)
 LOGS = (METRICS, SAMPLES)  # appended as the run trains, one JSON record with its step a line
 CHECKPOINTS = {"last": LAST, "best": BEST}  # --checkpoint last|best
 NUMBERED = "step-*.pt"
@@ -52,6 +55,12 @@ def is_run(path):
     """A run directory (one holding a checkpoint) or a checkpoint file."""
     path = Path(path)
     return RunDir(path).has_checkpoint() if path.is_dir() else path.is_file() and path.suffix == ".pt"
+
+
+def run_directory(path):
+    """The run directory a path names: the directory itself, or a checkpoint file's."""
+    path = Path(path)
+    return path if path.is_dir() else path.parent
 
 
 def checkpoint_file(path, which="best"):
@@ -224,7 +233,7 @@ class RunDir:
         self.guarded(self.create)
         self.remove(sorted(self.path.glob(PARTIAL_SAVES)))
         if resumed_step is None:
-            self.remove([self.path / name for name in (LAST, BEST, IDIOM, TITLES, *LOGS)] + self.numbered())
+            self.remove([self.path / name for name in (LAST, BEST, IDIOM, TITLES, CORPUS_FORM, *LOGS)] + self.numbered())
         else:
             for name in LOGS:
                 self.trim_log(name, resumed_step)

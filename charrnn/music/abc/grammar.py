@@ -170,11 +170,14 @@ class TuneReader:
     chords... as the corpus's idiom or the hand-written limits have them); and
     `max_spaces` refuses longer runs of spaces; `lookahead` tries every way a bar line or
     tuplet being written can end, so that `alive` turns False as soon as no continuation
-    can be valid (the sampler needs that; a check of whole tunes does not).
+    can be valid (the sampler needs that; a check of whole tunes does not). `form` is a
+    sampled tune's form plan (a charrnn.music.steer.plan.Planner, or another object with the
+    hooks of charrnn.music.steer.plan.Hooks), told of the key, each note, bar line and body field
+    and asked how much the bar may still take; None: any form.
     """
 
     def __init__(self, caps=None, fixed=None, lookahead=False,
-                 sampled=False, max_spaces=None, policy=None):
+                 sampled=False, max_spaces=None, policy=None, form=None):
         self.caps = caps
         # what a sampled tune may write; fixed for the reader's life, so not in its key
         self.policy = policy if sampled else None
@@ -235,6 +238,7 @@ class TuneReader:
         self.doomed = ""  # why the text can no longer become a valid tune, before it shows
         self.probing = False  # a copy trying out how a token could end
         self.colon_after_capital = ""  # a bar line began with : right after this capital
+        self.form = form  # the form plan, then its state once K: ends the header (in the key)
 
     # ---- state ---------------------------------------------------------------------------
 
@@ -267,21 +271,25 @@ class TuneReader:
                 self.grace_notes if self.context == "grace" else 0, self.tuplet, self.broken,
                 self.tie, self._last_key(), self.wants_note, self.shorthand, self.ornament, self.slurs, self.slur_empty, self.dotted_slur, self.dot_after_dotted_slur, self.marks, self.bar_closed, self.line_notes, self.multirest,
                 self.colon_after_capital if self.mode == "bar" else "", self.space_run,
-                self.alive)
+                self.form, self.alive)
 
     def letters_interchangeable(self) -> bool:
         """Whether every note letter of one case leads from here to the same key: where a
         note may begin and no tie waits for a pitch, the key keeps only the note's case.
         (Not at the start of a line or after [, where a capital may open a field.)"""
-        return self.tie is None and self.mode in _NOTE_MODES
+        return self.tie is None and self.mode in _NOTE_MODES and not self._pitch_matters()
+
+    def _pitch_matters(self):
+        """Whether the form plan asks which note this is (a part's last bar, its cadence)."""
+        return self.form is not None and self.form.pitch_matters()
 
     def _note_key(self):
-        """The note being written: its pitch matters only when a tie waits for it; otherwise
-        only its case (which octave mark may follow) and whether it is a rest."""
+        """The note being written: its pitch matters only when a tie or the form plan waits
+        for it; otherwise only its case (which octave mark may follow) and whether it is a rest."""
         if self.mode != "note":
             return None
         accidental, letter, octave = self.note
-        if self.tie is not None:
+        if self.tie is not None or self._pitch_matters():
             return self.note
         return accidental, letter.isupper(), letter in RESTS, not letter, octave
 
@@ -366,8 +374,10 @@ class TuneReader:
         return (True,) if self.sampled else (True, False)
 
     def _limit(self):
-        """The most the bar can still take (see Voice.limit); None under free meter."""
-        return self.voice.limit(self.bar_full)
+        """The most the bar can still take (see Voice.limit), and the form plan; None under
+        free meter."""
+        limit = self.voice.limit(self.bar_full)
+        return limit if self.form is None else self.form.limit(self, limit)
 
     def _scale(self):
         """What the next note's written length is multiplied by: tuplet and broken rhythm."""
@@ -436,7 +446,10 @@ class TuneReader:
         """A bar line, tuplet, broken rhythm or multi-bar rest being written is judged only
         when it ends: try every way it can end, and doom the tune if none leaves it alive."""
         end = " " if self.caps is None or " " in self.caps else "\n"
-        for ending in _TOKEN_ENDINGS[self.mode](self.text):
+        endings = _TOKEN_ENDINGS[self.mode](self.text)
+        if self.form is not None and self.mode == "bar":
+            endings = self.form.bar_endings(self.text, endings)
+        for ending in endings:
             trial = self.copy()
             trial.probing = True
             trial.feed(ending + end)
@@ -643,6 +656,8 @@ class TuneReader:
                 self.problem("K: before the header's T: and M:, in a sampled tune")
             self.header_fields.append(name)
             return
+        if self.form is not None:
+            self.form.body_field(self, name)
         if name not in fields.BODY_FIELDS:
             self.problem(f"{name}: is not allowed in the tune body" if self.music_started else
                          f"K: is not the last header field ({name}: follows it)")
@@ -777,6 +792,8 @@ class TuneReader:
             if fields.is_hornpipe(self.rhythm) and not fields.hornpipe_meter_ok(self.meter):
                 self.warning(f"R:{self.rhythm} is a hornpipe, which abc2midi plays only in "
                              f"2/4 or 4/4, not M:{self.meter}")
+            if self.form is not None:
+                self.form = self.form.begin(self, value)
 
     def _switch_voice(self, name):
         if not self._between_elements() or self.tie is not None:
@@ -798,6 +815,8 @@ class TuneReader:
     def _music(self, ch):
         if not self.music_started:
             self._start_music()
+        if self.form is not None:
+            self.form = self.form.between_notes(self, ch)
         if self.multirest and ch not in _AFTER_MULTIREST:
             self.problem("a multi-bar rest shares its bar")
         if self.shorthand and ch != "[":
@@ -1002,6 +1021,8 @@ class TuneReader:
         voice = self.voice
         voice.start_bar(self.meter, self.bar_full)
         voice.add(duration, held="H" in marks)
+        if self.form is not None:
+            self.form = self.form.note(self, pitch, duration, chord)
         if self.tuplet is not None:
             self._room_for_tuplet()
         self.has_notes = self.has_notes or pitch is not None or chord
@@ -1284,6 +1305,8 @@ class TuneReader:
                 self.problem("a trill or roll on a note with an accidental, tied across a bar line")
             self.tie = (pitch, True, trilled)
         self._count_bare_bar_line()
+        if self.form is not None:
+            self.form = self.form.bar_line(self, signs, variant, text)
         if self.plain_bar_line_refused() and not signs and not variant:
             self.problem("a short bar closed by a plain bar line, in a sampled tune")
         self.voice.bar_line(signs, variant, self._repeat_patches())
@@ -1401,6 +1424,8 @@ class TuneReader:
             return self._redo("music", ch)
         self.mode, self.text, self.field_judged = "inline", "", False
         self._no_key_in_tie(self.field_name)
+        if self.form is not None:
+            self.form.body_field(self, self.field_name)
 
     def _no_trill_across_a_bar(self):
         """A trill on the note a tie leads to across a bar line, from a note with an
@@ -1482,6 +1507,8 @@ class TuneReader:
             self.problem("no notes")
         for part in sorted(self.parts_due):
             self.problem(f"part {part} is named in the header's P: but never begins")
+        if self.form is not None:
+            self.form.end(self)
         for voice in self.voices.values():
             voice.end(patch=self._one_part_voice())
             if self.cuts_a_chord(voice.last_bar):

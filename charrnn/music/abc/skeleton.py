@@ -54,11 +54,13 @@ class Skeleton:
                    data["pickup"])
 
 
-def skeleton(tune_text: str) -> Skeleton | None:
-    """The skeleton of one ABC tune; None for a tune with no bars under a meter."""
+def skeleton(tune_text: str, form=None) -> Skeleton | None:
+    """The skeleton of one ABC tune; None for a tune with no bars under a meter. `form`: a
+    listener the same reading tells of its key, notes and bar lines (the reader's `form`
+    hook, see charrnn.music.steer.plan)."""
     from charrnn.music.abc.grammar import TuneReader
 
-    reader = TuneReader()
+    reader = TuneReader(form=form)
     listener = _Listener()
     reader.voices = {"1": listener}
     reader.feed(tune_text)

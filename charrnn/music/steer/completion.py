@@ -21,6 +21,7 @@ from charrnn.music.abc import fields, repeats
 from charrnn.music.abc.grammar import (ANNOTATION_MARKS, BAR_LINE, CHORD_SYMBOL, DECORATIONS,
                                        MIN_NOTE, TUPLET, TuneReader, grace_length_ok,
                                        one_note_value)
+from charrnn.music.steer.plan import PlanState, chunk_budget
 
 MAX_CHUNKS = 60
 _METERS = ("4/4", "6/8", "3/4", "2/4", "C")
@@ -43,7 +44,7 @@ def steps(reader: TuneReader, caps=None):
     if not reader.alive:
         return
     caps = caps if caps is not None else reader.caps
-    for _ in range(MAX_CHUNKS):
+    for _ in range(MAX_CHUNKS + chunk_budget(reader)):
         if reader.ended:
             return
         step = _next_step(reader, caps)
@@ -184,6 +185,8 @@ def _music(r, caps):
         return _note_text(r, caps, pitch=r.tie[0])
     if r.multirest:
         return _bar_text(r, caps, "|")
+    if isinstance(r.form, PlanState) and not r.wants_note and r.tuplet is None:
+        return _planned(r, caps)
     if r.wants_note or r.tuplet is not None or not r.has_notes:
         return _note_text(r, caps)
     required = voice.required()
@@ -205,6 +208,41 @@ def _music(r, caps):
     if repeats.can_end(voice.signs):
         return _bar_text(r, caps, _closing_bar(voice), space=True)
     return "\n" if r.mode in ("line_start", "line_space") else "\n\n"
+
+
+def _planned(r, caps):
+    """The next chunk of a tune with a form plan (charrnn.music.steer.plan): the bar line it
+    has next, or a note towards the bar's length, in a part's last bar the held final."""
+    want = r.form.want(r)
+    if want[0] == "end":
+        return "\n" if r.mode in ("line_start", "line_space") else "\n\n"
+    if want[0] == "bar":
+        return [_bar_text(r, caps, text, space=r.bar_closed) for text in want[1]]
+    _, room, final = want
+    multiples = _writable_multiples(caps, r.unit, r.lengths)
+    writing = r.lengths.writing
+    if final is None:
+        letter = _note_letter(caps, None)
+        longest = _longest_within(multiples, room / r.unit)
+        return None if letter is None or longest is None else [letter + writing[longest]]
+    letters, held = final
+    ending = next((c for c in "".join(sorted(letters)) + "".join(sorted(letters)).lower()
+                   if _can(caps, c)), None) if letters else _note_letter(caps, None)
+    filler = next((c for c in "ABCDEFGabcdefg" if c.upper() not in letters and _can(caps, c)),
+                  None)
+    options = []
+    if ending is not None and room >= held and room / r.unit in multiples:
+        options.append(ending + writing[room / r.unit])
+    if filler is not None:  # a note that leaves a held final note room to fill the bar
+        fits = [m for m in multiples if room - m * r.unit >= held]
+        options += [filler + writing[m] for m in fits if (room - m * r.unit) / r.unit in multiples][:1]
+        options += [filler + writing[m] for m in fits[:1]]
+    return options
+
+
+def _plan_room(r, room):
+    """The room a form plan leaves in the bar, within `room`."""
+    return r.form.limit(r, room) if isinstance(r.form, PlanState) else room
 
 
 def _closing_bar(voice):
@@ -260,6 +298,7 @@ def _fitting_multiple(r, caps):
     required = voice.required()
     if required is not None and voice.current is not None:
         room = required - voice.current.length
+    room = _plan_room(r, room)
     candidates = _writable_multiples(caps, r.unit, r.lengths)
     most = None if room is None else room / (r.unit * scale)  # the longest that fits
     longest = _longest_within(candidates, most)
@@ -323,6 +362,7 @@ def _length_rule(r):
         so_far = voice.current.length if voice.current is not None else 0
         left = pending.full - pending.length - so_far
         room = left if room is None else min(room, left)
+    room = _plan_room(r, room)
     scale = r.tuplet[0] if r.tuplet else 1
     return "music", r.unit, r.mode == "chord_length", inner, scale, r.broken, room
 

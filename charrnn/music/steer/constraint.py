@@ -49,10 +49,11 @@ class TuneConstraint:
         self._stand_ins = {ch: next(c for c in case if c in self.caps)
                            for case in ("ABCDEFG", "abcdefg") for ch in case if ch in self.caps}
 
-    def reader(self, prime="") -> TuneReader:
-        """A reader for one tune, having read `prime`."""
+    def reader(self, prime="", form=None) -> TuneReader:
+        """A reader for one tune, having read `prime`; `form`: its form plan (a
+        charrnn.music.steer.plan.Planner), None for any form."""
         return TuneReader(self.caps, fixed=self.fixed, sampled=True, policy=self.policy,
-                          max_spaces=MAX_SPACES, lookahead=True).feed(prime)
+                          max_spaces=MAX_SPACES, lookahead=True, form=form).feed(prime)
 
     def start_problem(self, prime) -> str | None:
         """Why no sampled tune can begin with `prime` as it is, or None when one can."""

@@ -17,7 +17,7 @@ so a seed makes the same tunes however many streams run beside it.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -89,10 +89,12 @@ class _Stream:
 
 
 def sample_tunes(model, vocab, count, header, settings, free=False, streams=STREAMS, on_tune=None,
-                 on_draw=None, policy=None):
+                 on_draw=None, policy=None, form=None):
     """`count` tunes numbered X:1..count, and how many draws were dropped (free ones that
     ran past the cap).
     `settings` gives the length cap per tune (`length`), temperature, top-k, top-p and seed;
+    `form`, a charrnn.music.steer.plan.Planner, the form plan each tune keeps (drawn with the
+    tune's own seed; the cap raised to its longest plan's needs), None for any form;
     `on_tune(tune)` is called with each tune, in order, as soon as it and those before it
     are done; `on_draw(text)` with each tune's text as soon as it is done, in any order and
     before its renumbering (its X: is the prime's), for work that can start early;
@@ -105,14 +107,17 @@ def sample_tunes(model, vocab, count, header, settings, free=False, streams=STRE
     # --threads auto counts it as one stream.
     rows = min(count, streams) if free else 1
     with torch.inference_mode(), threads.inference(settings.threads, device, rows):
-        sampler = _Sampler(model, vocab, header, settings, free, device, policy)
+        sampler = _Sampler(model, vocab, header, settings, free, device, policy, form)
         return sampler.run(count, streams, on_tune, on_draw)
 
 
 class _Sampler:
-    def __init__(self, model, vocab, header, settings, free, device, policy=None):
+    def __init__(self, model, vocab, header, settings, free, device, policy=None, form=None):
         from charrnn.music.steer.constraint import TuneConstraint
 
+        self.form = None if free else form
+        if self.form is not None:
+            settings = replace(settings, length=max(settings.length, self.form.room()))
         self.model, self.vocab, self.settings, self.device = model, vocab, settings, device
         self.header, self.free = header, free
         self.prime = header_prime(header)
@@ -125,8 +130,10 @@ class _Sampler:
 
     def new_stream(self, number):
         generator = torch.Generator(device=self.device)
-        generator.manual_seed((self.seed + number * 1_000_003) % 2**63)
-        reader = None if self.free else self.constraint.reader(self.prime)
+        seed = (self.seed + number * 1_000_003) % 2**63
+        generator.manual_seed(seed)
+        form = None if self.form is None else replace(self.form, seed=seed)
+        reader = None if self.free else self.constraint.reader(self.prime, form)
         return _Stream(number, generator, reader, [], [])
 
     def run(self, count, width, on_tune, on_draw=None):

@@ -1,0 +1,593 @@
+"""A sampled tune's form plan and cadence: the parts, bars and repeat signs it will have, and
+the held note each part ends on, kept by construction as the tune is sampled.
+
+`--form` asks for a form (`FormRequest`): `auto` draws a skeleton (charrnn.music.abc.skeleton)
+from the corpus's skeletons for the meter and rhythm the tune's header samples, `AABB`
+draws only the bars, `AABB 8` says them too; `any` plans nothing. Once the header is read
+the `Planner` fixes the tune's `Plan` (seeded per tune), and from there the grammar's reader
+(charrnn.music.abc.grammar, `TuneReader(form=...)`) keeps a `PlanState`, part of its key, and
+asks it at each note and bar line. The plan writes each part as the corpus's tunes write it:
+
+    |: [pickup |] full bars ... | closing bar :|    (a repeated part; :: may join two)
+    [pickup |] full bars ... | closing bar ||       (|] or || after the last part)
+
+Every bar holds exactly the meter's length, except a pickup (where the plan has one) and the
+closing bar of each part, which holds what the pickup leaves, so that the two make a bar as
+abc2midi counts them (a pickup before |: is played once, and abc2midi finds the closing bar
+and the first after |: one bar too long on the repeat). The closing bar is the cadence: its last note is a degree the corpus's
+tunes end on in that mode (the tonic, mostly), at least as long as their final notes
+usually are. The completion (charrnn.music.steer.completion) asks `want` what the plan needs
+next, so every state the sampler allows can still be finished under the plan.
+"""
+
+import functools
+import json
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from gmpy2 import mpq
+
+from charrnn.music.abc.skeleton import Skeleton, skeleton, tune_kind
+
+FORM_VERSION = 1  # bump when what CorpusForm learns changes
+MIN_TUNES = 10  # a rhythm with fewer tunes than this draws from all the meter's skeletons
+FINAL_SHARE = 0.1  # a part may end on a degree the corpus's tunes end on this often (a mode's)
+LAST_SHARE = 0.02  # the tune's last note: a degree drawn from those they end on this often
+HELD_QUANTILE = 0.5  # the final note is at least as long as half the corpus's final notes
+MAX_BARS = 64  # bars in all, for a plan asked for or drawn
+
+# --- keys and degrees ---------------------------------------------------------------------------
+_PITCH_CLASS = dict(zip("CDEFGAB", (0, 2, 4, 5, 7, 9, 11)))
+_SHARPS_ORDER, _FLATS_ORDER = "FCGDAEB", "BEADGCF"
+# Sharps of each major key (flats negative), and what each mode takes from its tonic's major.
+_MAJOR_SHARPS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F#": 6, "C#": 7,
+                 "F": -1, "Bb": -2, "Eb": -3, "Ab": -4, "Db": -5, "Gb": -6, "Cb": -7,
+                 "G#": 8, "D#": 9, "A#": 10, "E#": 11, "B#": 12, "Fb": -8}
+_MODES = {"maj": ("major", 0), "ion": ("major", 0), "": ("major", 0), "m": ("minor", -3),
+          "min": ("minor", -3), "aeo": ("minor", -3), "mix": ("mixolydian", -1),
+          "dor": ("dorian", -2), "phr": ("phrygian", -4), "lyd": ("lydian", 1),
+          "loc": ("locrian", -5)}
+_KEY = re.compile(r"([A-G][#b]?)\s*([A-Za-z]*)")
+_BAR_LINE_CHARS = frozenset(" \t\n|:")  # what may come where a form plan has a bar line
+_END_START = ("::", ":||:")  # a bar line that ends one repeat and starts the next
+_NOTE_STARTS = frozenset("ABCDEFGabcdefgzx^_=[{")  # what begins a note, rest, chord or grace
+MAX_LOOSE = 4  # marks and symbols in a row before a note (O'Neill's write three at most)
+_ACCIDENTAL = {"^": 1, "^^": 2, "_": -1, "__": -2, "=": 0}
+
+
+@dataclass(frozen=True)
+class Key:
+    """A K: value read for degrees: its tonic's pitch class, its mode, and the pitch class of
+    each letter under its signature."""
+
+    tonic: int
+    mode: str
+    letters: tuple  # pitch class of C, D, E, F, G, A, B in this key
+
+    def degree(self, pitch) -> int | None:
+        """Semitones above the tonic of a note (letter, octave marks, accidental)."""
+        letter, _, accidental = pitch
+        if accidental:
+            pc = _PITCH_CLASS[letter.upper()] + _ACCIDENTAL[accidental]
+        else:
+            pc = self.letters["CDEFGAB".index(letter.upper())]
+        return (pc - self.tonic) % 12
+
+
+@functools.lru_cache(maxsize=256)
+def read_key(value: str) -> Key | None:
+    """The Key of a K: value (`G`, `Ador`, `F#m`, `D mix`, `D ^g`: explicit accidentals
+    change the signature, ABC 2.1 3.1.14); None for none and the bagpipes' HP."""
+    words = value.split()
+    match = _KEY.fullmatch(" ".join(words[:2])) or _KEY.fullmatch(words[0] if words else "")
+    if match is None:
+        return None
+    tonic, mode_word = match[1], match[2].lower()
+    mode = _MODES.get(mode_word if mode_word == "m" else mode_word[:3])
+    if mode is None or tonic not in _MAJOR_SHARPS:
+        return None
+    sharps = 0 if "exp" in words else _MAJOR_SHARPS[tonic] + mode[1]
+    altered = {letter: 1 for letter in _SHARPS_ORDER[:max(sharps, 0)]}
+    altered.update({letter: -1 for letter in _FLATS_ORDER[:max(-sharps, 0)]})
+    for word in words:
+        explicit = re.fullmatch(r"(\^\^?|__?|=)([A-Ga-g])", word)
+        if explicit:
+            altered[explicit[2].upper()] = _ACCIDENTAL[explicit[1]]
+    letters = tuple((_PITCH_CLASS[letter] + altered.get(letter, 0)) % 12 for letter in "CDEFGAB")
+    tonic_pc = (_PITCH_CLASS[tonic[0]] + {"#": 1, "b": -1}.get(tonic[1:], 0)) % 12
+    return Key(tonic_pc, mode[0], letters)
+
+
+# --- what is asked for -------------------------------------------------------------------------
+_REQUEST = re.compile(r"([A-Z]+)(?:\s+(\d+(?:\+\d+)*))?")
+
+
+@dataclass(frozen=True)
+class FormRequest:
+    """`--form`: `auto`, `any`, or written parts with their repeats (`AABB`: two parts, each
+    played twice) and, optionally, the bars of every part (`8`) or of each (`8+16`)."""
+
+    kind: str  # "auto", "any" or "parts"
+    repeats: tuple = ()  # per written part: how many times it is played (1 or 2)
+    bars: tuple | None = None  # per written part; None: drawn from the corpus
+
+    @classmethod
+    def parse(cls, text: str) -> "FormRequest":
+        """The request a --form value makes, or ValueError saying what is wrong with it."""
+        text = " ".join(text.split())
+        if text.lower() in ("auto", "any"):
+            return cls(text.lower())
+        match = _REQUEST.fullmatch(text)
+        if match is None:
+            raise ValueError(f"{text!r} is not a form: give auto, any, or parts like AABB, "
+                             "'AABB 8' or 'ABC 8+8+16'")
+        repeats = _runs(match[1])
+        bars = tuple(int(n) for n in match[2].split("+")) if match[2] else None
+        if bars is not None and len(bars) == 1:
+            bars = bars * len(repeats)
+        if bars is not None and len(bars) != len(repeats):
+            raise ValueError(f"{text!r} names {len(repeats)} parts but gives bars for {len(bars)}")
+        if bars is not None and (min(bars) < 1 or sum(bars) > MAX_BARS):
+            raise ValueError(f"{text!r}: each part needs a bar or more, and {MAX_BARS} bars in all at most")
+        return cls("parts", repeats, bars)
+
+
+def _runs(letters: str) -> tuple:
+    """How many times each part is played, from its letters: AABB -> (2, 2), ABC -> (1, 1, 1)."""
+    runs = [(m[1], len(m[0])) for m in re.finditer(r"(.)\1*", letters)]
+    expected = [chr(ord("A") + i) for i in range(len(runs))]
+    if [letter for letter, _ in runs] != expected or any(n > 2 for _, n in runs):
+        raise ValueError(f"{letters!r}: the parts are A, B, C... in order, each written once or "
+                         "twice in a row (AABB, AAB, ABC)")
+    return tuple(n for _, n in runs)
+
+
+# --- what the corpus does ----------------------------------------------------------------------
+@dataclass
+class CorpusForm:
+    """What a corpus's tunes do that a plan follows: their skeletons per (meter, rhythm), the
+    degree each mode's tunes end on, and how long their final notes are per meter."""
+
+    skeletons: dict = field(default_factory=dict)  # (meter, rhythm) -> Counter of Skeleton
+    finals: dict = field(default_factory=dict)  # mode -> Counter of degrees (semitones)
+    held: dict = field(default_factory=dict)  # meter -> Counter of final note lengths ("3/8")
+
+    @classmethod
+    def learn(cls, tunes, progress=False) -> "CorpusForm":
+        """What a corpus's tunes (their texts) do, each read once by the grammar's reader;
+        `progress`: a progress bar on a terminal."""
+        from tqdm.auto import tqdm
+
+        form = cls()
+        for tune in tqdm(tunes, desc="learning the corpus's forms", unit="tune", leave=False,
+                         disable=None if progress else True, dynamic_ncols=True):
+            listener = _FinalNote()
+            found = skeleton(tune, form=listener)
+            kind = tune_kind(tune)
+            if found is not None:
+                form.skeletons.setdefault(kind, Counter())[found] += 1
+            final = listener.final()
+            if final is not None:
+                mode, degree, length = final
+                form.finals.setdefault(mode, Counter())[degree] += 1
+                form.held.setdefault(kind[0], Counter())[str(length)] += 1
+        return form
+
+    def to_json(self) -> str:
+        skeletons = [[meter, rhythm, s.to_dict(), n] for (meter, rhythm), counts in
+                     self.skeletons.items() for s, n in counts.items()]
+        return json.dumps({"version": FORM_VERSION, "skeletons": skeletons,
+                           "finals": {m: dict(c) for m, c in self.finals.items()},
+                           "held": {m: dict(c) for m, c in self.held.items()}})
+
+    @classmethod
+    def from_json(cls, text: str) -> "CorpusForm | None":
+        """The form saved by to_json, or None when it is from another version."""
+        data = json.loads(text)
+        if data.get("version") != FORM_VERSION:
+            return None
+        form = cls(finals={m: Counter({int(d): n for d, n in c.items()}) for m, c in data["finals"].items()},
+                   held={m: Counter(c) for m, c in data["held"].items()})
+        for meter, rhythm, skeleton, n in data["skeletons"]:
+            form.skeletons.setdefault((meter, rhythm), Counter())[Skeleton.from_dict(skeleton)] += n
+        return form
+
+    def kinds(self, meter: str, rhythm: str) -> Counter:
+        """The skeletons to draw from for a tune of this meter and rhythm: the rhythm's
+        where the corpus has enough of them, else the meter's, else the whole corpus's."""
+        rhythm = rhythm.strip().lower()
+        own = self.skeletons.get((meter, rhythm), Counter())
+        if rhythm and sum(own.values()) >= MIN_TUNES:
+            return own
+        for keep in (lambda m: m == meter, lambda m: True):
+            found = Counter()
+            for (m, _), counts in self.skeletons.items():
+                if keep(m):
+                    found.update(counts)
+            if found:
+                return found
+        return Counter()
+
+    def final_degrees(self, mode: str, share=FINAL_SHARE) -> Counter:
+        """The degrees the mode's tunes end on in at least `share` of them, counted; the
+        tonic where the corpus has no tune in the mode."""
+        counts = self.finals.get(mode) or Counter({0: 1})
+        total = sum(counts.values())
+        return Counter({d: n for d, n in counts.items() if n >= share * total}) or Counter({0: 1})
+
+    def held_length(self, meter: str, bar: mpq) -> mpq:
+        """The least length a final note has: the median of the corpus's final notes in this
+        meter (at most half a bar); a quarter of the bar where the corpus has none."""
+        counts = self.held.get(meter)
+        if not counts:
+            return bar / 4
+        lengths = sorted(mpq(length) for length, n in counts.items() for _ in range(n))
+        return min(lengths[int(HELD_QUANTILE * len(lengths))], bar / 2)
+
+
+class Hooks:
+    """What the grammar's reader asks its `form` (charrnn.music.abc.grammar): here, nothing is
+    refused. A PlanState keeps the plan; these serve until K: ends the header, and for
+    reading the corpus."""
+
+    def begin(self, reader, value):
+        return self
+
+    def note(self, reader, pitch, duration, chord):
+        return self
+
+    def bar_line(self, reader, kind, variant, text):
+        return self
+
+    def between_notes(self, reader, ch):
+        return self
+
+    def limit(self, reader, limit):
+        return limit
+
+    def body_field(self, reader, name):
+        pass
+
+    def bar_endings(self, text, endings):
+        return endings
+
+    def end(self, reader):
+        pass
+
+    def pitch_matters(self) -> bool:
+        return False
+
+
+class _FinalNote(Hooks):
+    """A listener for the grammar's reader: the key and the last note of a tune."""
+
+    def __init__(self):
+        self.key, self.last = None, None
+
+    def begin(self, reader, value):
+        self.key = read_key(value)
+        return self
+
+    def note(self, reader, pitch, duration, chord):
+        self.last = (pitch, duration)
+        return self
+
+    def final(self):
+        """(mode, degree, length) of the tune's last note; None where it has no key or ends
+        on a rest or chord."""
+        if self.key is None or self.last is None or self.last[0] is None:
+            return None
+        pitch, duration = self.last
+        return self.key.mode, self.key.degree(pitch), duration
+
+
+# --- the plan of one tune ---------------------------------------------------------------------
+# A step: the bar the plan wants next and the bar lines that may close it. `fill`: "bare" (a
+# bar line before any note: the |: that opens a part), "pickup", "full", or "close" (what the
+# pickup leaves); `cadence`: the bar ends a part.
+@dataclass(frozen=True)
+class Step:
+    fill: str
+    texts: tuple
+    cadence: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """One tune's plan: its steps, the bar's length, and its cadence (the letters a part may
+    end on under the tune's key, none for a key without degrees, and the least length of
+    the final note)."""
+
+    label: str
+    steps: tuple
+    full: mpq
+    finals: frozenset  # upper-case letters a part may end on; empty: any
+    last: frozenset  # ... and the tune
+    held: mpq
+    pickup: bool
+
+    def __post_init__(self):
+        object.__setattr__(self, "_hash", hash(self._fields()))
+
+    def _fields(self):
+        return self.label, self.full, self.finals, self.last, self.held, self.pickup
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return isinstance(other, Plan) and self._hash == other._hash and self._fields() == other._fields()
+
+    def pickup_cap(self) -> mpq:
+        """The longest pickup: a third of a bar (a beat of 3/4 or 6/8, two eighths of a
+        reel), leaving the closing bar room for its held note."""
+        return min(self.full / 3, self.full - self.held)
+
+
+def make_plan(repeats, bars, pickup, full, finals, held, ending=None) -> Plan:
+    """The plan of parts played `repeats` times (1 or 2) with `bars` bars each, ending on
+    `finals` (upper-case letters), the tune on `ending` (the same where not given)."""
+    steps = []
+    for number, (times, count) in enumerate(zip(repeats, bars)):
+        last = number == len(bars) - 1
+        if times > 1:
+            steps.append(Step("bare", ("|:",)))
+        if pickup:  # inside the repeat, so that each pass has it (abc2midi warns otherwise)
+            steps.append(Step("pickup", ("|",)))
+        steps += [Step("full", ("|",))] * (count - 1)
+        closing = (":|",) if times > 1 else ("|]", "||") if last else ("||",)
+        steps.append(Step("close" if pickup else "full", closing, cadence=True))
+    letters = "".join(chr(ord("A") + i) * times for i, times in enumerate(repeats))
+    label = f"{letters} {'+'.join(map(str, bars))}"
+    finals = frozenset(finals)
+    return Plan(label, tuple(steps), mpq(full), finals,
+                finals if ending is None else frozenset(ending), mpq(held), pickup)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanState:
+    """Where a tune is in its plan: the step, and the pickup's length once written. Small
+    and hashable: it is part of the reader's key."""
+
+    plan: Plan
+    step: int = 0
+    pickup: mpq | None = None
+    loose: int = 0  # decorations, chord symbols, slurs... since the last note
+
+    # ---- the reader's hooks (charrnn.music.abc.grammar) ----
+    def note(self, reader, pitch, duration, chord):
+        """A note, rest or chord took its place in the bar: it must fit the bar the plan
+        wants, and in a part's last bar leave room for the held final note, or be it."""
+        step = self._step()
+        if step is None or step.fill == "bare":
+            reader.problem(f"music where the form {self.plan.label} has "
+                           f"{'ended' if step is None else 'a ' + step.texts[0] + ' first'}")
+            return self
+        if reader.voice.current.held:
+            reader.problem("a fermata, which abc2midi plays twice as long, in a bar of a form plan")
+        elif self.limit(reader, None) < 0:
+            reader.problem(f"a bar longer than the form {self.plan.label} has there")
+        elif step.cadence:
+            self._cadence(reader, pitch, duration, chord)
+        return PlanState(self.plan, self.step, self.pickup) if self.loose else self
+
+    def _cadence(self, reader, pitch, duration, chord):
+        plan, bar, finals = self.plan, reader.voice.current, self.finals()
+        if pitch is not None and pitch[2] and pitch[0].upper() in finals:
+            reader.problem("an accidental on a note a part may end on, in the part's last bar")
+        left = self._target(self._step()) - bar.length
+        if left == 0 and not self._final_ok(pitch, duration, chord, finals):
+            reader.problem(f"a part of {plan.label} ends on {_named(pitch, chord)}, not a held "
+                           f"{'/'.join(sorted(finals)) or 'note'} of {plan.held} or more")
+        elif 0 < left < plan.held:
+            reader.problem(f"no room left for a part's held final note ({plan.held})")
+
+    def finals(self) -> frozenset:
+        """The letters the bar in progress may end on: the tune's last bar has its own."""
+        return self.plan.last if self.step == len(self.plan.steps) - 1 else self.plan.finals
+
+    def _final_ok(self, pitch, duration, chord, finals) -> bool:
+        return pitch is not None and not chord and duration >= self.plan.held and \
+            (not finals or pitch[0].upper() in finals)
+
+    def bar_line(self, reader, kind, variant, text):
+        """A bar line: one the plan puts here, closing a bar of the length it wants."""
+        step, bar = self._step(), reader.voice.current
+        if step is None:
+            reader.problem(f"a bar line {text} after the form {self.plan.label} has ended")
+            return self
+        if step.fill == "bare" or bar is None:  # an empty bar between two bar lines, too
+            wanted = step.texts[0] if step.fill == "bare" else "music"
+            if bar is not None or step.fill != "bare" or text not in step.texts:
+                reader.problem(f"{text} where the form {self.plan.label} has {wanted}")
+            return PlanState(self.plan, self.step + 1, self.pickup)
+        skip = 1
+        if text in _END_START and step.texts == (":|",) and self._opens_next():
+            skip = 2  # :: (or :||:) closes one repeat and opens the next
+        elif text not in step.texts:
+            reader.problem(f"{text} where the form {self.plan.label} has {' or '.join(step.texts)}")
+        if bar.rests or bar.full != self.plan.full:
+            reader.problem(f"a bar of another length than the meter's, in the form {self.plan.label}")
+        elif step.fill == "pickup" and self.pickup is None:
+            return PlanState(self.plan, self.step + 1, bar.length)
+        elif bar.length != self._target(step):
+            reader.problem(f"a bar of {bar.length} where the form {self.plan.label} has "
+                           f"{self._target(step)}")
+        return PlanState(self.plan, self.step + skip, self.pickup)
+
+    def _opens_next(self) -> bool:
+        steps, after = self.plan.steps, self.step + 1
+        return after < len(steps) and steps[after].fill == "bare"
+
+    def limit(self, reader, limit):
+        """The most the bar in progress can still take under the plan, within `limit`."""
+        step = self._step()
+        if step is None or step.fill == "bare":
+            return mpq(0)
+        bar = reader.voice.current
+        target = self._target(step) if step.fill != "pickup" or self.pickup is not None else \
+            self.plan.pickup_cap()
+        room = target - (bar.length if bar is not None else 0)
+        return room if limit is None else min(limit, room)
+
+    def between_notes(self, reader, ch):
+        """A character between notes. Where the plan has a bar line next (the bar is at its
+        length, or a |: opens the part), only the bar line and spaces may come, and after
+        the plan's last bar line only the tune's end; elsewhere at most MAX_LOOSE decorations, chord symbols, slurs and the like before a note. A
+        model the plan refuses would otherwise escape into them without end."""
+        step, bar = self._step(), reader.voice.current
+        if step is None and ch not in " \t\n":
+            reader.problem(f"{ch!r} after the form {self.plan.label} has ended")
+        if ch in _BAR_LINE_CHARS:
+            return self
+        if step is not None and (step.fill == "bare" or (bar is not None and self.limit(reader, None) == 0)):
+            reader.problem(f"{ch!r} where the form {self.plan.label} has a bar line")
+        if ch in _NOTE_STARTS:
+            return self
+        if self.loose >= MAX_LOOSE:
+            reader.problem(f"more than {MAX_LOOSE} marks, chord symbols or slurs before a note, "
+                           "in a tune with a form plan")
+        return PlanState(self.plan, self.step, self.pickup, self.loose + 1)
+
+    def bar_endings(self, text, endings):
+        """Of the ways a bar line begun as `text` can end, those the plan may have next (the
+        grammar tries each, and most are refused here)."""
+        step = self._step()
+        if step is None:
+            return []
+        texts = step.texts + (_END_START if step.texts == (":|",) and self._opens_next() else ())
+        return [ending for ending in endings if text + ending in texts]
+
+    def body_field(self, reader, name):
+        """A field in the body (`K:`, `[L:1/16]`): the plan is the tune's one meter, key and
+        parts, so none; a model the plan refuses would otherwise write field lines on end."""
+        reader.problem(f"a {name}: field in the body of a tune with a form plan")
+
+    def letter_kind(self, letter) -> bool:
+        """All the plan asks of a note's letter, where its pitch matters: a final or not."""
+        return letter.upper() in self.finals()
+
+    def pitch_matters(self) -> bool:
+        """In a part's last bar, which note is written decides what may follow."""
+        step = self._step()
+        return step is not None and step.cadence
+
+    def end(self, reader):
+        if self.step < len(self.plan.steps):
+            reader.problem(f"the tune ends before its form {self.plan.label} does")
+
+    # ---- what the completion writes next (charrnn.music.steer.completion) ----
+    def want(self, reader):
+        """What the plan needs next: ("end",), ("bar", texts) (the bar lines that may come),
+        or ("note", room, final), the room left in the bar and, in a part's last bar,
+        (letters, held length)."""
+        step = self._step()
+        if step is None:
+            return ("end",)
+        bar = reader.voice.current
+        length = bar.length if bar is not None else 0
+        if step.fill == "bare" or (step.fill == "pickup" and length and self.pickup is None):
+            return ("bar", step.texts)
+        room = self.limit(reader, None)
+        if step.fill == "pickup" and self.pickup is None:
+            room = min(room, reader.unit)  # a short pickup: the completion writes one note
+        if room == 0 and length:
+            return ("bar", step.texts)
+        final = (self.finals(), self.plan.held) if step.cadence else None
+        return ("note", room, final)
+
+    def _step(self) -> Step | None:
+        steps = self.plan.steps
+        return steps[self.step] if self.step < len(steps) else None
+
+    def _target(self, step) -> mpq:
+        pickup = self.pickup or 0
+        return {"pickup": pickup, "close": self.plan.full - pickup}.get(step.fill, self.plan.full)
+
+
+def _named(pitch, chord):
+    return "a chord" if chord else "a rest" if pitch is None else f"{pitch[2]}{pitch[0]}"
+
+
+@dataclass(frozen=True)
+class Planner(Hooks):
+    """The plan-to-be of one tune, until its header is read: `begin` draws its Plan from
+    the corpus for the meter, rhythm and key sampled, with the tune's own seed."""
+
+    request: FormRequest
+    corpus: CorpusForm = field(compare=False, hash=False)
+    seed: int = 0
+
+    def begin(self, reader, value):
+        """The header has ended with K:`value`: the tune's PlanState, or None (free meter)."""
+        full = reader.bar_full
+        if full is None:
+            return None
+        meter, rhythm = (reader.meter or "").replace(" ", ""), reader.rhythm
+        rng = random.Random(f"{self.seed}:{meter}:{rhythm.strip().lower()}")
+        repeats, bars, pickup = self._draw(rng, meter, rhythm)
+        key = read_key(value)
+        finals = last = ()
+        if key is not None:  # parts end as the mode's tunes mostly do; the tune, as one does
+            finals = _final_letters(key, self.corpus.final_degrees(key.mode))
+            last = _final_letters(key, {_weighted(rng, self.corpus.final_degrees(key.mode, LAST_SHARE))})
+        held = self.corpus.held_length(meter, full)
+        return PlanState(make_plan(repeats, bars, pickup, full, finals, held, last))
+
+    def room(self) -> int:
+        """Characters enough for the longest tune this planner can plan: a generous 40 a
+        bar, and a header."""
+        if self.request.bars is not None:
+            bars = sum(self.request.bars)
+        else:
+            bars = max([sum(s.bars) for counts in self.corpus.skeletons.values() for s in counts
+                        if sum(s.bars) <= MAX_BARS] + [16])
+        return 40 * bars + 400
+
+    def _draw(self, rng, meter, rhythm):
+        """(repeats, bars, pickup) of the tune: a corpus skeleton's, or the one asked for."""
+        kinds = self.corpus.kinds(meter, rhythm)
+        usable = Counter({s: n for s, n in kinds.items() if 0 < sum(s.bars) <= MAX_BARS})
+        request = self.request
+        if request.kind == "parts":
+            usable = Counter({s: n for s, n in usable.items() if _repeats(s) == request.repeats})
+        drawn = _weighted(rng, usable)
+        pickup_share = sum(n for s, n in kinds.items() if s.pickup) / max(sum(kinds.values()), 1)
+        if request.kind == "auto" and drawn is not None:
+            return _repeats(drawn), drawn.bars, drawn.pickup
+        repeats = request.repeats or (2, 2)
+        bars = request.bars or (drawn.bars if drawn is not None else (8,) * len(repeats))
+        return repeats, bars, rng.random() < pickup_share
+
+
+def chunk_budget(reader) -> int:
+    """The most chunks a completion may need to write the rest of a planned tune: a note
+    per unit length and a few bar lines for each bar the plan has left (0: no plan)."""
+    form = reader.form
+    if not isinstance(form, (Planner, PlanState)):
+        return 0
+    units = int(reader.bar_full / reader.unit) if reader.bar_full else 16
+    left = len(form.plan.steps) - form.step if isinstance(form, PlanState) else MAX_BARS + 8
+    return left * (units + 3)
+
+
+def _repeats(skeleton: Skeleton) -> tuple:
+    """How many times each written part of a skeleton is played, 2 at most."""
+    return tuple(min(skeleton.parts.count(chr(ord("A") + i)), 2) for i in range(len(skeleton.bars)))
+
+
+def _weighted(rng, counts: Counter):
+    """One of the counted, drawn as often as counted (in an order that does not depend on
+    the Counter's)."""
+    if not counts:
+        return None
+    items = sorted(counts.items(), key=lambda item: (-item[1], repr(item[0])))
+    return rng.choices([s for s, _ in items], weights=[n for _, n in items])[0]
+
+
+def _final_letters(key: Key, degrees: frozenset) -> frozenset:
+    """The letters that sound a final degree under the key's signature (no accidental)."""
+    return frozenset(letter for letter in "CDEFGAB"
+                     if key.degree((letter, "", "")) in degrees)

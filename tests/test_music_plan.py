@@ -1,0 +1,201 @@
+"""Form plans and cadences: what --form asks for, what a corpus teaches a plan, and sampled
+tunes that keep their plan by construction, whatever the model (an untrained one at T=1.5)."""
+
+import re
+
+import pytest
+from click.testing import CliRunner
+from gmpy2 import mpq
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from charrnn.cli import main
+from charrnn.music.abc import reference
+from charrnn.music.abc.check import check_tune
+from charrnn.music.steer.completion import completion
+from charrnn.music.steer.constraint import TuneConstraint
+from charrnn.music.abc.grammar import TuneReader
+from charrnn.music.steer.plan import CorpusForm, FormRequest, Planner, corpus_form, read_key
+from charrnn.music.steer.sampling import TuneHeader, sample_tunes
+from charrnn.music.abc.skeleton import skeleton
+from charrnn.sample.sampling import SampleSettings
+from test_music_sampling import ABC_CHARS, tune_run, untrained  # noqa: F401 (a fixture)
+
+JIG = "|: GAB cBA | GAB d2B | GAB cBA | B2A G3 :|\n|: gfe dBG | gfe d2B | gfe dBA | B2A G3 :|"
+CORPUS = [f"X:{n}\nT:Jig {n}\nM:6/8\nL:1/8\nR:jig\nK:G\n{JIG}\n" for n in range(1, 4)] + \
+         ["X:4\nT:Air\nM:3/4\nL:1/8\nK:Em\nB2 | e4 f2 | g4 e2 | d4 B2 | E6 |]\n"]
+
+
+@pytest.mark.parametrize("text, request_", [
+    ("auto", FormRequest("auto")),
+    (" Any ", FormRequest("any")),
+    ("AABB", FormRequest("parts", (2, 2))),
+    ("AABB 8", FormRequest("parts", (2, 2), (8, 8))),
+    ("ABC 8+8+16", FormRequest("parts", (1, 1, 1), (8, 8, 16))),
+    ("AAB  4+8", FormRequest("parts", (2, 1), (4, 8))),
+])
+def test_a_form_request_is_read(text, request_):
+    assert FormRequest.parse(text) == request_
+
+
+@pytest.mark.parametrize("text, message", [
+    ("ABAB", "each written once or twice in a row"),
+    ("AAAB", "each written once or twice in a row"),
+    ("BA", "in order"),
+    ("AABB 8+8+8", "names 2 parts but gives bars for 3"),
+    ("AB 0", "a bar or more"),
+    ("A 99", "64 bars in all"),
+    ("aabb", "is not a form"),
+    ("AABB eight", "is not a form"),
+])
+def test_a_bad_form_is_refused_in_one_line(text, message):
+    result = CliRunner().invoke(main, ["sample", "no-run", "--abc", "--form", text])
+    assert result.exit_code == 2
+    assert message in result.output and len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_form_goes_with_abc():
+    result = CliRunner().invoke(main, ["sample", "no-run", "--form", "AABB"])
+    assert result.exit_code != 0 and result.output.strip() == "Error: --form goes with --abc"
+
+
+@pytest.mark.parametrize("key, pitch, degree", [
+    ("G", ("F", "", ""), 11), ("G", ("g", "'", ""), 0), ("Ador", ("F", "", ""), 9),
+    ("F#m", ("C", "", ""), 7), ("Bb", ("E", "", ""), 5), ("Dmix", ("c", "", ""), 10),
+    ("D", ("F", "", "="), 3), ("D ^g", ("G", "", ""), 6), ("Ador exp _b", ("F", "", ""), 8),
+])
+def test_a_key_gives_each_note_its_degree(key, pitch, degree):
+    assert read_key(key).degree(pitch) == degree
+
+
+@pytest.mark.parametrize("key", ["none", "HP", "^f"])
+def test_keys_without_plain_degrees_have_no_cadence(key):
+    assert read_key(key) is None
+
+
+def test_a_corpus_teaches_skeletons_finals_and_held_lengths():
+    form = CorpusForm.learn(CORPUS)
+    assert {kind: {s.label: n for s, n in c.items()} for kind, c in form.skeletons.items()} == \
+        {("6/8", "jig"): {"AABB 4+4": 3}, ("3/4", ""): {"A 4": 1}}
+    assert form.finals == {"major": {0: 3}, "minor": {0: 1}}
+    assert form.held_length("6/8", mpq(3, 4)) == mpq(3, 8)
+    assert CorpusForm.from_json(form.to_json()) == form
+
+
+def test_the_corpus_form_is_kept_in_the_run_directory(tmp_path, monkeypatch):
+    corpus = tmp_path / "tunes.abc"
+    corpus.write_text("\n".join(CORPUS))
+    learned = corpus_form(tmp_path, str(corpus))
+    assert (tmp_path / "corpus-form.json").is_file()
+    corpus.unlink()  # read from the run directory from now on
+    assert corpus_form(tmp_path, str(corpus)) == learned
+
+
+def planned_reader(request, prime, seed=0, caps=None):
+    planner = Planner(FormRequest.parse(request), CorpusForm.learn(CORPUS), seed)
+    return TuneReader(caps, sampled=True, lookahead=True, form=planner).feed(prime)
+
+
+@pytest.mark.parametrize("request_, label", [("auto", "AABB 4+4"), ("AABB", "AABB 4+4"),
+                                            ("AABB 8", "AABB 8+8"), ("ABC 2+3+4", "ABC 2+3+4")])
+def test_the_completion_writes_the_plan(request_, label):
+    prime = "X:1\nT:t\nM:6/8\nL:1/8\nR:jig\nK:G\n"
+    tune = prime + completion(planned_reader(request_, prime))
+    assert check_tune(tune).problems == [] and skeleton(tune).label == label
+
+
+@pytest.mark.parametrize("body", [
+    "|: GAB cBA | GAB d2B | GAB cBA | B2A G3 :|",  # the planned part: alive
+])
+def test_the_planned_part_is_alive(body):
+    assert planned_reader("AABB 4", "X:1\nT:t\nM:6/8\nL:1/8\nK:G\n" + body).alive
+
+
+@pytest.mark.parametrize("body, problem", [
+    ("GAB cBA |", "music where the form AABB 4+4 has a |: first"),
+    ("|: GAB cBA || ", "|| where the form AABB 4+4 has |"),
+    ("|: GAB cB | ", "a bar of 5/8 where the form AABB 4+4 has 3/4"),
+    ("|: GAB cBA | GAB d2B | GAB cBA | B2A G2A :|", "ends on A, not a held G"),
+    ("|: GAB cBA | GAB d2B | GAB cBA | B2A G2 G :|", "no room left for a part's held final note"),
+    ("|: GAB cBA | GAB d2B | GAB cBA | B2A G3 :|\nK:D\n", "a K: field in the body"),
+    ('|: GAB cBA "G"', "has a bar line"),
+    ("|: GAB cBA | GAB d2B | GAB cBA | B2A G3 :|\n|: gfe dBG | gfe d2B | gfe dBA | B2A G3 :| !>!",
+     "'!' after the form AABB 4+4 has ended"),
+])
+def test_what_breaks_the_plan_is_refused(body, problem):
+    reader = planned_reader("AABB 4", "X:1\nT:t\nM:6/8\nL:1/8\nK:G\n" + body)
+    assert not reader.alive and any(problem in p for p in reader.verdict()), reader.verdict()
+
+
+@pytest.fixture(scope="module")
+def planned_tunes():
+    """An untrained model at T=1.5 writes noise; the plan makes it AABB tunes of 8 bars."""
+    model, vocab = untrained(seed=1)
+    planner = Planner(FormRequest.parse("AABB 8"), CorpusForm.learn(CORPUS))
+    header = TuneHeader(prime="X:1\nT:Wild\nM:6/8\nL:1/8\nK:G\n")
+    settings = SampleSettings(length=400, temperature=1.5, seed=5)
+    return sample_tunes(model, vocab, 6, header, settings, streams=3, form=planner)
+
+
+def test_an_untrained_model_keeps_the_plan(planned_tunes):
+    tunes, dropped = planned_tunes
+    assert len(tunes) == 6 and dropped == 0
+    for tune in tunes:
+        found = skeleton(tune.text)
+        assert check_tune(tune.text).problems == [], tune.text
+        assert (found.label, found.endings) == ("AABB 8+8", (False, False)), tune.text
+
+
+def test_every_planned_tune_ends_on_the_tonic_held(planned_tunes):
+    for tune in planned_tunes[0]:
+        last = re.findall(r"([A-Ga-g])[,']*(\d*)[^A-Ga-g]*$", tune.text.split("K:G\n")[1])
+        assert last and last[0][0].upper() == "G" and last[0][1] in ("3", "4", "5", "6"), tune.text
+
+
+@pytest.mark.skipif(not reference.installed(), reason="abc2midi is not installed")
+def test_abc2midi_finds_every_planned_bar_full(planned_tunes):
+    for tune in planned_tunes[0]:
+        said = reference.messages(tune.text)
+        assert [text for _, _, text in said if "Bar" in text or "Error" in text] == [], tune.text
+
+
+def test_a_plan_needs_room_the_constraint_gives():
+    constraint = TuneConstraint(sorted(set(ABC_CHARS)))
+    reader = constraint.reader("X:1\nT:t\nM:C|\nL:1/8\nK:D\n",
+                               Planner(FormRequest.parse("AABB 16"), CorpusForm()))
+    assert constraint.to_finish(reader) > 32 * 2  # two characters a bar at the least
+
+
+# The same walks every run, as in test_music_sampling: the plan's promise is the grammar's.
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=150))
+def test_any_text_the_mask_lets_through_can_be_finished_under_the_plan(choices):
+    """Walk the mask with arbitrary choices among the characters it allows, then finish the
+    tune: it is valid, keeps its plan, and abc2midi finds every bar full."""
+    constraint = TuneConstraint(sorted(set(ABC_CHARS)))
+    text = "X:1\nT:t\nM:C|\nL:1/8\nK:Dmix\n"
+    reader = constraint.reader(text, Planner(FormRequest.parse("AAB 2+3"), CorpusForm(), seed=1))
+    for choice in choices:
+        allowed = [ch for ch, ok in zip(constraint.chars, constraint.allowed(reader)) if ok]
+        ch = allowed[choice % len(allowed)]
+        reader.feed_char(ch)
+        text += ch
+        if reader.ended:
+            break
+    text += "" if reader.ended else completion(reader, constraint.caps)
+    assert check_tune(text).problems == [] and skeleton(text).label == "AAB 2+3", text
+    if reference.installed():
+        said = reference.messages(text)
+        assert [text for _, _, text in said if "Bar" in text or "Error" in text] == [], text
+
+
+def test_sample_keeps_the_form_asked_for_and_learns_the_corpus_once(tune_run):
+    args = ["sample", str(tune_run), "--abc", "-n", "3", "--seed", "2", "-t", "1.5",
+            "--title", "Tune 5", "--meter", "2/4", "--key", "D", "--form", "AABB 4"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert (tune_run / "corpus-form.json").is_file()
+    tunes = ["X:" + text for text in result.output.split("X:")[1:]]
+    assert [skeleton(tune).label for tune in tunes] == ["AABB 4+4"] * 3
+    (tune_run / "corpus-form.json").write_text("{}")  # damaged: learned again, the same
+    assert CliRunner().invoke(main, args).output == result.output
