@@ -15,7 +15,8 @@ from charrnn.music.abc.check import check_tune
 from charrnn.music.steer.completion import completion
 from charrnn.music.steer.constraint import TuneConstraint
 from charrnn.music.abc.grammar import TuneReader
-from charrnn.music.steer.plan import CorpusForm, FormRequest, Planner, corpus_form, read_key
+from charrnn.cli.tunes import corpus_form
+from charrnn.music.steer.plan import CorpusForm, FormRequest, Planner, read_key
 from charrnn.music.steer.sampling import TuneHeader, sample_tunes
 from charrnn.music.abc.skeleton import skeleton
 from charrnn.sample.sampling import SampleSettings

@@ -533,7 +533,10 @@ class Planner(Hooks):
         if key is not None:  # parts end as the mode's tunes mostly do; the tune, as one does
             finals = _final_letters(key, self.corpus.final_degrees(key.mode))
             last = _final_letters(key, {_weighted(rng, self.corpus.final_degrees(key.mode, LAST_SHARE))})
-        held = self.corpus.held_length(meter, full)
+        # Held no longer than one note the tune may write (a corpus's idiom may allow only
+        # short notes in this meter), so the plan can always be kept.
+        longest = max(reader.lengths.values.values(), default=1) * reader.unit
+        held = min(self.corpus.held_length(meter, full), longest)
         return PlanState(make_plan(repeats, bars, pickup, full, finals, held, last))
 
     def room(self) -> int:
