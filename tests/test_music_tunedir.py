@@ -259,7 +259,7 @@ tiny = ["--layers", "1", "--hidden", "16", "--embedding", "8", "--batch-size", "
         "--seq-len", "16", "--no-progress"]
 for args in (["train", "--corpus", corpus, "--out", root + "/run", "--max-steps", "4",
               "--eval-every", "2", "--save-every", "2", *tiny],
-             ["sample", root + "/run", "--abc", "-n", "2", "-l", "200", "--seed", "1", "--midi",
+             ["sample", root + "/run", "--abc", "-n", "2", "-l", "200", "--form", "any", "--seed", "1", "--midi",
               "--out", root + "/tunes", "--no-page"]):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output

@@ -54,6 +54,10 @@ def header_prime(header):
         text += "\n"
     if header.title:
         text += f"T:{header.title}\n"
+    elif header.meter and "\nT:" not in "\n" + text:
+        # T: comes right after X: in a sampled tune: a title to be given (from the corpus's
+        # titles, where the run has them) before the meter asked for.
+        text += "T:\n"
     if header.meter:
         text += f"M:{header.meter}\n"
     return text
@@ -292,7 +296,7 @@ class _Sampler:
 
         if self.free:
             return text
-        if re.search(r"^T:", self.prime, re.MULTILINE):
+        if re.search(r"^T:.*\S", self.prime, re.MULTILINE):  # a title, not header_prime's T:
             return self.prime + retitle(text[len(self.prime):], None)
         return text if self.header.titles is None else \
             retitle(text, self.header.titles.title(self.seed, number))
