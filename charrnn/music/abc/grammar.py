@@ -280,8 +280,10 @@ class TuneReader:
         return self.tie is None and self.mode in _NOTE_MODES and not self._pitch_matters()
 
     def _pitch_matters(self):
-        """Whether the form plan asks which note this is (a part's last bar, its cadence)."""
-        return self.form is not None and self.form.pitch_matters()
+        """Whether the form plan asks which note this is (a part's last bar, its cadence),
+        or the policy holds the notes to those the corpus writes (G, but not G,,)."""
+        return (self.form is not None and self.form.pitch_matters()) or \
+            (self.policy is not None and self.policy.pitches is not None)
 
     def _note_key(self):
         """The note being written: its pitch matters only when a tie or the form plan waits
@@ -970,6 +972,9 @@ class TuneReader:
             length = mpq(1)
         self._length_allowed()
         accidental, letter, octave = self.note
+        if self.policy is not None and self.policy.pitches is not None and \
+                letter not in RESTS and letter + octave not in self.policy.pitches:
+            self.problem(f"the note {letter + octave}, which {self.policy.source} does not write")
         if length * self.unit < MIN_NOTE:
             self.problem(f"a note shorter than 1/{MIN_NOTE.denominator}")
         elif self.context != "grace" and (length * self.unit) % MIN_NOTE:

@@ -33,6 +33,7 @@ _TUPLET = re.compile(r"\((\d(?::\d?(?::\d)?)?)")
 _BROKEN = re.compile(r"[<>]+")
 _SHORTHAND = re.compile(rf"([{re.escape(''.join(sorted(DECORATION_CHARS)))}]+)(?=[_^=]*[A-Ga-gzx\[])")
 _NOTE = re.compile(r"(?:\^\^|__|[_^=])?[A-Ga-gzx][,']*([0-9]*/*[0-9]*)")
+_PITCH = re.compile(r"[A-Ga-g][,']*")
 _CHORD_END = re.compile(r"\]([0-9]*/*[0-9]*)")
 
 
@@ -53,6 +54,9 @@ class Idiom:
     tuplets: dict = field(default_factory=dict)  # "3" (for (3) -> tunes
     broken: dict = field(default_factory=dict)  # ">", "<<" -> tunes
     comments: int = 0  # tunes with a % comment
+    # written pitches, letter and octave marks: "G,", "a'" -> tunes (empty in an idiom kept
+    # before pitches were counted: then no pitch is held to the corpus's)
+    pitches: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"format": FORMAT_VERSION, **{name: getattr(self, name) for name in _FIELDS}}
@@ -114,7 +118,8 @@ def _tune_tokens(tune: str) -> dict:
     """The sets of tokens one tune writes, by kind."""
     found = {"header_fields": set(), "body_fields": set(), "values": {}, "lengths": {},
              "contexts": set(), "decorations": set(), "chords": set(), "annotations": set(),
-             "graces": set(), "tuplets": set(), "broken": set(), "comments": set()}
+             "graces": set(), "tuplets": set(), "broken": set(), "comments": set(),
+             "pitches": set()}
     meter, unit, in_header = None, None, True
     for line in text_lines(tune):
         if "%" in line:
@@ -175,6 +180,7 @@ def _music_tokens(found, line, meter, unit):
     context = context_name(unit or fields.default_unit(meter), meter)
     lengths = found["lengths"].setdefault(context, set())
     lengths.update(_NOTE.findall(_GRACE.sub(" ", line)))
+    found["pitches"].update(_PITCH.findall(line))
     lengths.update(_CHORD_END.findall(line))
     found["contexts"].add(context)
     return meter, unit
@@ -190,7 +196,8 @@ def allowed(counts: dict, tunes: int, share: float) -> list:
 def unwritten(idiom: Idiom, tune: str) -> list[str]:
     """What `tune` writes that no tune of the idiom's corpus writes: header fields and
     values, note lengths (under the unit and meter in force), decorations, chord symbols,
-    tuplets and broken rhythms, each as written ("K:G Majiin", "length 3/// at 1/8 6/8")."""
+    tuplets, broken rhythms and notes, each as written ("K:G Majiin", "length 3/// at 1/8
+    6/8", "note G,,,")."""
     found, never = _tune_tokens(tune), []
     never += [f"{name}: field" for name in sorted(found["header_fields"])
               if name not in idiom.header_fields]
@@ -204,6 +211,8 @@ def unwritten(idiom: Idiom, tune: str) -> list[str]:
     for kind in ("graces", "comments", "annotations"):
         if found[kind] and not getattr(idiom, kind):
             never.append(kind)
+    if idiom.pitches:
+        never += [f"note {p}" for p in sorted(found["pitches"]) if p not in idiom.pitches]
     return never
 
 

@@ -43,7 +43,7 @@ class SampledPolicy:
     def __init__(self, patterns=None, values=None, header_fields=None, body_fields=None,
                  lengths=None, decorations=None, shorthands=None, chords=None,
                  annotations=True, graces=True, tuplets=None, broken=None, comments=True,
-                 source="the hand-written limits"):
+                 pitches=None, source="the hand-written limits"):
         self.patterns = patterns or {}  # field -> a pattern its values must match
         self.values = values or {}  # field -> the values it may have, most written first
         self.header_fields, self.body_fields = header_fields, body_fields
@@ -56,6 +56,9 @@ class SampledPolicy:
         self.annotations, self.graces, self.comments = annotations, graces, comments
         self.tuplets = None if tuplets is None else tuple(tuplets)
         self.broken = None if broken is None else frozenset(broken)
+        # the notes written, letter and octave marks ("G,", "a'"): a model that has lost its
+        # way writes G,,, and a'' as readily, and its tunes leave the corpus's range
+        self.pitches = frozenset(pitches) if pitches else None
         self.source = source
         self.lengths_rule = ("a sampled tune writes a number before / only for a dotted note "
                              "(3/2, 7/4)") if lengths is None else f"not a length {source} writes"
@@ -83,7 +86,7 @@ class SampledPolicy:
                    annotations=_common_flag(idiom.annotations, idiom, share),
                    graces=_common_flag(idiom.graces, idiom, share),
                    comments=_common_flag(idiom.comments, idiom, share),
-                   source=f"the idiom of {idiom.tunes} tunes")
+                   pitches=common(idiom.pitches), source=f"the idiom of {idiom.tunes} tunes")
 
     # ---- header and fields ------------------------------------------------------------------
 
