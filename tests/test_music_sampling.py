@@ -228,6 +228,17 @@ def test_a_start_no_sampled_tune_can_have_is_named_before_sampling(tune_run, tmp
     assert free.exit_code == 0, free.output
 
 
+def test_a_meter_without_a_title_is_kept_and_the_title_comes_first(tune_run):
+    """T: comes right after X: in a sampled tune, so --meter alone puts a T: before it."""
+    result = CliRunner().invoke(main, ["sample", str(tune_run), "--abc", "-n", "2", "--seed", "3",
+                                       "-t", "0.3", "--meter", "6/8"])
+    assert result.exit_code == 0, result.output
+    tunes = [t.splitlines() for t in result.output.split("X:")[1:] if "\nK:" in t]
+    assert len(tunes) == 2
+    for lines in tunes:
+        assert lines[1].startswith("T:") and lines[2] == "M:6/8"
+
+
 def test_report_counts_valid_tunes(tune_run):
     result = CliRunner().invoke(main, ["sample", str(tune_run), "--abc", "-n", "2", "--seed", "1", "-t", "0.2"])
     assert "2 tunes made: 2 valid, " in result.output
