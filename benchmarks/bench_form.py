@@ -86,9 +86,9 @@ def main():
     parser.add_argument("--tunes", type=int, default=100)
     args = parser.parse_args()
     from charrnn.cli.common import load_run
-    from charrnn.music.report.report import corpus_tunes
+    from charrnn.run.learned import load_corpus_tunes
 
-    corpus = corpus_tunes(load_run(args.run)[3].data.corpus)
+    corpus = load_corpus_tunes(load_run(args.run)[3].data.corpus)
     sample_of = sorted(random.Random(0).sample(range(len(corpus)), min(200, len(corpus))))
     print("| tunes | n | median bars | AABB | pickup | ends on tonic | misfit bars (outside "
           "repeats) | abc2midi Errors | time (wall / CPU) | commonest skeletons |")

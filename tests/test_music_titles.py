@@ -77,7 +77,7 @@ def test_the_titles_are_kept_in_the_run_directory(tmp_path, monkeypatch):
     assert (tmp_path / TITLES).is_file()
     from charrnn.run import learned
 
-    monkeypatch.setattr(learned, "corpus_tunes", lambda spec: pytest.fail("read again"))
+    monkeypatch.setattr(learned, "load_corpus_tunes", lambda spec: pytest.fail("read again"))
     assert run_titles(run, str(corpus)).titles == first.titles
     monkeypatch.undo()
     assert run_titles(run, str(tmp_path / "moved.abc")) is None  # another corpus, unreadable

@@ -166,7 +166,7 @@ def corpus_form(run, spec):
     from charrnn.disk.files import write_atomic
     from charrnn.music.steer.plan import CorpusForm
     from charrnn.run import rundir
-    from charrnn.run.learned import corpus_tunes
+    from charrnn.run.learned import load_corpus_tunes
 
     path = rundir.run_directory(run) / rundir.CORPUS_FORM
     try:
@@ -176,7 +176,7 @@ def corpus_form(run, spec):
     except (OSError, ValueError, KeyError, TypeError):
         pass
     try:
-        tunes = corpus_tunes(spec) if spec else None
+        tunes = load_corpus_tunes(spec) if spec else None
     except UserError:
         return None
     if tunes is None:

@@ -8,20 +8,17 @@ from charrnn.data.corpus import is_abc, load_text
 from charrnn.errors import UserError, WriteError
 from charrnn.music.abc import idiom as idioms
 from charrnn.music.abc import titles as title_models
-from charrnn.music.abc.tunes import split_tunes
+from charrnn.music.abc.tunes import corpus_tunes
 
 
-def corpus_tunes(spec, encoding_errors="strict") -> list[str]:
+def load_corpus_tunes(spec, encoding_errors="strict") -> list[str]:
     """A corpus spec's tunes, read as `train` reads them."""
-    tunes = split_tunes(load_text(spec, encoding_errors))
-    if not tunes:
-        raise UserError(f"corpus {spec} holds no ABC tunes (no line starts with X:)")
-    return tunes
+    return corpus_tunes(spec, load_text(spec, encoding_errors))
 
 
 def corpus_idiom(spec, encoding_errors="strict") -> idioms.Idiom:
     """The idiom of a corpus spec's tunes."""
-    return idioms.learn(corpus_tunes(spec, encoding_errors))
+    return idioms.learn(load_corpus_tunes(spec, encoding_errors))
 
 
 def keep_idiom(run_dir, corpus, encoding_errors="strict"):
@@ -67,7 +64,7 @@ def run_titles(run_dir, corpus) -> "title_models.TitleModel | None":
     titles = run_dir.read_titles(corpus)
     if titles is None:
         try:
-            titles = title_models.corpus_titles(corpus_tunes(corpus))
+            titles = title_models.corpus_titles(load_corpus_tunes(corpus))
         except UserError:
             return None
         run_dir.write_titles(corpus, titles)

@@ -106,6 +106,15 @@ def refuse_non_abc(text: str, name) -> None:
                         f"line) in its first {SNIFF_CHARS // 1024} KB")
 
 
+def corpus_tunes(spec: str, text: str) -> list[str]:
+    """The tunes of a corpus's text as `train` read it (the caller reads it, with
+    charrnn.data.corpus), or a UserError naming the corpus by `spec`."""
+    tunes = split_tunes(text)
+    if not tunes:
+        raise UserError(f"corpus {spec} holds no ABC tunes (no line starts with X:)")
+    return tunes
+
+
 def split_tunes(text: str) -> list[str]:
     """The tunes of an ABC file, each a verbatim slice of `text` from its `X:` line.
 

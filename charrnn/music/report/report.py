@@ -20,7 +20,8 @@ from charrnn.music.abc.check import TuneCheck, check_tune
 from charrnn.music.report.distributions import Comparison, compare
 from charrnn.music.report.features import FEATURES_VERSION, TuneFeatures, tune_features
 from charrnn.music.report.novelty import COPIED_BARS, BarIndex, Copy
-from charrnn.music.abc.tunes import read_abc_file, refuse_non_abc, split_tunes, tune_field
+from charrnn.music.abc.tunes import (corpus_tunes, read_abc_file, refuse_non_abc, split_tunes,
+                                     tune_field)
 from charrnn.music.report.verdict import Norms, Tally, Verdict, judge, judge_corpus, tally, tune_facts
 
 
@@ -192,15 +193,6 @@ def add_media(report: TuneReport, audio: bool = True) -> None:
 
 
 # --- the corpus -------------------------------------------------------------------------
-def corpus_tunes(spec: str, text: str) -> list[str]:
-    """The tunes of a corpus's text as `train` read it (the caller reads it, with
-    charrnn.data.corpus), or a UserError naming the corpus by `spec`."""
-    tunes = split_tunes(text)
-    if not tunes:
-        raise UserError(f"corpus {spec} holds no ABC tunes (no line starts with X:)")
-    return tunes
-
-
 def corpus_report(spec: str, text: str, checks: int, progress: bool = True,
                   cached_only: bool = False) -> CorpusReport | None:
     """The features and skeletons of the corpus `spec` names, whose text is `text`, and the
