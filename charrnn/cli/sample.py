@@ -178,17 +178,13 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
 def tune_policy(run, corpus, idiom):
     """What sampled tunes may write: the run's idiom (--idiom on; a corpus of other text
     than ABC tunes has none) or the hand-written limits."""
-    from pathlib import Path
-
-    from charrnn.run.learned import run_idiom
     from charrnn.music.steer.policy import SampledPolicy
-    from charrnn.run.rundir import RunDir
+    from charrnn.run.learned import run_idiom
+    from charrnn.run.rundir import RunDir, run_directory
 
     if idiom == "off":
         return SampledPolicy.hand_written()
-    path = Path(run)
-    run_dir = RunDir(path if path.is_dir() else path.parent)
-    learned = run_idiom(run_dir, corpus, on_learned=lambda line: click.echo(line, err=True))
+    learned = run_idiom(RunDir(run_directory(run)), corpus, on_learned=lambda line: click.echo(line, err=True))
     return SampledPolicy.hand_written() if learned is None else SampledPolicy.from_idiom(learned)
 
 

@@ -105,13 +105,10 @@ def sample_page(corpus, at_hand=None):
 def run_titles(run, corpus):
     """The title model of a run's corpus (charrnn.music.abc.titles), or None, said on stderr,
     where the corpus cannot be read: the tunes keep the titles their model wrote."""
-    from pathlib import Path
-
     from charrnn.run.learned import run_titles as learned_titles
-    from charrnn.run.rundir import RunDir
+    from charrnn.run.rundir import RunDir, run_directory
 
-    path = Path(run)
-    model = learned_titles(RunDir(path if path.is_dir() else path.parent), corpus)
+    model = learned_titles(RunDir(run_directory(run)), corpus)
     if model is None:
         click.echo(f"the tunes keep the titles their model wrote: the corpus it learned from "
                    f"({corpus or 'not named in the run'}) cannot be read, or has no titles in "
@@ -163,18 +160,17 @@ def corpus_form(run, spec):
     cannot be read. `run`: the run directory or a checkpoint in it."""
     import json
 
-    from charrnn.disk.files import write_atomic
     from charrnn.music.steer.plan import CorpusForm
     from charrnn.run import rundir
     from charrnn.run.learned import load_corpus_tunes
 
-    path = rundir.run_directory(run) / rundir.CORPUS_FORM
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        if stored.get("corpus") == spec:
-            return CorpusForm.from_json(json.dumps(stored["form"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    run_dir = rundir.RunDir(rundir.run_directory(run))
+    stored = run_dir.read_learned(rundir.CORPUS_FORM, spec, "form")
+    if stored is not None:
+        try:
+            return CorpusForm.from_json(json.dumps(stored))
+        except (ValueError, KeyError, TypeError):  # damaged: learned again
+            pass
     try:
         tunes = load_corpus_tunes(spec) if spec else None
     except UserError:
@@ -182,11 +178,7 @@ def corpus_form(run, spec):
     if tunes is None:
         return None
     form = CorpusForm.learn(tunes, progress=True)
-    data = json.dumps({"corpus": spec, "form": json.loads(form.to_json())})
-    try:
-        write_atomic(path, data.encode("utf-8"))
-    except (OSError, UserError):  # a run directory we may not write: learned again next time
-        pass
+    run_dir.write_learned(rundir.CORPUS_FORM, spec, "form", json.loads(form.to_json()))
     return form
 
 

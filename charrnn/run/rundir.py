@@ -123,27 +123,36 @@ class RunDir:
                             "--sample-every N to write them")
         return read_records(path)
 
-    def read_titles(self, corpus):
-        """The titles kept for the corpus spec `corpus`; None when there are none, or they
-        are another corpus's or unreadable (they are made again)."""
+    def read_learned(self, name, corpus, key):
+        """What sampling learned of the corpus spec `corpus` and kept as file `name` (TITLES,
+        CORPUS_FORM: {"corpus": spec, key: value}); None when nothing is kept, or it is
+        another corpus's or unreadable (it is learned again)."""
         try:
-            data = json.loads((self.path / TITLES).read_text(encoding="utf-8"))
+            data = json.loads((self.path / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         if not isinstance(data, dict) or data.get("corpus") != corpus:
             return None
-        titles = data.get("titles")
-        return titles if isinstance(titles, list) and all(isinstance(t, str) for t in titles) else None
+        return data.get(key)
 
-    def write_titles(self, corpus, titles):
-        """Keep a corpus's titles; False where the run directory cannot be written (a
-        shared, read-only run), which costs only their reading again next time."""
-        text = json.dumps({"corpus": corpus, "titles": titles}, indent=0, ensure_ascii=False)
+    def write_learned(self, name, corpus, key, value):
+        """Keep what was learned of a corpus (see read_learned); False where the run
+        directory cannot be written (a shared, read-only run), which costs only learning
+        it again next time."""
+        text = json.dumps({"corpus": corpus, key: value}, indent=0, ensure_ascii=False)
         try:
-            write_atomic(self.path / TITLES, text.encode("utf-8"))
+            write_atomic(self.path / name, text.encode("utf-8"))
         except (OSError, UserError, WriteError):
             return False
         return True
+
+    def read_titles(self, corpus):
+        """The titles kept for the corpus spec `corpus`, or None."""
+        titles = self.read_learned(TITLES, corpus, "titles")
+        return titles if isinstance(titles, list) and all(isinstance(t, str) for t in titles) else None
+
+    def write_titles(self, corpus, titles):
+        return self.write_learned(TITLES, corpus, "titles", titles)
 
     # ---- resuming ----------------------------------------------------------------------
 
