@@ -20,7 +20,7 @@ from charrnn.music.steer.plan import CorpusForm, FormRequest, Planner, read_key
 from charrnn.music.steer.sampling import TuneHeader, sample_tunes
 from charrnn.music.abc.skeleton import skeleton
 from charrnn.sample.sampling import SampleSettings
-from test_music_sampling import ABC_CHARS, tune_run, untrained  # noqa: F401 (a fixture)
+from test_music_sampling import ABC_CHARS, tune_run, untrained, walk_the_mask  # noqa: F401 (a fixture)
 
 JIG = "|: GAB cBA | GAB d2B | GAB cBA | B2A G3 :|\n|: gfe dBG | gfe d2B | gfe dBA | B2A G3 :|"
 CORPUS = [f"X:{n}\nT:Jig {n}\nM:6/8\nL:1/8\nR:jig\nK:G\n{JIG}\n" for n in range(1, 4)] + \
@@ -173,17 +173,8 @@ def test_a_plan_needs_room_the_constraint_gives():
 def test_any_text_the_mask_lets_through_can_be_finished_under_the_plan(choices):
     """Walk the mask with arbitrary choices among the characters it allows, then finish the
     tune: it is valid, keeps its plan, and abc2midi finds every bar full."""
-    constraint = TuneConstraint(sorted(set(ABC_CHARS)))
-    text = "X:1\nT:t\nM:C|\nL:1/8\nK:Dmix\n"
-    reader = constraint.reader(text, Planner(FormRequest.parse("AAB 2+3"), CorpusForm(), seed=1))
-    for choice in choices:
-        allowed = [ch for ch, ok in zip(constraint.chars, constraint.allowed(reader)) if ok]
-        ch = allowed[choice % len(allowed)]
-        reader.feed_char(ch)
-        text += ch
-        if reader.ended:
-            break
-    text += "" if reader.ended else completion(reader, constraint.caps)
+    text = walk_the_mask(choices, "X:1\nT:t\nM:C|\nL:1/8\nK:Dmix\n",
+                         Planner(FormRequest.parse("AAB 2+3"), CorpusForm(), seed=1))
     assert check_tune(text).problems == [] and skeleton(text).label == "AAB 2+3", text
     if reference.installed():
         said = reference.messages(text)

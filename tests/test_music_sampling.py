@@ -73,12 +73,13 @@ WALKS = dict(max_examples=25, deadline=None, derandomize=True, suppress_health_c
 CHOICES = st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=120)
 
 
-def walk_the_mask(choices):
-    """Walk the mask with arbitrary choices among the characters it allows, then finish
-    the tune as the sampler would near its cap."""
+def walk_the_mask(choices, text=None, form=None):
+    """Walk the mask with arbitrary choices among the characters it allows, from `text`
+    (the wild header's prime) under the form plan `form`, then finish the tune as the
+    sampler would near its cap."""
     constraint = TuneConstraint(sorted(set(ABC_CHARS)))
-    text = header_prime(WILD_HEADER)
-    reader = constraint.reader(text)
+    text = header_prime(WILD_HEADER) if text is None else text
+    reader = constraint.reader(text, form)
     for choice in choices:
         allowed = [ch for ch, ok in zip(constraint.chars, constraint.allowed(reader)) if ok]
         ch = allowed[choice % len(allowed)]
@@ -183,18 +184,26 @@ def test_a_vocabulary_that_cannot_finish_a_tune_says_what_it_lacks(chars, missin
     assert missing in TuneConstraint(sorted(set(chars))).missing("X:1\n")
 
 
-@pytest.fixture(scope="module")
-def tune_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("tunes")
-    tunes = "".join(f"X:{i}\nT:Tune {i}\nR:reel\nM:{('2/4', '6/8')[i % 2]}\nL:1/8\n"
-                    f"K:{('D', 'Ador')[i % 2]}\n|:DEFG|ABcd:|\n\n" for i in range(60))
-    (tmp / "tunes.abc").write_text(tunes, encoding="utf-8")
+def train_tune_run(root, titles, meters=("2/4", "6/8"), keys=("D", "Ador")):
+    """A tiny model trained through the command line on 60 two-bar tunes, each taking the
+    next of `titles`, `meters` and `keys` in turn: the run directory."""
+    def nth(values, i):
+        return values[i % len(values)]
+
+    tunes = "".join(f"X:{i}\nT:{nth(titles, i)}\nR:reel\nM:{nth(meters, i)}\nL:1/8\n"
+                    f"K:{nth(keys, i)}\n|:DEFG|ABcd:|\n\n" for i in range(60))
+    (root / "tunes.abc").write_text(tunes, encoding="utf-8")
     result = CliRunner().invoke(main, [
-        "train", "--corpus", str(tmp / "tunes.abc"), "--out", str(tmp / "run"), "--config", "tiny",
+        "train", "--corpus", str(root / "tunes.abc"), "--out", str(root / "run"), "--config", "tiny",
         "--max-steps", "150", "--lr", "0.02", "--hidden", "32", "--batch-size", "4",
         "--seq-len", "16", "--no-progress"])
     assert result.exit_code == 0, result.output
-    return tmp / "run"
+    return root / "run"
+
+
+@pytest.fixture(scope="module")
+def tune_run(tmp_path_factory):
+    return train_tune_run(tmp_path_factory.mktemp("tunes"), [f"Tune {i}" for i in range(60)])
 
 
 def test_key_meter_and_title_are_set_in_every_tune(tune_run):

@@ -14,6 +14,7 @@ from charrnn.music.abc import titles
 from charrnn.music.abc.collections import load_tunes
 from charrnn.music.abc.titles import TitleModel, clean, corpus_titles, retitle
 from charrnn.run.rundir import TITLES, RunDir
+from test_music_sampling import train_tune_run
 
 
 @pytest.fixture(scope="module")
@@ -96,16 +97,7 @@ NAMES = ["The Humours of Glenmore", "The Boys of Ballysadare", "The Maid of the 
 
 @pytest.fixture(scope="module")
 def titled_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("titled")
-    tunes = "".join(f"X:{i}\nT:{NAMES[i % len(NAMES)]}\nR:reel\nM:2/4\nL:1/8\nK:D\n"
-                    f"|:DEFG|ABcd:|\n\n" for i in range(60))
-    (tmp / "tunes.abc").write_text(tunes, encoding="utf-8")
-    result = CliRunner().invoke(main, [
-        "train", "--corpus", str(tmp / "tunes.abc"), "--out", str(tmp / "run"), "--config", "tiny",
-        "--max-steps", "150", "--lr", "0.02", "--hidden", "32", "--batch-size", "4",
-        "--seq-len", "16", "--no-progress"])
-    assert result.exit_code == 0, result.output
-    return tmp / "run"
+    return train_tune_run(tmp_path_factory.mktemp("titled"), NAMES, meters=("2/4",), keys=("D",))
 
 
 def _titles(output):
