@@ -20,11 +20,13 @@ import contextlib
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from charrnn.cli.tunes import interrupt_on_sigterm
+from charrnn.music.abc.check import killed_with_parent
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS, QUICK_SECONDS = 45, 8
@@ -39,7 +41,7 @@ def run(quick=False, corpus=None, seconds=None):
     cores = available_cores()
     default = torch_default_threads()
     rows = []
-    with stop_on_sigterm():
+    with interrupt_on_sigterm():  # the busy loops' finally blocks run
         for busy in dict.fromkeys((0, 1, cores)):
             with busy_loops(busy):
                 rows += load_rows(busy, cores, corpus, seconds, default)
@@ -110,39 +112,13 @@ def busy_loops(count):
     try:
         for _ in range(count):
             children.append(subprocess.Popen([sys.executable, "-c", BUSY_LOOP],
-                                             preexec_fn=die_with_parent))
+                                             preexec_fn=killed_with_parent))
         yield children
     finally:
         for child in children:
             child.kill()
         for child in children:
             child.wait()
-
-
-def die_with_parent():
-    """In the child, before it runs: on Linux, be killed when the benchmark dies, even by
-    SIGKILL, which no finally block sees."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-@contextlib.contextmanager
-def stop_on_sigterm():
-    """SIGTERM as Ctrl-C: the busy loops' finally blocks run."""
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, stop)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def available_cores():

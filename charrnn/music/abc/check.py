@@ -158,13 +158,13 @@ def _start_worker(parent):
     that ends: a parent killed with SIGKILL stops no pool, and its worker would run on,
     re-parented, with the resource tracker beside it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if not _killed_with_parent():
+    if not killed_with_parent():
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     if os.getppid() != parent:  # it was gone before we asked
         os._exit(1)
 
 
-def _killed_with_parent():
+def killed_with_parent():
     """Ask Linux to kill this process when its parent ends (prctl PR_SET_PDEATHSIG); False
     where that cannot be asked. To Linux the parent is the thread that started the process
     (the one that handed in the first tune); should that thread end first, the pool breaks
