@@ -14,7 +14,11 @@ def schedule_of(**train):
 
 def learning_rates(steps, **train):
     """The learning rate at each of `steps` steps."""
-    optimizer, schedule = schedule_of(**train)
+    return learning_rates_of(*schedule_of(**train), steps)
+
+
+def learning_rates_of(optimizer, schedule, steps):
+    """The learning rate at each of `steps` steps of a schedule that is stepped each step."""
     rates = []
     for _ in range(steps):
         rates.append(optimizer.param_groups[0]["lr"])
@@ -73,12 +77,7 @@ def torch_cosine(steps, warmup, total, floor):
     ramp = lr_scheduler.LinearLR(optimizer, start_factor=1 / (warmup + 1), total_iters=warmup)
     cosine = lr_scheduler.CosineAnnealingLR(optimizer, T_max=total - warmup, eta_min=floor)
     schedule = lr_scheduler.SequentialLR(optimizer, [ramp, cosine], milestones=[warmup])
-    rates = []
-    for _ in range(steps):
-        rates.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        schedule.step()
-    return rates
+    return learning_rates_of(optimizer, schedule, steps)
 
 
 def test_a_cosine_never_resized_is_torchs():
@@ -114,15 +113,6 @@ def test_a_cosine_sized_later_holds_the_peak_then_descends_from_there():
     schedule.resize(10, 20)
     rates = learning_rates_of(optimizer, schedule, 11)
     assert rates[0] == 1.0 and rates[10] == pytest.approx(0.1)
-
-
-def learning_rates_of(optimizer, schedule, steps):
-    rates = []
-    for _ in range(steps):
-        rates.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        schedule.step()
-    return rates
 
 
 def test_a_resized_cosine_resumes_on_the_same_curve():
