@@ -10,6 +10,8 @@ from setuptools import find_packages, setup
 setup(
     packages=find_packages(include=["charrnn", "charrnn.*"]) + ["charrnn.configs"],
     package_dir={"charrnn.configs": "configs"},
-    # The tune report's page: abcjs (vendored from npm, with its MIT licence), style, script.
-    package_data={"charrnn.configs": ["*.toml"], "charrnn.music.report": ["web/*"]},
+    # The tune report's page: abcjs (vendored from npm, with its MIT licence), style, script;
+    # the shipped models (charrnn.run.models), made by configs/folk.toml and `charrnn export`.
+    package_data={"charrnn.configs": ["*.toml"], "charrnn.music.report": ["web/*"],
+                  "charrnn": ["shipped/*.pt", "shipped/*.md"]},
 )

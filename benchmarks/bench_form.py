@@ -31,14 +31,15 @@ SEED, TEMPERATURE = 7, 1.0
 def sample(run, count, form):
     """(texts, wall seconds, CPU seconds) of `count` tunes: form "free", "any" or "auto"."""
     from charrnn.cli.common import load_run
-    from charrnn.music.steer.plan import FormRequest, Planner, corpus_form
+    from charrnn.cli.tunes import corpus_form
+    from charrnn.music.steer.plan import FormRequest, Planner
     from charrnn.music.steer.sampling import TuneHeader, sample_tunes
     from charrnn.sample.sampling import SampleSettings
 
-    _, model, vocab, config = load_run(run)
+    found, model, vocab, config = load_run(run)
     planner = None
     if form == "auto":
-        planner = Planner(FormRequest.parse("auto"), corpus_form(run, config.data.corpus))
+        planner = Planner(FormRequest.parse("auto"), corpus_form(found.learned, config.data.corpus))
     settings = SampleSettings(length=2000, temperature=TEMPERATURE, seed=SEED)
     wall, cpu = time.perf_counter(), time.process_time()
     tunes, _ = sample_tunes(model, vocab, count, TuneHeader(), settings, free=form == "free",

@@ -71,7 +71,7 @@ CASES = [
     ("toml-wrong-section", train("--config", "{shared}/wrong-section.toml"), "belongs in [train]"),
     ("toml-out-of-range", train("--config", "{shared}/out-of-range.toml"), "dropout must be in [0, 1); got 1.5"),
     ("toml-nan", train("--config", "{shared}/nan.toml"), "lr must be a finite number; got nan"),
-    ("preset-missing", train("--config", "no-such-preset"), "(presets: default, min-char-rnn, "),
+    ("preset-missing", train("--config", "no-such-preset"), "(presets: default, folk, min-char-rnn, "),
     # train: run directories
     ("run-exists-without-resume", ["train", "--corpus", "{corpus}", "--out", "{run}", *TINY],
      "already holds a run"),

@@ -1,6 +1,8 @@
 """A plain (non-editable) install, as from a wheel or a package index, runs `charrnn train`
-and finds every preset by name: the presets travel inside the package."""
+and finds every preset by name, and samples tunes from the shipped model: the presets and
+the models travel inside the package."""
 
+import json
 import os
 import shutil
 import site
@@ -106,3 +108,17 @@ def test_installed_train_lists_the_presets_for_a_wrong_name(installed, tmp_path)
     names = ", ".join(sorted(p.stem for p in (REPO / "configs").glob("*.toml")))
     assert done.stderr.strip() == (f"Error: no config file or preset named 'defualt' (presets: "
                                    f"{names}); did you mean 'default'?")
+
+
+def test_installed_package_samples_tunes_from_the_shipped_model(installed, tmp_path):
+    listed = run(installed, "models", "--json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    folk = json.loads(listed.stdout)["folk"]
+    assert Path(folk["file"]).is_relative_to(installed)
+    assert Path(folk["file"]).read_bytes() == (REPO / "charrnn" / "shipped" / "folk.pt").read_bytes()
+    done = run(installed, "sample", "folk", "--abc", "-n", 2, "--seed", 1, "--out", tmp_path / "tunes",
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "2 tunes made: 2 valid" in done.stderr
+    tunes = sorted((tmp_path / "tunes").glob("*.abc"))
+    assert len(tunes) == 2 and all(t.read_text().startswith("X:") for t in tunes)

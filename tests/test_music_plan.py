@@ -20,6 +20,7 @@ from charrnn.music.steer.plan import CorpusForm, FormRequest, Planner, read_key
 from charrnn.music.steer.sampling import TuneHeader, sample_tunes
 from charrnn.music.abc.skeleton import skeleton
 from charrnn.sample.sampling import SampleSettings
+from charrnn.run.rundir import RunDir
 from test_music_sampling import ABC_CHARS, tune_run, untrained, walk_the_mask  # noqa: F401 (a fixture)
 
 JIG = "|: GAB cBA | GAB d2B | GAB cBA | B2A G3 :|\n|: gfe dBG | gfe d2B | gfe dBA | B2A G3 :|"
@@ -86,10 +87,10 @@ def test_a_corpus_teaches_skeletons_finals_and_held_lengths():
 def test_the_corpus_form_is_kept_in_the_run_directory(tmp_path, monkeypatch):
     corpus = tmp_path / "tunes.abc"
     corpus.write_text("\n".join(CORPUS))
-    learned = corpus_form(tmp_path, str(corpus))
+    learned = corpus_form(RunDir(tmp_path), str(corpus))
     assert (tmp_path / "corpus-form.json").is_file()
     corpus.unlink()  # read from the run directory from now on
-    assert corpus_form(tmp_path, str(corpus)) == learned
+    assert corpus_form(RunDir(tmp_path), str(corpus)) == learned
 
 
 def planned_reader(request, prime, seed=0, caps=None):

@@ -19,6 +19,8 @@ COMMANDS = {
     "sample": "charrnn.cli.sample:sample",
     "plot": "charrnn.cli.plot:plot",
     "eval": "charrnn.cli.evaluate:eval_command",
+    "export": "charrnn.cli.export:export",
+    "models": "charrnn.cli.models:models",
     "info": "charrnn.cli.info:info",
     "gradients": "charrnn.cli.gradients:gradients",
     "experiment": "charrnn.cli.experiment:experiment",

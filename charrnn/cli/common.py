@@ -18,14 +18,15 @@ MODEL_KIND_LIST = CommaList(click.Choice(MODEL_KINDS), unique=True)  # rnn,lstm,
 
 
 def load_run(run, which="best", device="cpu"):
-    """(payload, model, vocab, config) of a run directory's `which` checkpoint, or of a
-    checkpoint file."""
-    from charrnn.run import checkpoint, rundir
+    """(found, model, vocab, config) for a model argument: a run directory (its `which`
+    checkpoint), a checkpoint, a model file or a shipped model's name; `found` is the
+    charrnn.run.models.Loaded (its payload, its file, what its run learned)."""
     from charrnn.model.device import resolve_device
+    from charrnn.run import checkpoint, models
 
-    payload = rundir.load(run, which)
-    model, vocab, config = checkpoint.restore_model(payload, resolve_device(device))
-    return payload, model, vocab, config
+    found = models.load(run, which)
+    model, vocab, config = checkpoint.restore_model(found.payload, resolve_device(device))
+    return found, model, vocab, config
 
 
 

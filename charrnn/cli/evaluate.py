@@ -38,21 +38,20 @@ def eval_command(run, text_file, unknown, which, batch_size, seq_len, max_batche
       charrnn eval runs/mine other.txt --batch-size 1 --json
     """
     from charrnn.data import corpus
-    from charrnn.run import rundir
     from charrnn.model.device import resolve_device
     from charrnn.train.evaluation import encode_text, score_ids
     from charrnn.model.threads import inference
 
     check_threads(threads, device)
-    payload, model, vocab, config = load_run(run, which, device)
+    found, model, vocab, config = load_run(run, which, device)
     text = corpus.load_text(text_file, config.data.encoding_errors)
     ids, skipped = encode_text(vocab, text, unknown, text_file)
     batch_size = batch_size or config.data.batch_size
     with inference(threads or AUTO, resolve_device(device), batch_size):
         scores = score_ids(model, ids, batch_size, seq_len or config.data.seq_len, device,
                            max_batches)
-    scores.update(checkpoint=str(rundir.checkpoint_file(run, which)), step=payload["progress"]["step"]
-                  if "progress" in payload else None, text=text_file, text_chars=len(text),
+    scores.update(checkpoint=str(found.path), step=found.payload.get("progress", {}).get("step"),
+                  text=text_file, text_chars=len(text),
                   skipped_chars=skipped)
     if as_json:
         echo_json(scores)

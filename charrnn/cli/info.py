@@ -54,13 +54,11 @@ def info(run, which, as_json, samples):
       charrnn info runs/mine/last.pt --json
       charrnn info runs/mine --samples
     """
-    from charrnn.run.rundir import checkpoint_file
-
     if samples:
         show_samples(run, as_json)
         return
-    payload, model, vocab, config = load_run(run, which)
-    data = run_info(payload, model, vocab, config, checkpoint_file(run, which))
+    found, model, vocab, config = load_run(run, which)
+    data = run_info(found.payload, model, vocab, config, found.path)
     if as_json:
         echo_json(data)
     else:

@@ -21,7 +21,7 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
 
 
 @click.command(context_settings={"max_content_width": 100})
-@click.argument("run", metavar="RUN_DIR_OR_CHECKPOINT", type=click.Path())
+@click.argument("run", metavar="MODEL", type=click.Path())
 @click.option("--length", "-l", type=click.IntRange(min=1), default=500, show_default=True,
               metavar="N", help="Characters to generate per sample (the cap per tune with --abc).")
 @click.option("--prime", "-p", default="", metavar="TEXT", help="Text the samples start from.")
@@ -98,7 +98,9 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
     """Generate text from a trained model, streamed as it is written, or with --beam the
     most likely continuation a beam search finds.
 
-    RUN_DIR_OR_CHECKPOINT is a run directory (its best checkpoint is used) or a .pt file.
+    MODEL is a run directory (its best checkpoint is used), a checkpoint, a model file
+    `charrnn export` wrote, or the name of a model shipped with charrnn (`charrnn models`
+    lists them: folk).
 
     \b
     Examples:
@@ -153,7 +155,7 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         from charrnn.music.steer.tunedir import TuneDir
 
         TuneDir(out).check(existing)  # now, and again once it is held
-    _, model, vocab, config = load_run(run, which, device)
+    found, model, vocab, config = load_run(run, which, device)
     from charrnn.sample.sampling import SampleSettings, clean_prime
 
     settings = SampleSettings(length=length, top_k=top_k or 0, top_p=top_p, seed=seed,
@@ -162,11 +164,11 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
     if abc:
         from charrnn.cli.tunes import sample_abc
 
-        policy = None if free else tune_policy(run, config.data.corpus, idiom)
+        policy = None if free else tune_policy(found.learned, config.data.corpus, idiom)
         return sample_abc(model, vocab, settings, values, (title, meter, key), out, midi,
                           corpus=config.data.corpus, free=free, page=page, existing=existing,
-                          policy=policy, run=run,
-                          form=None if free else (form, run, was_given(ctx, "form")))
+                          policy=policy, learned=found.learned,
+                          form=None if free else (form, found.learned, was_given(ctx, "form")))
     if beam:
         return print_beam(model, vocab, settings, beam, out)
     texts = [run_one(model, vocab, settings, t, labelled=len(values) > 1, to_stdout=out is None)
@@ -175,17 +177,17 @@ def sample(run, length, prime, temperature, greedy, top_k, top_p, seed, num_samp
         write_text(out, "\n\n".join(t for group in texts for t in group))
 
 
-def tune_policy(run, corpus, idiom):
-    """What sampled tunes may write: the run's idiom (--idiom on; a corpus of other text
-    than ABC tunes has none) or the hand-written limits."""
+def tune_policy(learned, corpus, idiom):
+    """What sampled tunes may write: the idiom kept in `learned` (a run directory or a
+    model file; --idiom on; a corpus of other text than ABC tunes has none) or the
+    hand-written limits."""
     from charrnn.music.steer.policy import SampledPolicy
     from charrnn.run.learned import run_idiom
-    from charrnn.run.rundir import RunDir, run_directory
 
     if idiom == "off":
         return SampledPolicy.hand_written()
-    learned = run_idiom(RunDir(run_directory(run)), corpus, on_learned=lambda line: click.echo(line, err=True))
-    return SampledPolicy.hand_written() if learned is None else SampledPolicy.from_idiom(learned)
+    kept = run_idiom(learned, corpus, on_learned=lambda line: click.echo(line, err=True))
+    return SampledPolicy.hand_written() if kept is None else SampledPolicy.from_idiom(kept)
 
 
 def was_given(ctx, name):

@@ -12,16 +12,16 @@ DEFAULT_TUNE_CAP = 2000  # characters per tune when --length is not given
 
 
 def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=None, free=False,
-                page=True, existing=None, policy=None, run=None, form=None):
+                page=True, existing=None, policy=None, learned=None, form=None):
     """Print or write `settings.num_samples` tunes at each temperature and a short validity
     report. With `out`, each tune is written to that tune directory (charrnn.music.steer.tunedir)
     as soon as it is drawn, whose tunes are replaced or added to as `existing` says
     (overwrite, append); at the end, with `page`, the page of them against `corpus`, the
     corpus spec the model learned from. `policy`: what the tunes may write
-    (charrnn.music.steer.policy). `run`: the run directory or checkpoint the model came from,
-    whose corpus's titles the tunes take (unless --title or --free). `form`: (the --form
-    FormRequest, the run it learns the corpus's forms for, whether --form was given), or None
-    for any form."""
+    (charrnn.music.steer.policy). `learned`: where what the model's run learned of its corpus
+    is kept (a run directory or a model file: charrnn.run.models), whose titles the tunes
+    take (unless --title or --free). `form`: (the --form FormRequest, the `learned` store
+    of the corpus's forms, whether --form was given), or None for any form."""
     from dataclasses import replace
 
     from charrnn.cli.report import corpus_at_hand
@@ -38,8 +38,8 @@ def sample_abc(model, vocab, settings, temperatures, fields, out, midi, corpus=N
         held.enter_context(interrupt_on_sigterm())
         folder = out and held.enter_context(taken(out, existing, labels, settings.num_samples))
         ahead = held.enter_context(ChecksAhead())  # inside: the pool ends before the lock goes
-        if not (free or title or run is None):  # once the tune directory is held
-            header.titles = run_titles(run, corpus)
+        if not (free or title or learned is None):  # once the tune directory is held
+            header.titles = run_titles(learned, corpus)
         for temperature, label in zip(temperatures, labels):
             if not folder and label:
                 click.echo(f"--- temperature {temperature:g} ---")
@@ -102,13 +102,13 @@ def sample_page(corpus, at_hand=None):
     return write
 
 
-def run_titles(run, corpus):
-    """The title model of a run's corpus (charrnn.music.abc.titles), or None, said on stderr,
-    where the corpus cannot be read: the tunes keep the titles their model wrote."""
+def run_titles(learned, corpus):
+    """The title model of a run's corpus (charrnn.music.abc.titles), kept in `learned` (a
+    run directory or model file), or None, said on stderr, where the corpus cannot be read:
+    the tunes keep the titles their model wrote."""
     from charrnn.run.learned import run_titles as learned_titles
-    from charrnn.run.rundir import RunDir, run_directory
 
-    model = learned_titles(RunDir(run_directory(run)), corpus)
+    model = learned_titles(learned, corpus)
     if model is None:
         click.echo(f"the tunes keep the titles their model wrote: the corpus it learned from "
                    f"({corpus or 'not named in the run'}) cannot be read, or has no titles in "
@@ -142,8 +142,8 @@ def form_planner(form, corpus):
         return None
     from charrnn.music.steer.plan import CorpusForm, Planner
 
-    request, run, asked = form
-    learned = corpus_form(run, corpus)
+    request, store, asked = form
+    learned = corpus_form(store, corpus)
     if learned is None and request.kind == "auto":
         why = (f"--form auto draws from the forms of the corpus the model learned from, and "
                f"{corpus or 'the run names none'} cannot be read")
@@ -154,18 +154,17 @@ def form_planner(form, corpus):
     return Planner(request, learned or CorpusForm())
 
 
-def corpus_form(run, spec):
+def corpus_form(learned, spec):
     """The CorpusForm (charrnn.music.steer.plan) of the corpus a run learned from (`spec`),
-    kept in the run directory (rundir.CORPUS_FORM) once learned; None where the corpus
-    cannot be read. `run`: the run directory or a checkpoint in it."""
+    kept in `learned` (a run directory or model file: rundir.CORPUS_FORM) once learned;
+    None where the corpus cannot be read."""
     import json
 
     from charrnn.music.steer.plan import CorpusForm
     from charrnn.run import rundir
     from charrnn.run.learned import load_corpus_tunes
 
-    run_dir = rundir.RunDir(rundir.run_directory(run))
-    stored = run_dir.read_learned(rundir.CORPUS_FORM, spec, "form")
+    stored = learned.read_learned(rundir.CORPUS_FORM, spec, "form")
     if stored is not None:
         try:
             return CorpusForm.from_json(json.dumps(stored))
@@ -178,7 +177,7 @@ def corpus_form(run, spec):
     if tunes is None:
         return None
     form = CorpusForm.learn(tunes, progress=True)
-    run_dir.write_learned(rundir.CORPUS_FORM, spec, "form", json.loads(form.to_json()))
+    learned.write_learned(rundir.CORPUS_FORM, spec, "form", json.loads(form.to_json()))
     return form
 
 

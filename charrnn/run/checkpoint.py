@@ -34,24 +34,31 @@ def save(payload, path):
 
 def load(path):
     """Load and check a checkpoint file; every way it can be wrong becomes one clear UserError."""
+    payload = read(path, "checkpoint")
+    check_format(payload, path)
+    return payload
+
+
+def read(path, kind):
+    """The plain tensors and values a file written by torch.save holds, read with
+    `weights_only=True`; a missing, damaged or code-carrying file is one UserError naming
+    the `kind` of file it should have been ("checkpoint", "model file")."""
     if not Path(path).is_file():
-        raise UserError(f"no such checkpoint: {path}")
+        raise UserError(f"no such {kind}: {path}")
     try:
         with warnings.catch_warnings():
-            # torch warns about pickle protocols it does not write; the checks below judge the file.
+            # torch warns about pickle protocols it does not write; the checks judge the file.
             warnings.filterwarnings("ignore", message="Detected pickle protocol")
-            payload = torch.load(path, map_location="cpu", weights_only=True)
+            return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         if CODE_REFUSED.search(str(error)):
             raise UserError(f"refusing to load {path}: it holds pickled objects beyond plain "
                             "tensors, which could run code; it was not written by charrnn") from None
-        raise UserError(f"{path} is not a readable checkpoint; it may be truncated or corrupt "
+        raise UserError(f"{path} is not a readable {kind}; it may be truncated or corrupt "
                         "(not a pickle of plain tensors)") from None
     except Exception as error:  # torch raises many kinds on a damaged file; all mean the same
-        raise UserError(f"{path} is not a readable checkpoint; it may be truncated or corrupt "
+        raise UserError(f"{path} is not a readable {kind}; it may be truncated or corrupt "
                         f"({first_line(error)})") from None
-    check_format(payload, path)
-    return payload
 
 
 def check_format(payload, path):

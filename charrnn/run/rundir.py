@@ -81,7 +81,26 @@ def load(path, which="best"):
     return checkpoint.load(checkpoint_file(path, which))
 
 
-class RunDir:
+def learned_entry(corpus, key, value):
+    """What is kept of a corpus spec `corpus` under one name (TITLES, CORPUS_FORM)."""
+    return {"corpus": corpus, key: value}
+
+
+class Learned:
+    """Reading and keeping what sampling learns of a corpus, through a store's own
+    read_learned/write_learned: a run directory's files, or an exported model's
+    (charrnn.run.modelfile)."""
+
+    def read_titles(self, corpus):
+        """The titles kept for the corpus spec `corpus`, or None."""
+        titles = self.read_learned(TITLES, corpus, "titles")
+        return titles if isinstance(titles, list) and all(isinstance(t, str) for t in titles) else None
+
+    def write_titles(self, corpus, titles):
+        return self.write_learned(TITLES, corpus, "titles", titles)
+
+
+class RunDir(Learned):
     """The files of one run, read by anyone and written by the one process holding it."""
 
     def __init__(self, path):
@@ -139,20 +158,12 @@ class RunDir:
         """Keep what was learned of a corpus (see read_learned); False where the run
         directory cannot be written (a shared, read-only run), which costs only learning
         it again next time."""
-        text = json.dumps({"corpus": corpus, key: value}, indent=0, ensure_ascii=False)
+        text = json.dumps(learned_entry(corpus, key, value), indent=0, ensure_ascii=False)
         try:
             write_atomic(self.path / name, text.encode("utf-8"))
         except (OSError, UserError, WriteError):
             return False
         return True
-
-    def read_titles(self, corpus):
-        """The titles kept for the corpus spec `corpus`, or None."""
-        titles = self.read_learned(TITLES, corpus, "titles")
-        return titles if isinstance(titles, list) and all(isinstance(t, str) for t in titles) else None
-
-    def write_titles(self, corpus, titles):
-        return self.write_learned(TITLES, corpus, "titles", titles)
 
     # ---- resuming ----------------------------------------------------------------------
 
