@@ -1,5 +1,4 @@
 import json
-import shutil
 
 import pytest
 import torch
@@ -55,6 +54,22 @@ def test_the_idiom_counts_the_tunes_that_write_each_token():
     assert idiom.chords == {"G": 1}
     assert (idiom.graces, idiom.comments, idiom.annotations) == (1, 1, 0)
     assert idiom.tuplets == {"3": 1} and idiom.broken == {">": 1}
+    assert idiom.chord_notes == {} and idiom.layout == {}
+
+
+def test_the_idiom_counts_chord_sizes_and_layout():
+    tune = REEL.replace("A2BA", "[A2c2]BA [CEGc]").replace("GE|", "GE|\\\n\t")
+    idiom = idioms.learn([tune + "\n", JIG])
+    assert idiom.chord_notes == {"2": 1, "4": 1}
+    assert idiom.layout == {"continuation": 1, "tab": 1}
+    assert idioms.learn(["X:1\nT:Blank \nK:D\nABc \n"]).layout == {"trailing blank": 1}
+
+
+def test_an_idiom_kept_before_layouts_were_counted_holds_none():
+    old = {k: v for k, v in idioms.learn([JIG]).to_dict().items() if k not in ("layout", "chord_notes")}
+    policy = SampledPolicy.from_idiom(idioms.Idiom.from_dict(old))
+    assert policy.layout is None and policy.chord_notes is None
+    assert policy.layout_problem("tab") is None
 
 
 def test_a_token_is_counted_once_a_tune():
@@ -88,6 +103,8 @@ def test_the_rare_share_leaves_out_what_few_tunes_write():
     (JIG.replace("M:6/8", "M:18/8"), ["M:18/8"]),
     (JIG.replace("f3", "f3///"), ["length '3///' at 1/8 6/8"]),
     (JIG.replace("!trill!", "!ffff!"), ["decoration !ffff!"]),
+    (JIG.replace("A>FA", "[AF]A"), ["chord of 2 notes"]),
+    (JIG.replace("|(3ABc", "\\\n\t|(3ABc"), ["a tab", "a \\ continuing a line"]),
 ])
 def test_unwritten_names_what_no_corpus_tune_writes(tune, never):
     found = idioms.unwritten(idioms.learn([JIG, REEL]), tune)
@@ -161,19 +178,21 @@ def untrained(chars, seed=0):
 @pytest.mark.parametrize("seed", range(4))
 def test_sampled_tunes_write_only_what_the_corpus_writes(seed):
     """An untrained model at T=1.5 writes noise; held to a two-tune corpus's idiom, its
-    tunes write no header value, length or decoration that corpus does not."""
+    tunes write no header value, length, decoration, chord, tab or continuation that corpus
+    does not, and no line ends in a blank."""
     idiom = idioms.learn([JIG, REEL])
-    model, vocab = untrained(TWO_TUNES + "Q:120HTu^_=!+<zx", seed)
+    model, vocab = untrained(TWO_TUNES + "Q:120HTu^_=!+<zx[]\t\\", seed)
     chosen = SampleSettings(length=220, temperature=1.5, seed=seed)
     tunes, _ = sample_tunes(model, vocab, 6, TuneHeader(), chosen, streams=3,
                             policy=SampledPolicy.from_idiom(idiom))
     for tune in tunes:
         assert idioms.unwritten(idiom, tune.text) == [], tune.text
         assert TuneReader().feed(tune.text).finish() == [], tune.text
+        assert all(line == line.rstrip() for line in tune.text.splitlines()), tune.text
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("abc2midi") is None, reason="abc2midi is not installed")
+@pytest.mark.needs("abc2midi")
 def test_a_thousand_tunes_from_a_tiny_model_give_abc2midi_no_error():
     """Noise, steered by the grammar with the hand-written limits (which allow the most),
     at a short cap: abc2midi reads every tune without an Error."""

@@ -488,8 +488,10 @@ class TuneReader:
             return
         if self.caps is not None and ch not in self.caps:
             self.problem(f"{ch!r} is not a character the model can write")
+        if ch == "\t" and self.policy is not None:
+            self._layout_allowed("tab")
+        self.space_run = self.space_run + 1 if ch in " \t" else 0
         if self.max_spaces is not None:
-            self.space_run = self.space_run + 1 if ch in " \t" else 0
             if self.space_run > self.max_spaces:
                 self.problem(f"more than {self.max_spaces} spaces in a row")
         self._handle(ch)
@@ -1084,6 +1086,7 @@ class TuneReader:
             self._marks_match()
             self._needs_closing("]", "a chord")
             self.context, self.chord_lengths = "chord", []
+            self._chord_note_allowed()
             self._begin_note(ch)
         elif ch in fields.BODY_FIELDS:
             if ch == "V" and self.sampled:
@@ -1100,10 +1103,19 @@ class TuneReader:
             self.problem("a [ that opens no chord, inline field or variant ending")
             self._redo("music", ch)
 
+    def _chord_note_allowed(self):
+        """Room in the chord for one more note: the grammar's limit, or the policy's."""
+        policy = self.policy if self.policy is not None and self.policy.chord_notes is not None \
+            else None
+        most = MAX_CHORD_NOTES if policy is None else policy.chord_notes
+        if len(self.chord_lengths) >= most:
+            self.problem(f"a chord of more than {MAX_CHORD_NOTES} notes" if policy is None else
+                         f"a chord of more than {most} notes, which {policy.source} does not write"
+                         if most else f"a chord ([ce]), which {policy.source} does not write")
+
     def _chord(self, ch):
         if ch in NOTE_LETTERS or ch in ACCIDENTAL_CHARS:
-            if len(self.chord_lengths) >= MAX_CHORD_NOTES:
-                self.problem(f"a chord of more than {MAX_CHORD_NOTES} notes")
+            self._chord_note_allowed()
             self._begin_note(ch)
         elif ch == "]" and self.chord_lengths:
             self.context, self.mode, self.text = "music", "chord_length", ""
@@ -1466,6 +1478,18 @@ class TuneReader:
             self.text += ch
             self._judge_partial("[")
 
+    def _layout_allowed(self, mark):
+        """A tab or a \\ continuation (charrnn.music.abc.idiom.LAYOUT), where the policy
+        holds the layout to the corpus's."""
+        problem = self.policy.layout_problem(mark)
+        if problem:
+            self.problem(problem)
+
+    def _backslash_open(self, ch):
+        if self.policy is not None:
+            self._layout_allowed("continuation")
+        self._token("backslash", ch)
+
     def _backslash(self, ch):
         if ch == "\n":
             self._newline(ch)
@@ -1657,7 +1681,7 @@ _MUSIC = {
     "[": _starts("bracket"), "|": _starts("bar"), ":": TuneReader._colon,
     '"': lambda reader, ch: setattr(reader, "mode", "quote") or setattr(reader, "text", ""),
     "!": _starts("bang"), "+": _starts("plus"), "(": _starts("paren"),
-    "\\": _starts("backslash"), "%": TuneReader._music_comment_open,
+    "\\": TuneReader._backslash_open, "%": TuneReader._music_comment_open,
     "Z": _starts("multirest"), "X": _starts("multirest"),
 }
 

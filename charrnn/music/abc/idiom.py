@@ -4,7 +4,8 @@ Learned once from the training tunes and kept with the run (charrnn.run.rundir's
 sampled tune can be held to what the corpus writes (charrnn.music.steer.policy): each header
 field's values (K: with its mode, M:, L:, R:, ...), which fields a header and a body hold
 at all, the note-length tokens under each unit length and meter, decorations, chord
-symbols, grace notes, tuplets, broken rhythms and comments. Every figure counts tunes, not
+symbols, grace notes, tuplets, broken rhythms, comments, the notes a chord holds and the
+layout of the lines (tabs, blanks ending a line, `\` continuations). Every figure counts tunes, not
 occurrences: a token one tune in 1,800 writes fifty times is still rare, and a rule about
 what tunes write is a rule about tunes.
 
@@ -35,6 +36,11 @@ _SHORTHAND = re.compile(rf"([{re.escape(''.join(sorted(DECORATION_CHARS)))}]+)(?
 _NOTE = re.compile(r"(?:\^\^|__|[_^=])?[A-Ga-gzx][,']*([0-9]*/*[0-9]*)")
 _PITCH = re.compile(r"[A-Ga-g][,']*")
 _CHORD_END = re.compile(r"\]([0-9]*/*[0-9]*)")
+_CHORD = re.compile(r"\[((?:[_^=]*[A-Ga-g][,']*[0-9]*/*[0-9]*)+)\]")
+# The marks of a line's layout the idiom counts: what a model's text shows most plainly
+# when it is not the corpus's, and no reader of the music needs.
+LAYOUT = {"tab": "a tab", "trailing blank": "a blank ending a line",
+          "continuation": "a \\ continuing a line"}
 
 
 @dataclass
@@ -57,6 +63,10 @@ class Idiom:
     # written pitches, letter and octave marks: "G,", "a'" -> tunes (empty in an idiom kept
     # before pitches were counted: then no pitch is held to the corpus's)
     pitches: dict = field(default_factory=dict)
+    # "2" -> tunes with a chord ([ce]) of 2 notes; LAYOUT's marks -> tunes writing them.
+    # None in an idiom kept before they were counted: then neither is held to the corpus's.
+    chord_notes: dict | None = None
+    layout: dict | None = None
 
     def to_dict(self) -> dict:
         return {"format": FORMAT_VERSION, **{name: getattr(self, name) for name in _FIELDS}}
@@ -119,9 +129,10 @@ def _tune_tokens(tune: str) -> dict:
     found = {"header_fields": set(), "body_fields": set(), "values": {}, "lengths": {},
              "contexts": set(), "decorations": set(), "chords": set(), "annotations": set(),
              "graces": set(), "tuplets": set(), "broken": set(), "comments": set(),
-             "pitches": set()}
+             "pitches": set(), "chord_notes": set(), "layout": set()}
     meter, unit, in_header = None, None, True
     for line in text_lines(tune):
+        found["layout"].update(_layout(line))
         if "%" in line:
             found["comments"].add(True)
             line = line.split("%", 1)[0]
@@ -136,6 +147,17 @@ def _tune_tokens(tune: str) -> dict:
         elif not in_header:
             meter, unit = _music_tokens(found, line, meter, unit)
     return found
+
+
+def _layout(line) -> set:
+    """The LAYOUT marks of one line."""
+    marks = {"tab"} if "\t" in line else set()
+    if line != line.rstrip(" \t"):
+        marks.add("trailing blank")
+    music = line.split("%", 1)[0].rstrip(" \t")  # a \\ in a comment continues nothing
+    if music.endswith("\\") and not fields.field_match(line, body=True):
+        marks.add("continuation")
+    return marks
 
 
 def _apply(found, name, value, meter, unit, header):
@@ -182,6 +204,7 @@ def _music_tokens(found, line, meter, unit):
     lengths.update(_NOTE.findall(_GRACE.sub(" ", line)))
     found["pitches"].update(_PITCH.findall(line))
     lengths.update(_CHORD_END.findall(line))
+    found["chord_notes"].update(str(len(_PITCH.findall(chord))) for chord in _CHORD.findall(line))
     found["contexts"].add(context)
     return meter, unit
 
@@ -213,6 +236,11 @@ def unwritten(idiom: Idiom, tune: str) -> list[str]:
             never.append(kind)
     if idiom.pitches:
         never += [f"note {p}" for p in sorted(found["pitches"]) if p not in idiom.pitches]
+    if idiom.chord_notes is not None:
+        never += [f"chord of {n} notes" for n in sorted(found["chord_notes"])
+                  if n not in idiom.chord_notes]
+    if idiom.layout is not None:
+        never += [LAYOUT[mark] for mark in sorted(found["layout"]) if mark not in idiom.layout]
     return never
 
 

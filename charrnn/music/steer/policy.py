@@ -2,7 +2,7 @@
 
 The grammar's reader (charrnn.music.abc.grammar) asks a `SampledPolicy` which header fields,
 field values, note lengths, decorations, chord symbols, grace notes, tuplets, broken
-rhythms and comments a sampled tune may write. `SampledPolicy.from_idiom` allows what the
+rhythms, comments, chord sizes and line layouts a sampled tune may write. `SampledPolicy.from_idiom` allows what the
 corpus the model learned from writes (charrnn.music.abc.idiom), `SampledPolicy.hand_written()`
 the limits kept before the idiom was learned (`sample --idiom off`).
 
@@ -43,7 +43,7 @@ class SampledPolicy:
     def __init__(self, patterns=None, values=None, header_fields=None, body_fields=None,
                  lengths=None, decorations=None, shorthands=None, chords=None,
                  annotations=True, graces=True, tuplets=None, broken=None, comments=True,
-                 pitches=None, source="the hand-written limits"):
+                 pitches=None, chord_notes=None, layout=None, source="the hand-written limits"):
         self.patterns = patterns or {}  # field -> a pattern its values must match
         self.values = values or {}  # field -> the values it may have, most written first
         self.header_fields, self.body_fields = header_fields, body_fields
@@ -59,6 +59,10 @@ class SampledPolicy:
         # the notes written, letter and octave marks ("G,", "a'"): a model that has lost its
         # way writes G,,, and a'' as readily, and its tunes leave the corpus's range
         self.pitches = frozenset(pitches) if pitches else None
+        # the most notes a chord ([ce]) holds, None: the grammar's limit; the layout marks
+        # (charrnn.music.abc.idiom.LAYOUT) a tune may write, None: any
+        self.chord_notes = chord_notes
+        self.layout = None if layout is None else frozenset(layout)
         self.source = source
         self.lengths_rule = ("a sampled tune writes a number before / only for a dotted note "
                              "(3/2, 7/4)") if lengths is None else f"not a length {source} writes"
@@ -86,7 +90,11 @@ class SampledPolicy:
                    annotations=_common_flag(idiom.annotations, idiom, share),
                    graces=_common_flag(idiom.graces, idiom, share),
                    comments=_common_flag(idiom.comments, idiom, share),
-                   pitches=common(idiom.pitches), source=f"the idiom of {idiom.tunes} tunes")
+                   pitches=common(idiom.pitches),
+                   chord_notes=None if idiom.chord_notes is None else
+                   max(map(int, common(idiom.chord_notes)), default=0),
+                   layout=None if idiom.layout is None else common(idiom.layout),
+                   source=f"the idiom of {idiom.tunes} tunes")
 
     # ---- header and fields ------------------------------------------------------------------
 
@@ -117,6 +125,12 @@ class SampledPolicy:
             return False
         allowed = self.values.get(name)
         return allowed is None or any(value.startswith(text) for value in allowed)
+
+    def layout_problem(self, mark) -> str | None:
+        """Why a tune may not write this layout mark (idiom.LAYOUT), or None."""
+        if self.layout is None or mark in self.layout:
+            return None
+        return f"{idioms.LAYOUT[mark]}, which {self.source} does not write"
 
     # ---- music ----------------------------------------------------------------------------
 

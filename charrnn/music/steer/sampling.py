@@ -285,7 +285,7 @@ class _Sampler:
         ended = stream.reader.ended if stream.reader is not None else text.endswith(TUNE_END)
         if not ended or stream.stuck:
             return None
-        text = self._titled((self.prime + text).rstrip("\n") + "\n", stream.number)
+        text = self._titled(without_trailing_blanks(self.prime + text), stream.number)
         return Tune(text, stream.refused / max(stream.draws, 1))
 
     def _titled(self, text, number):
@@ -344,3 +344,10 @@ def _with_rows(state, rows, source):
 
 def _rows(state, keep):
     return map_state(state, lambda s: s[:, keep].contiguous())
+
+
+def without_trailing_blanks(text):
+    """A tune's text with no blanks at the ends of its lines (where they mean nothing to
+    ABC, and no corpus tune keeps them: charrnn.music.abc.tunes.normalise_tune takes them
+    away) nor after its last line, which ends in one newline."""
+    return "\n".join(line.rstrip(" \t") for line in text.rstrip("\n \t").split("\n")) + "\n"
