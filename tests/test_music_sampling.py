@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from charrnn.cli import main
+from charrnn.cli.common import load_run
 
 import torch
 
@@ -273,3 +274,15 @@ def test_asking_only_about_drawn_characters_draws_as_the_whole_mask_would():
     first, _ = sample_tunes(model, vocab, 3, WILD_HEADER, lazy, streams=2)
     second, _ = sample_tunes(model, vocab, 3, WILD_HEADER, whole, streams=2)
     assert [t.text for t in first] == [t.text for t in second]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_tunes_handed_on_as_drawn_are_the_tunes_returned(tune_run, seed):
+    """With several streams, a long tune still being drawn keeps its place: the tunes
+    handed to on_tune as they end (what `sample --abc --out` writes) are the first by
+    stream number, those returned, and as many as asked for."""
+    _, model, vocab, _ = load_run(tune_run)
+    handed = []
+    tunes, _ = sample_tunes(model.eval(), vocab, 12, TuneHeader(), SampleSettings(
+        length=2000, temperature=1.0, seed=seed), streams=8, on_tune=handed.append)
+    assert len(tunes) == 12 and [t.text for t in handed[:12]] == [t.text for t in tunes]
