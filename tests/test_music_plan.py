@@ -93,6 +93,35 @@ def test_the_corpus_form_is_kept_in_the_run_directory(tmp_path, monkeypatch):
     assert corpus_form(RunDir(tmp_path), str(corpus)) == learned
 
 
+# Reels whose A part has first and second endings of two bars, as O'Neill's write them.
+ENDED = ["X:%d\nT:t\nR:reel\nM:C|\nL:1/8\nK:D\n|:DFAF DFAF|GBdB GBdB|1 ABcd efge|d2f2 d4:|2 "
+         "ABcd efge|d8||\n|:fdfd fdfd|gege gege|fdfd fdfd|egfe d4:|\n" % n for n in range(1, 5)]
+
+
+def test_the_corpus_teaches_how_long_first_endings_are():
+    form = CorpusForm.learn(ENDED)
+    [(found, count)] = form.skeletons[("C|", "reel")].items()
+    assert (found.label, found.endings, found.ending_bars, count) == \
+        ("AABB 4+4", (True, False), (2, 0), 4)
+    assert form.endings == {4: {2: 4}} and form.ending_bars(4) == {2: 4}
+    assert form.ending_bars(2) == {1: 1}  # a part of two bars has room for one
+    assert CorpusForm.from_json(form.to_json()) == form
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_planned_part_with_endings_is_written_with_them(seed):
+    """The plan draws the corpus's skeleton, endings and all: |1 ... :|2 ... ||, each
+    ending as long as the corpus's, every bar full, and abc2midi plays it without a word."""
+    prime = "X:1\nT:t\nR:reel\nM:C|\nL:1/8\nK:D\n"
+    planner = Planner(FormRequest.parse("auto"), CorpusForm.learn(ENDED), seed)
+    tune = prime + completion(TuneReader(sampled=True, lookahead=True, form=planner).feed(prime))
+    found = skeleton(tune)
+    assert (found.label, found.ending_bars) == ("AABB 4+4", (2, 0)), tune
+    assert "|1" in tune and ":|2" in tune and check_tune(tune).problems == [], tune
+    if reference.installed():
+        assert reference.messages(tune) == [], tune
+
+
 def planned_reader(request, prime, seed=0, caps=None):
     planner = Planner(FormRequest.parse(request), CorpusForm.learn(CORPUS), seed)
     return TuneReader(caps, sampled=True, lookahead=True, form=planner).feed(prime)

@@ -32,12 +32,15 @@ class Skeleton:
     """A tune's skeleton. `parts`: the parts in playing order, a letter each time one is
     played ("A", "A", "B", "B"); `bars`: the bars of each written part, in written order;
     `endings`: whether each written part has first and second endings; `pickup`: the tune
-    opens with a bar shorter than the meter."""
+    opens with a bar shorter than the meter; `ending_bars`: the bars of each part's first
+    ending (0 without one), which do not make another form: two skeletons that differ only
+    there are equal."""
 
     parts: tuple[str, ...]
     bars: tuple[int, ...]
     endings: tuple[bool, ...]
     pickup: bool
+    ending_bars: tuple[int, ...] = field(default=(), compare=False)
 
     @property
     def label(self) -> str:
@@ -46,12 +49,13 @@ class Skeleton:
 
     def to_dict(self) -> dict:
         return {"parts": "".join(self.parts), "bars": list(self.bars),
-                "endings": list(self.endings), "pickup": self.pickup}
+                "endings": list(self.endings), "pickup": self.pickup,
+                "ending_bars": list(self.ending_bars)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Skeleton":
         return cls(tuple(data["parts"]), tuple(data["bars"]), tuple(data["endings"]),
-                   data["pickup"])
+                   data["pickup"], tuple(data.get("ending_bars", ())))
 
 
 def skeleton(tune_text: str, form=None) -> Skeleton | None:
@@ -131,7 +135,8 @@ def _skeleton(parts: list[_Part]) -> Skeleton | None:
     letters = tuple(chr(ord("A") + min(number, 25)) for number in _playing_order(parts, endings))
     first = parts[0].bars
     pickup = first[0][0] == "short" and len(first) > 1
-    return Skeleton(letters, tuple(_bars_of(part) for part in parts), endings, pickup)
+    return Skeleton(letters, tuple(_bars_of(part) for part in parts), endings, pickup,
+                    tuple(_first_ending_bars(part) for part in parts))
 
 
 def _playing_order(parts: list[_Part], endings: tuple[bool, ...]) -> list[int]:
@@ -149,6 +154,15 @@ def _playing_order(parts: list[_Part], endings: tuple[bool, ...]) -> list[int]:
             order += range(start, number + 1)
             start, seen, open_ = number + 1, True, False
     return order
+
+
+def _first_ending_bars(part: _Part) -> int:
+    """The bars of a part's first ending; 0 for a part without endings."""
+    endings = [ending for _, ending in part.bars if ending is not None]
+    if not endings:
+        return 0
+    first = min(endings, key=min)
+    return sum(1 for _, ending in part.bars if ending == first)
 
 
 def _bars_of(part: _Part) -> int:

@@ -9,6 +9,7 @@ the `Planner` fixes the tune's `Plan` (seeded per tune), and from there the gram
 asks it at each note and bar line. The plan writes each part as the corpus's tunes write it:
 
     |: [pickup |] full bars ... | closing bar :|    (a repeated part; :: may join two)
+    |: [pickup |] full bars ... |1 ... closing bar :|2 ... closing bar ||   (with endings)
     [pickup |] full bars ... | closing bar ||       (|] or || after the last part)
 
 Every bar holds exactly the meter's length, except a pickup (where the plan has one) and the
@@ -31,7 +32,7 @@ from gmpy2 import mpq
 
 from charrnn.music.abc.skeleton import Skeleton, skeleton, tune_kind
 
-FORM_VERSION = 1  # bump when what CorpusForm learns changes
+FORM_VERSION = 2  # bump when what CorpusForm learns changes
 MIN_TUNES = 10  # a rhythm with fewer tunes than this draws from all the meter's skeletons
 FINAL_SHARE = 0.1  # a part may end on a degree the corpus's tunes end on this often (a mode's)
 LAST_SHARE = 0.02  # the tune's last note: a degree drawn from those they end on this often
@@ -153,6 +154,7 @@ class CorpusForm:
     skeletons: dict = field(default_factory=dict)  # (meter, rhythm) -> Counter of Skeleton
     finals: dict = field(default_factory=dict)  # mode -> Counter of degrees (semitones)
     held: dict = field(default_factory=dict)  # meter -> Counter of final note lengths ("3/8")
+    endings: dict = field(default_factory=dict)  # a part's bars -> Counter of first-ending bars
 
     @classmethod
     def learn(cls, tunes, progress=False) -> "CorpusForm":
@@ -168,6 +170,9 @@ class CorpusForm:
             kind = tune_kind(tune)
             if found is not None:
                 form.skeletons.setdefault(kind, Counter())[found] += 1
+                for bars, ending in zip(found.bars, found.ending_bars):
+                    if ending:
+                        form.endings.setdefault(bars, Counter())[ending] += 1
             final = listener.final()
             if final is not None:
                 mode, degree, length = final
@@ -180,7 +185,8 @@ class CorpusForm:
                      self.skeletons.items() for s, n in counts.items()]
         return json.dumps({"version": FORM_VERSION, "skeletons": skeletons,
                            "finals": {m: dict(c) for m, c in self.finals.items()},
-                           "held": {m: dict(c) for m, c in self.held.items()}})
+                           "held": {m: dict(c) for m, c in self.held.items()},
+                           "endings": {b: dict(c) for b, c in self.endings.items()}})
 
     @classmethod
     def from_json(cls, text: str) -> "CorpusForm | None":
@@ -189,7 +195,9 @@ class CorpusForm:
         if data.get("version") != FORM_VERSION:
             return None
         form = cls(finals={m: Counter({int(d): n for d, n in c.items()}) for m, c in data["finals"].items()},
-                   held={m: Counter(c) for m, c in data["held"].items()})
+                   held={m: Counter(c) for m, c in data["held"].items()},
+                   endings={int(b): Counter({int(e): n for e, n in c.items()})
+                            for b, c in data["endings"].items()})
         for meter, rhythm, skeleton, n in data["skeletons"]:
             form.skeletons.setdefault((meter, rhythm), Counter())[Skeleton.from_dict(skeleton)] += n
         return form
@@ -209,6 +217,13 @@ class CorpusForm:
             if found:
                 return found
         return Counter()
+
+    def ending_bars(self, bars: int) -> Counter:
+        """How many bars the first ending of a part of `bars` bars has, as the corpus's
+        parts of that length have it (else all its parts with endings; else one bar),
+        always leaving the part a bar before its ending."""
+        counts = self.endings.get(bars) or sum(self.endings.values(), Counter()) or Counter({1: 1})
+        return Counter({n: c for n, c in counts.items() if n < bars}) or Counter({1: 1})
 
     def final_degrees(self, mode: str, share=FINAL_SHARE) -> Counter:
         """The degrees the mode's tunes end on in at least `share` of them, counted; the
@@ -326,24 +341,37 @@ class Plan:
         return min(self.full / 3, self.full - self.held)
 
 
-def make_plan(repeats, bars, pickup, full, finals, held, ending=None) -> Plan:
+def make_plan(repeats, bars, pickup, full, finals, held, ending=None, endings=()) -> Plan:
     """The plan of parts played `repeats` times (1 or 2) with `bars` bars each, ending on
-    `finals` (upper-case letters), the tune on `ending` (the same where not given)."""
+    `finals` (upper-case letters), the tune on `ending` (the same where not given);
+    `endings`: the bars of each repeated part's first and second endings (0: none)."""
     steps = []
     for number, (times, count) in enumerate(zip(repeats, bars)):
         last = number == len(bars) - 1
+        closing = ("|]", "||") if last else ("||",)
+        first = endings[number] if number < len(endings) and times > 1 else 0
         if times > 1:
             steps.append(Step("bare", ("|:",)))
         if pickup:  # inside the repeat, so that each pass has it (abc2midi warns otherwise)
             steps.append(Step("pickup", ("|",)))
-        steps += [Step("full", ("|",))] * (count - 1)
-        closing = (":|",) if times > 1 else ("|]", "||") if last else ("||",)
-        steps.append(Step("close" if pickup else "full", closing, cadence=True))
+        if 0 < first < count:  # ... |1 first ending :|2 second ending ||
+            steps += [Step("full", ("|",))] * (count - first - 1) + [Step("full", ("|1",))]
+            steps += _part_end(first, pickup, (":|2",), cadence=False)
+            steps += _part_end(first, pickup, closing, cadence=True)
+        else:
+            steps += [Step("full", ("|",))] * (count - 1)
+            steps += _part_end(1, pickup, (":|",) if times > 1 else closing, cadence=True)
     letters = "".join(chr(ord("A") + i) * times for i, times in enumerate(repeats))
     label = f"{letters} {'+'.join(map(str, bars))}"
     finals = frozenset(finals)
     return Plan(label, tuple(steps), mpq(full), finals,
                 finals if ending is None else frozenset(ending), mpq(held), pickup)
+
+
+def _part_end(bars, pickup, closing, cadence):
+    """The last `bars` bars of a part or of one of its endings: full bars, then the closing
+    bar (what a pickup leaves of a bar), closed by one of `closing`."""
+    return [Step("full", ("|",))] * (bars - 1) + [Step("close" if pickup else "full", closing, cadence)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -527,7 +555,7 @@ class Planner(Hooks):
             return None
         meter, rhythm = (reader.meter or "").replace(" ", ""), reader.rhythm
         rng = random.Random(f"{self.seed}:{meter}:{rhythm.strip().lower()}")
-        repeats, bars, pickup = self._draw(rng, meter, rhythm)
+        repeats, bars, pickup, endings = self._draw(rng, meter, rhythm)
         key = read_key(value)
         finals = last = ()
         if key is not None:  # parts end as the mode's tunes mostly do; the tune, as one does
@@ -537,7 +565,7 @@ class Planner(Hooks):
         # short notes in this meter), so the plan can always be kept.
         longest = max(reader.lengths.values.values(), default=1) * reader.unit
         held = min(self.corpus.held_length(meter, full), longest)
-        return PlanState(make_plan(repeats, bars, pickup, full, finals, held, last))
+        return PlanState(make_plan(repeats, bars, pickup, full, finals, held, last, endings))
 
     def room(self) -> int:
         """Characters enough for the longest tune this planner can plan: a generous 40 a
@@ -550,7 +578,8 @@ class Planner(Hooks):
         return 40 * bars + 400
 
     def _draw(self, rng, meter, rhythm):
-        """(repeats, bars, pickup) of the tune: a corpus skeleton's, or the one asked for."""
+        """(repeats, bars, pickup, endings) of the tune: a corpus skeleton's, or the one
+        asked for (its endings as a corpus skeleton of its parts and bars has them)."""
         kinds = self.corpus.kinds(meter, rhythm)
         usable = Counter({s: n for s, n in kinds.items() if 0 < sum(s.bars) <= MAX_BARS})
         request = self.request
@@ -559,10 +588,18 @@ class Planner(Hooks):
         drawn = _weighted(rng, usable)
         pickup_share = sum(n for s, n in kinds.items() if s.pickup) / max(sum(kinds.values()), 1)
         if request.kind == "auto" and drawn is not None:
-            return _repeats(drawn), drawn.bars, drawn.pickup
+            return _repeats(drawn), drawn.bars, drawn.pickup, self._endings(rng, drawn, drawn.bars)
         repeats = request.repeats or (2, 2)
         bars = request.bars or (drawn.bars if drawn is not None else (8,) * len(repeats))
-        return repeats, bars, rng.random() < pickup_share
+        return repeats, bars, rng.random() < pickup_share, self._endings(rng, drawn, bars)
+
+    def _endings(self, rng, drawn, bars) -> tuple:
+        """The bars of each part's first ending (0: none): where the drawn skeleton's part
+        has endings, as many as the corpus's parts of that length have."""
+        if drawn is None:
+            return ()
+        return tuple(_weighted(rng, self.corpus.ending_bars(count)) if has else 0
+                     for has, count in zip(drawn.endings, bars))
 
 
 def chunk_budget(reader) -> int:
