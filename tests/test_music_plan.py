@@ -1,6 +1,7 @@
 """Form plans and cadences: what --form asks for, what a corpus teaches a plan, and sampled
 tunes that keep their plan by construction, whatever the model (an untrained one at T=1.5)."""
 
+import json
 import re
 
 import pytest
@@ -91,6 +92,17 @@ def test_the_corpus_form_is_kept_in_the_run_directory(tmp_path, monkeypatch):
     assert (tmp_path / "corpus-form.json").is_file()
     corpus.unlink()  # read from the run directory from now on
     assert corpus_form(RunDir(tmp_path), str(corpus)) == learned
+
+
+def test_a_corpus_form_kept_by_another_version_is_learned_again(tmp_path):
+    corpus = tmp_path / "tunes.abc"
+    corpus.write_text("\n".join(CORPUS))
+    learned = corpus_form(RunDir(tmp_path), str(corpus))
+    kept = json.loads((tmp_path / "corpus-form.json").read_text())
+    kept["form"]["version"] = 0
+    (tmp_path / "corpus-form.json").write_text(json.dumps(kept))
+    assert corpus_form(RunDir(tmp_path), str(corpus)) == learned
+    assert json.loads((tmp_path / "corpus-form.json").read_text())["form"]["version"] == 2
 
 
 # Reels whose A part has first and second endings of two bars, as O'Neill's write them.

@@ -167,9 +167,11 @@ def corpus_form(learned, spec):
     stored = learned.read_learned(rundir.CORPUS_FORM, spec, "form")
     if stored is not None:
         try:
-            return CorpusForm.from_json(json.dumps(stored))
+            kept = CorpusForm.from_json(json.dumps(stored))
         except (ValueError, KeyError, TypeError):  # damaged: learned again
-            pass
+            kept = None
+        if kept is not None:  # None: kept by another version, learned again
+            return kept
     try:
         tunes = load_corpus_tunes(spec) if spec else None
     except UserError:
