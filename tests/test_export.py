@@ -75,6 +75,16 @@ def test_a_model_file_samples_tunes_with_its_corpus_gone(exported, tmp_path):
     assert not list(path.parent.glob("*.json"))  # nothing written beside the model file
 
 
+@pytest.mark.parametrize("named", ["run", "model"])
+def test_tune_report_compares_with_the_corpus_a_model_learned_from(exported, tmp_path, named):
+    run, path = exported
+    (tmp_path / "tune.abc").write_text("X:1\nT:t\nM:2/4\nL:1/8\nK:D\n|:DEFG|ABcd:|\n")
+    result = invoke("tune-report", tmp_path / "tune.abc", "--corpus", run if named == "run" else path,
+                    "--json", "--corpus-checks", 0, "--no-audio")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["corpus"]["spec"] == str(run.parent / "tunes.abc")
+
+
 @pytest.mark.parametrize("command", [["info"], ["eval", "{corpus}"]])
 def test_info_and_eval_read_a_model_file(exported, command):
     run, path = exported

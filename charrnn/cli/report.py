@@ -18,7 +18,8 @@ CORPUS_CHECKS = 100
 @click.argument("tunes", type=click.Path(), metavar="TUNES")
 @click.option("--corpus", "-c", "corpus_spec", required=True, metavar="SPEC",
               help="The corpus to compare with, as `train --corpus` takes it: music21:NAME, "
-                   "a file, a directory.")
+                   "a file, a directory; or a model (a run directory, a model file, a "
+                   "shipped model's name such as folk) for the corpus it learned from.")
 @click.option("--out", "-o", type=click.Path(dir_okay=False), metavar="PAGE.html",
               help="Also write the page: sheet music, audio and MIDI of every tune, the "
                    "statistics as pictures. One file; it works offline.")
@@ -60,6 +61,7 @@ def tune_report(tunes, corpus_spec, out, corpus_checks, audio, as_json):
     Examples:
       charrnn sample runs/oneills1850 --abc -n 10 --out tunes
       charrnn tune-report tunes --corpus music21:oneills1850 -o report.html
+      charrnn tune-report folk-tunes --corpus folk    # what the shipped model learned from
       charrnn tune-report my-tunes.abc --corpus my-collection/ --no-audio -o page.html
       charrnn tune-report t08/ -c music21:oneills1850 -o t08.html   # two sets against
       charrnn tune-report t10/ -c music21:oneills1850 -o t10.html   # one corpus: cached
@@ -68,8 +70,10 @@ def tune_report(tunes, corpus_spec, out, corpus_checks, audio, as_json):
 
     if out:
         writable(out)
+    from charrnn.run.models import corpus_named
+
     found = read_tunes(tunes)
-    corpus = read_corpus(corpus_spec, corpus_checks)
+    corpus = read_corpus(corpus_named(corpus_spec), corpus_checks)
     report = build_report(str(tunes), found, corpus, media=bool(out), audio=audio)
     if as_json:
         import json

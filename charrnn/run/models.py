@@ -67,3 +67,14 @@ def load(spec, which="best"):
         return Loaded(payload, path, exported)
     checkpoint.check_format(payload, path)
     return Loaded(payload, path, rundir.RunDir(rundir.run_directory(path)))
+
+
+def corpus_named(spec):
+    """The corpus spec a --corpus value names: a run directory, a checkpoint or a model
+    file names the corpus its model learned from, and so does a shipped model's name;
+    anything else is a corpus spec itself."""
+    path = Path(spec)
+    named = (not path.exists() and is_shipped_name(spec) and spec in shipped()) or rundir.is_run(path)
+    if not named:
+        return spec
+    return load(spec).payload["config"]["data"]["corpus"]
