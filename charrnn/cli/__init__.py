@@ -84,6 +84,7 @@ def main():
 
     \b
     Examples:
+      charrnn sample folk --abc -n 5 --out tunes     # tunes now, from the shipped model
       charrnn train                                  # folk tunes, a few minutes on a CPU
       charrnn sample runs/oneills1850 --abc -n 5 --out tunes --midi
       charrnn train --corpus my.txt --out runs/mine --max-time 10m

@@ -8,7 +8,7 @@ from charrnn.run.config import AUTO, check_threads
 
 
 @click.command("eval", context_settings=WIDE, short_help="Score a model on any text.")
-@click.argument("run", metavar="RUN_DIR_OR_CHECKPOINT", type=click.Path())
+@click.argument("run", metavar="MODEL", type=click.Path())
 @click.argument("text_file", metavar="FILE")
 @click.option("--unknown", type=click.Choice(["error", "skip"]), default="error", show_default=True,
               help="Characters the model never saw: stop with an error naming them, or skip them.")
@@ -27,6 +27,7 @@ def eval_command(run, text_file, unknown, which, batch_size, seq_len, max_batche
                  as_json):
     """Score a trained model on any text: loss, bits per character, perplexity, accuracy.
 
+    MODEL is a run directory, a checkpoint, a model file or a shipped model's name (folk).
     FILE is read like a training corpus: a text file, a directory, an .abc file (split
     into tunes and normalised), or music21:NAME. The model reads it as BATCH_SIZE parallel
     streams, carrying its state from window to window, exactly as validation does.
@@ -36,6 +37,7 @@ def eval_command(run, text_file, unknown, which, batch_size, seq_len, max_batche
       charrnn eval runs/mine held_out.txt
       charrnn eval runs/folk music21:ryansMammoth --unknown skip
       charrnn eval runs/mine other.txt --batch-size 1 --json
+      charrnn eval folk my-tunes.abc --unknown skip
     """
     from charrnn.data import corpus
     from charrnn.model.device import resolve_device

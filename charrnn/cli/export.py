@@ -16,7 +16,7 @@ def export(run, out, which, overwrite):
     """Write a trained model as one file to sample from: its weights in half precision,
     its vocabulary and configuration, what its run learned of an ABC corpus (the idiom,
     the titles, the forms: learned here from the corpus where the run has not kept them
-    yet), its training figures and this charrnn's version. About a third of a checkpoint's
+    yet), its training figures and this charrnn's version. About a sixth of a checkpoint's
     size: no optimizer state, so it samples and evaluates but does not resume.
 
     `charrnn sample OUT.pt`, `eval` and `info` read it as they read a run directory, with

@@ -37,7 +37,7 @@ def run_info(payload, model, vocab, config, path):
 
 
 @click.command("info", context_settings=WIDE, short_help="Describe a model and its run.")
-@click.argument("run", metavar="RUN_DIR_OR_CHECKPOINT", type=click.Path())
+@click.argument("run", metavar="MODEL", type=click.Path())
 @click.option("--checkpoint", "which", type=CHECKPOINT_CHOICE, default="best", show_default=True,
               help="Which checkpoint of a run directory to describe.")
 @click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
@@ -47,12 +47,14 @@ def run_info(payload, model, vocab, config, path):
                    "(--json: whole).")
 def info(run, which, as_json, samples):
     """Describe a trained model: sizes, parameters per layer, vocabulary, training state.
+    MODEL is a run directory, a checkpoint, a model file or a shipped model's name (folk).
 
     \b
     Examples:
       charrnn info runs/mine
       charrnn info runs/mine/last.pt --json
       charrnn info runs/mine --samples
+      charrnn info folk
     """
     if samples:
         show_samples(run, as_json)
