@@ -5,7 +5,7 @@ sampled tune can be held to what the corpus writes (charrnn.music.steer.policy):
 field's values (K: with its mode, M:, L:, R:, ...), which fields a header and a body hold
 at all, the note-length tokens under each unit length and meter, decorations, chord
 symbols, grace notes, tuplets, broken rhythms, comments, the notes a chord holds and the
-layout of the lines (tabs, blanks ending a line, `\` continuations). Every figure counts tunes, not
+layout of the lines (tabs, blanks ending a line, `\\` continuations). Every figure counts tunes, not
 occurrences: a token one tune in 1,800 writes fifty times is still rare, and a rule about
 what tunes write is a rule about tunes.
 
