@@ -112,14 +112,15 @@ def test_ctrl_c_after_an_improved_evaluation_keeps_that_model_in_best_pt(tmp_pat
     scheduled evaluations, so a resumed run goes on as one never stopped."""
     trainer = Trainer(tiny_config(corpus_file, max_steps=1000, eval_every=10, schedule="constant"),
                       tmp_path / "run")
-    advance = trainer.advance_position
+    step = trainer.train_step
 
     def interrupt_at_25():
-        advance()
+        loss = step()
         if trainer.progress.step == 25:
             os.kill(os.getpid(), signal.SIGINT)
+        return loss
 
-    trainer.advance_position = interrupt_at_25
+    trainer.train_step = interrupt_at_25
     outcome = trainer.run()
     logged = {r["step"]: r["val_loss"] for r in metrics(tmp_path / "run")}
     assert outcome.reason == "interrupted" and outcome.step == 25 and logged[25] < logged[20]
