@@ -9,6 +9,8 @@ import torch
 
 from charrnn.run import rundir
 from charrnn.errors import UserError
+from charrnn.run.config import TrainConfig
+from charrnn.train.checkpoints import periodic_due
 from charrnn.train.evaluation import evaluate
 from charrnn.train.training import Trainer
 from conftest import stop_at, tiny_config
@@ -152,3 +154,12 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, corp
     good = rundir.load(tmp_path / "run", "last")
     assert good["progress"]["step"] == 10
     assert all(torch.isfinite(t).all() for t in good["model"].values())
+
+
+@pytest.mark.parametrize("save_every, save_minutes, step, seconds, due", [
+    (0, 0, 10, 10**6, False), (5, 0, 10, 0, True), (5, 0, 11, 10**6, False),
+    (0, 2, 11, 119, False), (0, 2, 11, 120, True), (5, 2, 11, 120, True)])
+def test_periodic_checkpoints_come_every_so_many_steps_or_minutes(save_every, save_minutes, step,
+                                                                  seconds, due):
+    train = TrainConfig(save_every=save_every, save_minutes=save_minutes)
+    assert periodic_due(train, step, seconds) is due
