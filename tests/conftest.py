@@ -168,12 +168,13 @@ def opened_below(fd, root):
 def stop_at(trainer, step):
     """The trainer, set to stop at `step` as a first Ctrl-C there would (the step finished,
     saved, the run ended as interrupted)."""
-    advance = trainer.advance_position
+    train_step = trainer.train_step
 
     def interrupt():
-        advance()
+        loss = train_step()
         if trainer.progress.step == step:
             trainer.stop_signal = "SIGINT"
+        return loss
 
-    trainer.advance_position = interrupt
+    trainer.train_step = interrupt
     return trainer

@@ -4,7 +4,7 @@ the machine cannot run them."""
 import pytest
 import torch
 
-from charrnn.model.device import autocast, check_precision, loss_scaling, resolve_device
+from charrnn.model.device import autocast, check_precision, loss_scaling, resolve_device, to_device
 from charrnn.errors import UserError
 
 CPU = torch.device("cpu")
@@ -49,3 +49,11 @@ def test_autocast_runs_a_matrix_product_at_the_precision_asked(precision, dtype)
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_no_loss_scaling_off_cuda(precision):
     assert not loss_scaling(CPU, precision).is_enabled()
+
+
+def test_a_strided_window_reaches_the_device_unchanged():
+    streams = torch.arange(60).reshape(3, 20)
+    window = streams[:, 5:13], streams[:, 6:14]  # as a batch's inputs and targets are sliced
+    moved = to_device(CPU, *window)
+    assert [t.device for t in moved] == [CPU, CPU]
+    assert all(torch.equal(m.cpu(), w) for m, w in zip(moved, window))

@@ -9,6 +9,8 @@ import torch
 
 from charrnn.run import rundir
 from charrnn.errors import UserError
+from charrnn.run.config import TrainConfig
+from charrnn.train.checkpoints import periodic_due
 from charrnn.train.evaluation import evaluate
 from charrnn.train.training import Trainer
 from conftest import stop_at, tiny_config
@@ -112,14 +114,15 @@ def test_ctrl_c_after_an_improved_evaluation_keeps_that_model_in_best_pt(tmp_pat
     scheduled evaluations, so a resumed run goes on as one never stopped."""
     trainer = Trainer(tiny_config(corpus_file, max_steps=1000, eval_every=10, schedule="constant"),
                       tmp_path / "run")
-    advance = trainer.advance_position
+    step = trainer.train_step
 
     def interrupt_at_25():
-        advance()
+        loss = step()
         if trainer.progress.step == 25:
             os.kill(os.getpid(), signal.SIGINT)
+        return loss
 
-    trainer.advance_position = interrupt_at_25
+    trainer.train_step = interrupt_at_25
     outcome = trainer.run()
     logged = {r["step"]: r["val_loss"] for r in metrics(tmp_path / "run")}
     assert outcome.reason == "interrupted" and outcome.step == 25 and logged[25] < logged[20]
@@ -151,3 +154,12 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, corp
     good = rundir.load(tmp_path / "run", "last")
     assert good["progress"]["step"] == 10
     assert all(torch.isfinite(t).all() for t in good["model"].values())
+
+
+@pytest.mark.parametrize("save_every, save_minutes, step, seconds, due", [
+    (0, 0, 10, 10**6, False), (5, 0, 10, 0, True), (5, 0, 11, 10**6, False),
+    (0, 2, 11, 119, False), (0, 2, 11, 120, True), (5, 2, 11, 120, True)])
+def test_periodic_checkpoints_come_every_so_many_steps_or_minutes(save_every, save_minutes, step,
+                                                                  seconds, due):
+    train = TrainConfig(save_every=save_every, save_minutes=save_minutes)
+    assert periodic_due(train, step, seconds) is due

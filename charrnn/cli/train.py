@@ -73,7 +73,7 @@ def train(config_name, out, resume, overwrite, dry_run, progress, **flags):
         sized = time_sized(config.train)  # before the run settles max_steps
         try:
             outcome = distributed.train(config, run, payload, progress_reporter(progress))
-        except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM (training.StopOnSignal), or one at startup
+        except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM (train.signals), or one at startup
             stopped_at_once(run)
     if outcome is not None:
         report(outcome, config, sized)

@@ -42,3 +42,13 @@ def autocast(device, precision):
 def loss_scaling(device, precision):
     """fp16 on CUDA scales the loss so small gradients do not underflow; elsewhere a no-op."""
     return torch.amp.GradScaler(enabled=precision == "fp16" and device.type == "cuda")
+
+
+def to_device(device, *tensors):
+    """Copy a batch to the device. A training window is a strided slice of the streams,
+    which torch would first copy into ordinary (pageable) memory and then copy
+    synchronously; staged through page-locked (pinned) memory, the copy to a GPU runs
+    asynchronously."""
+    if device.type == "cuda":
+        tensors = [torch.empty(t.shape, dtype=t.dtype, pin_memory=True).copy_(t) for t in tensors]
+    return [t.to(device, non_blocking=True) for t in tensors]

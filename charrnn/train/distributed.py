@@ -107,8 +107,8 @@ class DistributedTrainer(Trainer):
         dist.broadcast_object_list(values, src=0)
         return values[0]
 
-    def stop_reason(self, seconds, budget):
-        code = torch.tensor(REASONS.index(super().stop_reason(seconds, budget)), device=self.device)
+    def stop_reason(self, seconds):
+        code = torch.tensor(REASONS.index(super().stop_reason(seconds)), device=self.device)
         dist.all_reduce(code, op=dist.ReduceOp.MAX)
         return REASONS[int(code)]
 

@@ -21,6 +21,7 @@ import torch
 
 from charrnn.train import sizing
 from charrnn.model import threads
+from charrnn.model.device import to_device
 from charrnn.run.config import AUTO
 
 PEEK_CHARS = 20  # characters a stream of the forward pass that peeks at each thread count
@@ -111,7 +112,7 @@ class Pace:
         """A forward pass over the first PEEK_CHARS of the next batch, without dropout
         (whose draws would move the run's random stream) and without a gradient."""
         trainer = self.trainer
-        inputs, _ = trainer.to_device(*trainer.train_stream.batch(trainer.progress.batch_index))
+        inputs, _ = to_device(trainer.device, *trainer.train_stream.batch(trainer.progress.batch_index))
         inputs, model = inputs[:, :PEEK_CHARS], trainer.unwrapped()
 
         def forward():
@@ -141,7 +142,7 @@ class Pace:
         budget, time an evaluation, and size the cosine; the reason to stop, or None."""
         trainer = self.trainer
         skipped = sizing.PROBE_SKIP if self.trial else 0  # the trial's warm-up skipped them
-        probe = sizing.Probe(trainer.budget, skipped=skipped, times=list(timed))
+        probe = sizing.Probe(trainer.limits.budget, skipped=skipped, times=list(timed))
         reason = None
         while reason is None and not trainer.agreed(probe.done(self.elapsed())):
             reason = trainer.loop_once()
@@ -164,7 +165,7 @@ class Pace:
         trainer = self.trainer
         per_step = step_seconds + self.eval_share()
         self.resize(*trainer.agreed(sizing.plan(trainer.progress.step,
-                                                trainer.budget - self.eval_seconds,
+                                                trainer.limits.budget - self.eval_seconds,
                                                 self.elapsed(), per_step)))
 
     def eval_share(self):
@@ -188,8 +189,8 @@ class Pace:
         keeps it) told."""
         trainer = self.trainer
         trainer.config.train.max_steps, self.next_sizing = max_steps, next_sizing
-        trainer.schedule.resize(trainer.progress.step, trainer.total_steps())
-        trainer.reporter.resize(trainer.total_steps())
+        trainer.schedule.resize(trainer.progress.step, trainer.limits.total_steps())
+        trainer.reporter.resize(trainer.limits.total_steps())
         if trainer.is_main:
             trainer.run_dir.write_config(trainer.config)
 

@@ -9,8 +9,18 @@ Sampling uses its own seeded generator and an evaluation-mode model (no dropout)
 run's own random numbers, and with them exact resume, are untouched.
 """
 
+from charrnn.data.corpus import sample_prime
+
 TEMPERATURES = (0.0, 0.5, 1.0, 2.0)  # 0: greedy
 LENGTH = 200  # characters per sample
+
+
+def record(model, vocab, config, progress):
+    """The samples of a run at `progress`, primed from its corpus, as the run directory
+    keeps them: {"step", "epoch", "prime", "samples": draw(...)}."""
+    prime = sample_prime(config.data.corpus)
+    return {"step": progress.step, "epoch": progress.epoch, "prime": prime,
+            "samples": draw(model, vocab, prime, config.train.seed)}
 
 
 def draw(model, vocab, prime, seed):
