@@ -16,6 +16,12 @@ from charrnn.music.play import playable
     ("|:CD|[1,3 EF:|[2 GA:|[4 Bc|]", "CDEFCDGACDEFCDBc"),
     ("CD::EF::GA:|", "CDCDEFEFGAGA"),
     ("|:CD|1 EF|2 GA|]", "CDEF"),  # no :| so no second pass; the 2nd ending is skipped
+    # a lone colon is a dotted bar line, a section line as || is (repeats.BAR_LINES): what
+    # abc2midi 4.84 plays
+    ("|:CD:|EF:GA:|", "CDCDEFGAGA"),  # the second :| goes back to it
+    ("|:CD|1EF:GA:|2Bc|]", "CDEFGACDGABc"),  # it closes the skipped first ending
+    ("CD|1EF:|2GA:Bc:|", "CDEFCDGABcCDBc"),
+    ("CD[|:EF:|", "CDEFEF"),  # [|: is [| then |:
 ])
 def test_repeats_play_in_abc2midi_order(body, played):
     text = playable.playable_abc(f"X:1\nT:t\nM:4/4\nL:1/4\nK:C\n{body}\n")
