@@ -14,8 +14,6 @@ plays ABC the way abc2midi does, so the rules are written by hand from abcMIDI's
 (store.c, genmidi.c, parseabc.c).
 """
 
-import contextlib
-import io
 import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -24,7 +22,7 @@ from charrnn.music.abc import fields, repeats
 from charrnn.music.abc.repeats import BOTH, END, SECTION, START
 from charrnn.music.abc.fields import field_match
 from charrnn.music.abc.tunes import text_lines, tune_field
-from charrnn.music.abc.music21_linear import linear
+from charrnn.music.abc.music21_adapter import read_abc
 
 # --- the tune as ABC that music21 reads right, in playing order ------------------------
 # Token kinds: music, whole lines, a plain bar line, a variant ending, and the repeat signs
@@ -382,15 +380,8 @@ def playable_abc(tune_text: str, parts: bool = False) -> str:
 def parse(tune_text: str, playing: bool = False, beams: bool = False):
     """music21's Score of one tune (see playable_abc), trills, rolls and fermatas back as
     expressions; with `beams`, its notes beamed as music21's reader beams them (for sheet
-    music: it takes time quadratic in the tune's length, see music21_linear)."""
-    from music21 import converter, stream
-
-    # music21 writes its reader's warnings ("assuming C") straight to stderr; they say
-    # nothing a user can act on that the MIDI does not show, so they stay quiet
-    with contextlib.redirect_stderr(io.StringIO()), linear(beams):
-        score = converter.parse(playable_abc(tune_text), format="abc", forceSource=True)
-    if isinstance(score, stream.Opus):  # a stray `X:` inside the text: keep the first
-        score = score.scores[0]
+    music: see music21_adapter.read_abc)."""
+    score = read_abc(playable_abc(tune_text), beams)
     _restore_marks(score, playing)
     return score
 
