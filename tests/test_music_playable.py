@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from charrnn.music.abc import repeats
 from charrnn.music.play import playable
 
 
@@ -59,3 +60,13 @@ def test_part_marks_say_which_part_plays_and_whether_again(body, marks):
 @pytest.mark.parametrize("part, again", [(1, False), (12, True)])
 def test_a_part_mark_reads_back(part, again):
     assert playable.read_part_mark(playable.part_mark(part, again)[2:]) == (part, again)
+
+
+@pytest.mark.parametrize("line", sorted(repeats.BAR_LINES))
+def test_the_player_reads_each_bar_line_as_the_checkers_table_says(line):
+    """The player splits a bar line as abc2midi's parser does (`||:` is || and :), the
+    checker's grammar takes it whole; both read what it stands for from one table."""
+    header = playable.tune_header("X:1\nM:4/4\nL:1/8\nK:C\n")
+    tokens, _ = playable._music_tokens(f"CD{line}EF", header)
+    signs = [playable._sign(token) for token in tokens]
+    assert [sign for sign in signs if sign is not None] == list(repeats.BAR_LINES[line])

@@ -19,7 +19,10 @@ _SKIP_STOPS = (START, END, SECTION)
 
 # Every bar line, and the signs it stands for as abc2midi's parser reads it (parseabc.c): a
 # lone `:` is a dotted bar line, so `:|:` is :| then a dotted bar line and `||:` is || then
-# one; neither opens a repeat. The one table of bar lines for the grammar and this replay.
+# one; neither opens a repeat. abc2midi 4.84 plays a dotted bar line as a section line: a
+# missing |: goes there, it closes a skipped variant ending, and it ends a bar (accidentals
+# with it), which tests/test_music_midi.py checks against abc2midi. The one table of bar
+# lines for the grammar, the player (charrnn.music.play.playable) and this replay.
 BAR_LINES = {"|": (), "||": (SECTION,), "|]": (SECTION,), "[|": (SECTION,), "|:": (START,),
              "||:": (SECTION, SECTION), ":|": (END,), ":||": (END,), ":|]": (END,), "::": (BOTH,),
              ":|:": (END, SECTION), ":||:": (END, START), ":": (SECTION,)}
