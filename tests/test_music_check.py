@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from charrnn.cli import main
 from charrnn.music.abc import reference
-from charrnn.music.abc.check import check_abc, check_tune, music21_friendly, parse_problems
+from charrnn.music.abc.check import check_abc, check_tune, parse_problems
+from charrnn.music.abc.music21_adapter import friendly_abc
 from charrnn.music.abc.fields import is_key, is_meter, meter_fraction
 from charrnn.music.abc.grammar import TuneReader, check_text
 from charrnn.music.abc.tunes import read_abc_file
@@ -155,8 +156,8 @@ def test_bar_length(meter, length):
     ("(3{c}BAB (3:2:3{d}cBA|", "{c}(3BAB {d}(3:2:3cBA|"),
     ("K:Hx\nw:x\n% x", "K:Hx\nw:x\n% x"),
 ])
-def test_music21_friendly_rewrites_what_music21_drops(music, friendly):
-    assert music21_friendly(music) == friendly
+def test_friendly_abc_rewrites_what_music21_drops(music, friendly):
+    assert friendly_abc(music) == friendly
 
 
 def test_a_bad_tune_does_not_stop_the_others():

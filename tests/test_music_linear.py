@@ -1,5 +1,5 @@
 """The ABC tools' work grows with a tune's length, not its square (issue 26), counted in
-steps (lines of Python run), not seconds; and music21 made linear (charrnn.music.abc.music21_linear)
+steps (lines of Python run), not seconds; and music21 made linear (charrnn.music.abc.music21_adapter)
 reads and plays tunes exactly as music21 alone does."""
 
 import contextlib
@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from charrnn.music.play import midi, playable
-from charrnn.music.abc import music21_linear
+from charrnn.music.play import playable
+from charrnn.music.abc import music21_adapter
 from charrnn.music.abc.grammar import TuneReader
 from charrnn.music.play.midi import tune_to_midi
 from charrnn.music.play.playable import parse
 
-MUSIC = Path(music21_linear.__file__).parent
+MUSIC = Path(music21_adapter.__file__).parent
 HEADER = "X:1\nT:Long\nM:4/4\nL:1/8\nK:D\n"
 
 
@@ -108,8 +108,7 @@ TUNES = [
 @pytest.mark.parametrize("text", TUNES)
 def test_music21_made_linear_reads_and_plays_tunes_as_music21_does(text, monkeypatch):
     fast_score, fast_midi = _notes(parse(text)), tune_to_midi(text)
-    for module in (playable, midi):  # music21 alone
-        monkeypatch.setattr(module, "linear", lambda beams=False: contextlib.nullcontext())
+    monkeypatch.setattr(music21_adapter, "linear", lambda beams=False: contextlib.nullcontext())
     assert _notes(parse(text)) == fast_score
     assert tune_to_midi(text) == fast_midi
 
@@ -123,7 +122,7 @@ def test_sheet_music_keeps_music21s_beams(text, monkeypatch):
         return re.sub(r'<encoding-date>.*?</encoding-date>| id="[^"]*"', "", data)
 
     fast = musicxml()
-    monkeypatch.setattr(playable, "linear", lambda beams: contextlib.nullcontext())
+    monkeypatch.setattr(music21_adapter, "linear", lambda beams: contextlib.nullcontext())
     assert musicxml() == fast
 
 

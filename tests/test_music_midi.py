@@ -103,6 +103,20 @@ def test_same_notes_as_abc2midi(fixture, tmp_path):
     assert ours(DATA / f"{fixture}.abc", tmp_path) == reference(DATA / f"{fixture}.abc", tmp_path)
 
 
+@pytest.mark.needs("abc2midi")
+@pytest.mark.parametrize("body", [
+    "CD:|EF:|", "CD||EF:|", "|:CD|1 EF:|2 GA|]", "|:CD|[1,3 EF:|[2 GA:|[4 Bc|]",
+    "CD::EF::GA:|", "|:CD|1 EF|2 GA|]", "|:CD:|EF|GA:|", "|:CD:||:EF:|", "|:CD:||1EF:|2GA|]",
+    # a lone colon (a dotted bar line) ends a section and cancels accidentals as | does
+    "|:CD:|EF:GA:|", "|:CD|1EF:GA:|2Bc|]", "CD|1EF:|2GA:Bc:|", "|:CD:EF:|", "CDEF|:GABc:def:|",
+    "CD||:EF:|", "|:CD:|:EF:|", "|:^cd:cd:|", "^FG:FG|]", "CD[|:EF:|",
+])
+def test_repeats_and_bar_lines_play_in_abc2midis_order(body, tmp_path):
+    path = tmp_path / "t.abc"
+    path.write_text(f"X:1\nT:t\nM:4/4\nL:1/4\nK:C\n{body}\n")
+    assert ours(path, tmp_path) == reference(path, tmp_path)
+
+
 THIRD = 1 / 3
 
 

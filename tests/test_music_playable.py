@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from charrnn.music.abc import repeats
 from charrnn.music.play import playable
 
 
@@ -16,6 +17,12 @@ from charrnn.music.play import playable
     ("|:CD|[1,3 EF:|[2 GA:|[4 Bc|]", "CDEFCDGACDEFCDBc"),
     ("CD::EF::GA:|", "CDCDEFEFGAGA"),
     ("|:CD|1 EF|2 GA|]", "CDEF"),  # no :| so no second pass; the 2nd ending is skipped
+    # a lone colon is a dotted bar line, a section line as || is (repeats.BAR_LINES): what
+    # abc2midi 4.84 plays
+    ("|:CD:|EF:GA:|", "CDCDEFGAGA"),  # the second :| goes back to it
+    ("|:CD|1EF:GA:|2Bc|]", "CDEFGACDGABc"),  # it closes the skipped first ending
+    ("CD|1EF:|2GA:Bc:|", "CDEFCDGABcCDBc"),
+    ("CD[|:EF:|", "CDEFEF"),  # [|: is [| then |:
 ])
 def test_repeats_play_in_abc2midi_order(body, played):
     text = playable.playable_abc(f"X:1\nT:t\nM:4/4\nL:1/4\nK:C\n{body}\n")
@@ -53,3 +60,13 @@ def test_part_marks_say_which_part_plays_and_whether_again(body, marks):
 @pytest.mark.parametrize("part, again", [(1, False), (12, True)])
 def test_a_part_mark_reads_back(part, again):
     assert playable.read_part_mark(playable.part_mark(part, again)[2:]) == (part, again)
+
+
+@pytest.mark.parametrize("line", sorted(repeats.BAR_LINES))
+def test_the_player_reads_each_bar_line_as_the_checkers_table_says(line):
+    """The player splits a bar line as abc2midi's parser does (`||:` is || and :), the
+    checker's grammar takes it whole; both read what it stands for from one table."""
+    header = playable.tune_header("X:1\nM:4/4\nL:1/8\nK:C\n")
+    tokens, _ = playable._music_tokens(f"CD{line}EF", header)
+    signs = [playable._sign(token) for token in tokens]
+    assert [sign for sign in signs if sign is not None] == list(repeats.BAR_LINES[line])

@@ -23,6 +23,8 @@ CASES = [
     ("CD EF:|]GA Bc|:de fg|1 ga:|", True),
     ("|:CD EF|2 GA Bc:|", False),  # "Missing :| at end of tune"
     ("|:CD EF|1 GA Bc|2 de fg:|", False),  # "Need || |: :| or :: to mark end of variant ending"
+    ("|:cd|1ef:|2ga|[1bc:|", False),  # the same: | does not close an ending
+    ("|:cd|1ef:|2ga:[1bc:|", True),  # a lone colon, a dotted bar line, does
 ]
 
 

@@ -11,23 +11,19 @@ second to load).
 """
 
 import contextlib
-import io
 import multiprocessing
 import os
-import re
 import signal
 import sys
 import threading
 import time
-import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
-from charrnn.music.abc.fields import field_match
 from charrnn.music.abc.grammar import TuneReader, judge_text
-from charrnn.music.abc.music21_linear import linear
-from charrnn.music.abc.tunes import normalise_tune, split_tunes, text_lines, tune_field
+from charrnn.music.abc.music21_adapter import friendly_abc, read_abc
+from charrnn.music.abc.tunes import normalise_tune, split_tunes, tune_field
 
 
 @dataclass
@@ -219,51 +215,11 @@ def iter_checks(text: str, progress: bool = False):
 
 def parse_problems(tune: str) -> list[str]:
     """What stops music21 turning the tune into notes: an exception, or no notes at all."""
-    from music21 import converter
-
     try:
-        with quietly(), linear():
-            score = converter.parse(music21_friendly(tune), format="abc")
+        score = read_abc(friendly_abc(tune))
     except Exception as error:  # music21's ABC reader raises many kinds; all mean "bad"
         message = f"{type(error).__name__}: {error}".splitlines()[0][:100]
         return [f"music21 cannot parse it ({message})"]
     if not any(True for _ in score.recurse().notes):
         return ["no notes"]
     return []
-
-
-@contextlib.contextmanager
-def quietly():
-    """Silence music21's reader: it writes a warning to stderr for every odd token, which
-    would bury the check's own report."""
-    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
-        warnings.simplefilter("ignore")
-        yield
-
-
-def music21_friendly(tune: str) -> str:
-    """The tune with spellings music21's ABC reader gets wrong rewritten into ones it reads
-    right, so no note goes missing: the invisible rest `x` (dropped) becomes `z`, the
-    fermata `H` (drops its note) becomes `!fermata!`, and a grace group just inside a
-    tuplet, `(3{c}BAB` (counted as a tuplet note), moves before it. Quoted text,
-    !decorations!, inline fields, comments and field lines are left alone."""
-    return "\n".join(
-        line if field_match(line) else _MUSIC21_GAPS.sub(_fill_gap, line)
-        for line in text_lines(tune)
-    )
-
-
-_MUSIC21_GAPS = re.compile(
-    r'("[^"]*"|![^!]*!|\+[^+\s]*\+|\[[A-Za-z]:[^\]]*\]|%.*)'  # left alone
-    r"|(\(\d(?::\d*){0,2})(\{[^}]*\})"  # tuplet, then grace notes
-    r"|([xH])"
-)
-
-
-def _fill_gap(match: re.Match) -> str:
-    kept, tuplet, grace, letter = match.groups()
-    if kept:
-        return kept
-    if tuplet:
-        return grace + tuplet
-    return {"x": "z", "H": "!fermata!"}[letter]

@@ -23,20 +23,17 @@ from charrnn.music.abc.fields import field_of, value_problem
 from charrnn.music.play.performance import performance
 from charrnn.music.play.playable import parse, split_header, tune_header
 from charrnn.music.abc.tunes import split_tunes, text_lines, tune_field
-from charrnn.music.abc.music21_linear import linear
+from charrnn.music.abc.music21_adapter import midi_bytes
 
 
 def tune_to_midi(tune_text: str, tempo: float | None = None) -> bytes:
     """A Standard MIDI File (bytes) of one ABC tune, played as abc2midi plays it. `tempo`
     (quarter notes a minute) replaces the tune's own. A tune without notes, or one music21
     cannot read, raises what music21 raised, or ValueError."""
-    from music21.midi import translate
-
     played = performance(parse(tune_text, playing=True), tune_header(tune_text), tempo)
     if not played.flatten().notes:
         raise ValueError("no notes")
-    with linear():
-        return translate.streamToMidiFile(played).writestr()
+    return midi_bytes(played)
 
 
 # --- comparing MIDI files ----------------------------------------------------------------

@@ -14,25 +14,25 @@ plays ABC the way abc2midi does, so the rules are written by hand from abcMIDI's
 (store.c, genmidi.c, parseabc.c).
 """
 
-import contextlib
-import io
 import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from charrnn.music.abc import fields, repeats
+from charrnn.music.abc.repeats import BOTH, END, SECTION, START
 from charrnn.music.abc.fields import field_match
 from charrnn.music.abc.tunes import text_lines, tune_field
-from charrnn.music.abc.music21_linear import linear
+from charrnn.music.abc.music21_adapter import read_abc
 
 # --- the tune as ABC that music21 reads right, in playing order ------------------------
-# Token kinds. Bar lines are read as abc2midi's parser reads them (parseabc.c): `||:` is a
-# double bar and a stray colon, `:|:` an end repeat and a stray colon, `|]` and `[|` are
-# double bars (store.c, event_bar), `|1`, `:|2` and `[1` open variant endings.
-BAR, DOUBLE, BAR_REP, REP_BAR, DOUBLE_REP, VARIANT = "|", "||", "|:", ":|", "::", "[n"
-TEXT, LINE = "text", "line"
-_BARS = {"|": BAR, "||": DOUBLE, "|]": DOUBLE, "[|": DOUBLE, "|:": BAR_REP, "::": DOUBLE_REP}
-_SECTION_ENDS = (REP_BAR, BAR_REP, DOUBLE, VARIANT)
+# Token kinds: music, whole lines, a plain bar line, a variant ending, and the repeat signs
+# (repeats.START, END, BOTH, SECTION) that a bar line stands for in repeats.BAR_LINES.
+TEXT, LINE, BAR, VARIANT = "text", "line", "|", "[n"
+_REPEAT_SIGNS = (START, END, BOTH, SECTION)
+# abc2midi's parser (parseabc.c) reads `||:` as || and a lone colon (a dotted bar line),
+# `:|:` as :| and one, `:||:` as :| and |:, and `[|:` as [| and |: ; each piece then
+# stands for what repeats.BAR_LINES says.
+_PIECES = {"[|:": ("[|", "|:")}
 
 _LIST = r"\d+(?:[-,]\d+)*"
 _MUSIC_TOKEN = re.compile(
@@ -209,15 +209,15 @@ def _carry_marks(music: str, header: Header) -> str:
     return _LOST_MARK.sub("", music)
 
 
-def _bar_token(text: str, m: re.Match) -> list[tuple[str, object]]:
-    """Tokens of a bar line, with the variant ending it opens, if any."""
-    if text.startswith(":|"):
-        tokens = [(REP_BAR, text)]
-    elif text == "[|:":
-        tokens = [(DOUBLE, "[|"), (BAR_REP, "")]
-    else:
-        tokens = [(_BARS.get(text, BAR), text)] if not m["v"] else []
+def _bar_tokens(text: str, m: re.Match) -> list[tuple[str, object]]:
+    """Tokens of a bar line, each piece (see _PIECES) of the kinds repeats.BAR_LINES says
+    it stands for, then the variant ending it opens, if any (`|1`, `:|2`, `[1`)."""
     endings = m["v"] or m["b"] or m["r"]
+    tokens = []
+    if not m["v"]:
+        line = text.replace(endings, "", 1) if endings else text
+        for piece in _PIECES.get(line, (line,)):
+            tokens += [(sign, piece) for sign in repeats.BAR_LINES[piece]] or [(BAR, piece)]
     return tokens + ([(VARIANT, repeats.passes(endings))] if endings else [])
 
 
@@ -242,8 +242,8 @@ def _music_tokens(line: str, header: Header) -> tuple[list, Header]:
             tokens.append((TEXT, "\n" + text[1:-1] + "\n"))
         elif text.startswith('"') or text.startswith("%"):  # a chord symbol or a comment
             tokens.append((TEXT, text))
-        elif text != ":":  # a lone colon is an error abc2midi skips; so do we
-            tokens += _bar_token(text, m)
+        else:
+            tokens += _bar_tokens(text, m)
     if run:
         tokens.append((TEXT, _carry_marks("".join(run), header)))
     return tokens, header
@@ -262,67 +262,24 @@ def _body_tokens(body_lines: list[str], header: Header) -> list[tuple[str, objec
     return tokens
 
 
-def _add_missing_starts(tokens: list) -> list:
-    """Tokens with the `|:` that a repeat lacks put in, the way abc2midi does it (store.c,
-    `scan_for_missing_repeats` then `fixreps`): a `:|` or `::` before any `|:` repeats from
-    the start of the music; a later one from the last `||`, `|]` or `:|` (an `:|` there
-    becomes `::`), but only until the first variant ending; a second `|:` becomes `::`."""
-    tokens = [(DOUBLE, "")] + list(tokens)
-    first = next((k for k, _ in tokens if k in (BAR_REP, REP_BAR, DOUBLE_REP)), None)
-    if first in (REP_BAR, DOUBLE_REP):
-        tokens.insert(1, (BAR_REP, ""))
-    point, expect, endings = 0, False, 0
-    for j, (kind, value) in enumerate(tokens):
-        if not expect and (kind == DOUBLE_REP or (kind in (REP_BAR, VARIANT) and not endings)):
-            kind_at, text_at = tokens[point]
-            if kind_at in (DOUBLE, BAR, REP_BAR):
-                tokens[point] = (DOUBLE_REP if kind_at == REP_BAR else BAR_REP, text_at)
-        if kind == BAR_REP and expect:
-            tokens[j] = (DOUBLE_REP, value)
-        if kind in (BAR_REP, DOUBLE_REP):
-            expect = True
-        elif kind == REP_BAR:
-            expect, point = False, j
-        elif kind == DOUBLE:
-            point = j
-        elif kind == VARIANT:
-            endings += 1
-    return tokens
+def _sign(token: tuple[str, object]):
+    """The repeat sign a token stands for (repeats.START... or a variant ending's passes),
+    or None."""
+    kind, value = token
+    if kind == VARIANT:
+        return value
+    return kind if kind in _REPEAT_SIGNS else None
 
 
-def _skip_ending(tokens: list, j: int) -> int:
-    """Index of the token that closes the variant ending at j; abc2midi resumes after it."""
-    j += 1
-    while j < len(tokens) and tokens[j][0] not in _SECTION_ENDS:
-        j += 1
-    return j
-
-
-def _play_order(tokens: list) -> list[int]:
-    """Indices of `tokens` in the order they are played. A transcription of abc2midi's
-    play loop (genmidi.c, `writetrack`): `pass_no` counts the times through a repeated
-    section, `max_pass` grows by one for each variant ending played, and a jump back
-    resumes after the saved `|:`."""
-    order, saved, expect, pass_no, max_pass, j = [], -1, False, 1, 2, 0
-    limit = 8 * len(tokens) + 8  # the rules always move on; this only guards the loop
-    while j < len(tokens) and len(order) < limit:
-        kind, value = tokens[j]
-        order.append(j)
-        if kind == BAR_REP or (kind == DOUBLE_REP and (pass_no > 1 or not expect)):
-            if kind == BAR_REP or pass_no > 1:
-                max_pass = 2
-            saved, expect, pass_no = j, True, 1
-        elif kind == REP_BAR and ((pass_no == 1 and expect) or 1 < pass_no < max_pass):
-            j, expect, pass_no = saved, False, pass_no + 1
-        elif kind == DOUBLE_REP:  # on the first pass, with its `|:`: go back
-            j, pass_no = saved, pass_no + 1
-        elif kind == VARIANT and (pass_no if expect or pass_no > 1 else 1) not in value:
-            j = _skip_ending(tokens, j)
-            order.append(j)
-        elif kind == VARIANT and max_pass < 4:
-            max_pass = pass_no + 1
-        j += 1
-    return [j for j in order if j < len(tokens)]
+def _as_played(tokens: list) -> tuple[list, list[int]]:
+    """The tokens with the bar lines abc2midi puts in and the |: it patches
+    (repeats.prepared), and their indices in the order it plays them (repeats.walk)."""
+    signs = repeats.prepared([_sign(token) for token in tokens])
+    added = len(signs) - len(tokens)
+    tokens = [(sign, "") for sign in signs[:added]] + [
+        (sign if sign in _REPEAT_SIGNS else kind, value)
+        for sign, (kind, value) in zip(signs[added:], tokens)]
+    return tokens, list(repeats.walk(signs))
 
 
 def _render(tokens: list, order: list[int], parts: list[int] | None = None) -> str:
@@ -367,7 +324,7 @@ def _parts(tokens: list) -> list[int]:
             part, ended, barred = part + 1, False, False
         elif kind == VARIANT:
             ended = False
-        elif kind in (REP_BAR, DOUBLE, DOUBLE_REP) or (kind == BAR_REP and barred):
+        elif kind in (END, SECTION, BOTH) or (kind == START and barred):
             ended = True
         elif kind == BAR:
             barred = True
@@ -414,8 +371,8 @@ def playable_abc(tune_text: str, parts: bool = False) -> str:
     if tune_field("\n".join(head), "L") is None:
         unit = header.unit / 4
         head.insert(max(len(head) - 1, 0), f"L:{unit.numerator}/{unit.denominator}")
-    tokens = _add_missing_starts(_body_tokens(lines[start:], header))
-    music = _render(tokens, _play_order(tokens), _parts(tokens) if parts else None)
+    tokens, order = _as_played(_body_tokens(lines[start:], header))
+    music = _render(tokens, order, _parts(tokens) if parts else None)
     return "\n".join(["%abc-2.1", "X:1", *head, music])
 
 
@@ -423,15 +380,8 @@ def playable_abc(tune_text: str, parts: bool = False) -> str:
 def parse(tune_text: str, playing: bool = False, beams: bool = False):
     """music21's Score of one tune (see playable_abc), trills, rolls and fermatas back as
     expressions; with `beams`, its notes beamed as music21's reader beams them (for sheet
-    music: it takes time quadratic in the tune's length, see music21_linear)."""
-    from music21 import converter, stream
-
-    # music21 writes its reader's warnings ("assuming C") straight to stderr; they say
-    # nothing a user can act on that the MIDI does not show, so they stay quiet
-    with contextlib.redirect_stderr(io.StringIO()), linear(beams):
-        score = converter.parse(playable_abc(tune_text), format="abc", forceSource=True)
-    if isinstance(score, stream.Opus):  # a stray `X:` inside the text: keep the first
-        score = score.scores[0]
+    music: see music21_adapter.read_abc)."""
+    score = read_abc(playable_abc(tune_text), beams)
     _restore_marks(score, playing)
     return score
 

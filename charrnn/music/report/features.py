@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from statistics import fmean
 
-from charrnn.music.abc.check import quietly
+from charrnn.music.abc.music21_adapter import abc_tokens
 from charrnn.music.play.playable import playable_abc, read_part_mark
 from charrnn.music.abc.tunes import tune_field
 
@@ -106,12 +106,7 @@ def tune_features(tune_text: str) -> TuneFeatures:
 
 def _tokens(tune_text: str) -> list:
     """music21's ABC tokens of the tune in playing order, with its part marks."""
-    from music21 import abcFormat
-
-    with quietly():
-        handler = abcFormat.ABCHandler()
-        handler.process(playable_abc(tune_text, parts=True))
-    return handler.tokens
+    return abc_tokens(playable_abc(tune_text, parts=True))
 
 
 class _Reading:

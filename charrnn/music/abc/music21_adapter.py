@@ -1,4 +1,10 @@
-"""music21's ABC reader and MIDI writer in time linear in the tune's length.
+"""The one place charrnn adapts music21: its ABC reader and MIDI writer in time linear in
+the tune's length, quiet, and the spellings its reader gets wrong. Everything else reads
+ABC into a Score (`read_abc`), music21's ABC tokens (`abc_tokens`) or writes MIDI
+(`midi_bytes`) through here.
+
+music21 writes its reader's warnings ("assuming C") straight to stderr; they say nothing a
+user can act on that the MIDI or the check's own report does not show, so it reads quietly.
 
 music21 10.5 takes time quadratic in the number of bars in three places charrnn passes
 through, so a tune of 1,600 bars took minutes (issue 26):
@@ -25,8 +31,84 @@ does not apply.
 """
 
 import contextlib
+import io
+import re
+import warnings
+
+from charrnn.music.abc.fields import field_match
+from charrnn.music.abc.tunes import text_lines
 
 
+def read_abc(abc_text: str, beams: bool = False):
+    """music21's Score of one tune's ABC text, read quietly in linear time (with `beams`,
+    its notes beamed as music21's reader beams them, in quadratic time: for sheet music).
+    Where the text holds several tunes (a stray `X:`), the first. Raises what music21
+    raises on text it cannot read."""
+    from music21 import converter, stream
+
+    with quietly(), linear(beams):
+        score = converter.parse(abc_text, format="abc", forceSource=True)
+    return score.scores[0] if isinstance(score, stream.Opus) else score
+
+
+def abc_tokens(abc_text: str) -> list:
+    """music21's ABC tokens of the text (abcFormat.ABCNote, ABCBar, ABCMetadata...), read
+    quietly."""
+    from music21 import abcFormat
+
+    with quietly():
+        handler = abcFormat.ABCHandler()
+        handler.process(abc_text)
+    return handler.tokens
+
+
+def midi_bytes(score) -> bytes:
+    """A Standard MIDI File of a music21 stream, written in linear time."""
+    from music21.midi import translate
+
+    with linear():
+        return translate.streamToMidiFile(score).writestr()
+
+
+@contextlib.contextmanager
+def quietly():
+    """Silence music21's reader: it writes a warning to stderr for every odd token, which
+    would bury charrnn's own report."""
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        yield
+
+
+def friendly_abc(tune: str) -> str:
+    """The tune with spellings music21's ABC reader gets wrong rewritten into ones it reads
+    right, so no note goes missing: the invisible rest `x` (dropped) becomes `z`, the
+    fermata `H` (drops its note) becomes `!fermata!`, and a grace group just inside a
+    tuplet, `(3{c}BAB` (counted as a tuplet note), moves before it. Quoted text,
+    !decorations!, inline fields, comments and field lines are left alone. (The player
+    rewrites a tune further, to be played as abc2midi plays it: playable.playable_abc.)"""
+    return "\n".join(
+        line if field_match(line) else _MUSIC21_GAPS.sub(_fill_gap, line)
+        for line in text_lines(tune)
+    )
+
+
+_MUSIC21_GAPS = re.compile(
+    r'("[^"]*"|![^!]*!|\+[^+\s]*\+|\[[A-Za-z]:[^\]]*\]|%.*)'  # left alone
+    r"|(\(\d(?::\d*){0,2})(\{[^}]*\})"  # tuplet, then grace notes
+    r"|([xH])"
+)
+
+
+def _fill_gap(match: re.Match) -> str:
+    kept, tuplet, grace, letter = match.groups()
+    if kept:
+        return kept
+    if tuplet:
+        return grace + tuplet
+    return {"x": "z", "H": "!fermata!"}[letter]
+
+
+# --- music21 in linear time -------------------------------------------------------------
 @contextlib.contextmanager
 def linear(beams: bool = False):
     """music21's reader and MIDI writer with their quadratic steps replaced (see above).
