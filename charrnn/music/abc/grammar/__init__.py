@@ -4,8 +4,8 @@
 valid one; `check_text` and `judge_text` judge whole tunes. The modules, one job each:
 syntax (the tables and token patterns of ABC), durations (note lengths and their
 arithmetic), limits (the bounds every tune, and every sampled tune, is held to), state (the
-reader's state, its own cache key), and the reader's handlers by concern: header, notes,
-rhythm, barlines, marks, room.
+reader's state, its own cache key), and the reader's handlers by concern: lines, header,
+notes, chords, rhythm, barlines, marks, room.
 """
 
 from charrnn.music.abc.grammar.reader import TuneReader, check_text, judge_text

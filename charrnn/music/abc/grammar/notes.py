@@ -1,15 +1,17 @@
 """How the reader takes music: each character of a line of music sent to its construct,
-notes and rests with their accidentals, octave marks and lengths, chords and grace groups,
-and each note, rest or chord put in its bar (tuplet, broken rhythm and tie applied).
+notes and rests with their accidentals, octave marks and lengths, and each note, rest or
+chord put in its bar (tuplet, broken rhythm and tie applied).
 """
 
 from gmpy2 import mpq
 
 from charrnn.music.abc import fields
 from charrnn.music.abc.grammar.barlines import BarReading
+from charrnn.music.abc.grammar.chords import ChordReading
 from charrnn.music.abc.grammar.durations import (LENGTHS, MIN_NOTE, Written, grace_length_ok,
                                                  one_note_value, rhythm_marks)
-from charrnn.music.abc.grammar.limits import MAX_CHORD_NOTES, MAX_GRACE_NOTES, MAX_OCTAVE_MARKS
+from charrnn.music.abc.grammar.limits import MAX_OCTAVE_MARKS
+from charrnn.music.abc.grammar.lines import LineReading
 from charrnn.music.abc.grammar.marks import MarkReading
 from charrnn.music.abc.grammar.rhythm import RhythmReading
 from charrnn.music.abc.grammar.syntax import (ACCIDENTAL_CHARS, AFTER_MULTIREST, DECORATION_CHARS,
@@ -56,20 +58,6 @@ class NoteReading:
 
     def _space(self, ch):
         """Spaces: a tie or a broken rhythm may still follow the note before."""
-
-    def _newline(self, ch):
-        if self.tuplet is not None:  # music21 loses the tuplet's durations
-            self.problem("a tuplet across the end of a line")
-        if self.sampled and self.line_notes is False:
-            # one line in two thousand in the collections; a model that has lost its way
-            # otherwise writes lines of bar lines, chord symbols and decorations
-            self.problem("a line of music with no note or rest on it, in a sampled tune")
-        if self.sampled and self.voice.current is not None and self._limit() == 0:
-            # the next line could only begin with a bar line, which a model that breaks its
-            # lines at bar lines never writes there: it would end the tune instead
-            self.problem("a line that ends a full bar with no bar line, in a sampled tune")
-        self.last, self.line_notes = None, None
-        self.mode = "line_start"
 
     def _length_char(self, ch):
         """Whether `ch` goes on the length being written (taken into `text`): in a sampled
@@ -226,109 +214,6 @@ class NoteReading:
             return pitch, False
         return (pitch[:2] + tied[2:], True) if crossed else (pitch, False)
 
-    def _chord_can_open(self):
-        if self.ornament:
-            self.problem("a trill or roll on a chord, which abc2midi cannot play")
-        if self.tie is not None:
-            self.problem("a tie (-) into a chord")
-
-    def _bracket(self, ch):
-        """After [: a chord, an inline field [K:D], a variant ending [2 or the bar line [|."""
-        decorated, self.shorthand = self.shorthand, ""
-        if decorated and ch not in NOTE_LETTERS and ch not in ACCIDENTAL_CHARS:
-            # a decorated chord (H[ce]); abc2midi reads nothing else there
-            self.problem(f"{'[' + ch!r} between a decoration and its note")
-        if ch in NOTE_LETTERS or ch in ACCIDENTAL_CHARS:
-            if not decorated:  # judged at its [ when decorated
-                self._chord_can_open()
-            self._room_for_a_note("a chord")
-            self._marks_match()
-            self._needs_closing("]", "a chord")
-            self.context, self.chord_lengths = "chord", []
-            self._chord_note_allowed()
-            self._begin_note(ch)
-        elif ch in fields.BODY_FIELDS:
-            if ch == "V" and self.sampled:
-                self.problem("a [V: field (a second voice)")
-            if not self._field_allowed(ch):
-                self.problem(f"a [{ch}: field, which {self.policy.source} does not hold")
-            self._needs_closing("]", "an inline field")
-            self.mode, self.field_name = "inline_name", ch
-        elif ch == "|":
-            self.mode, self.text = "bar", "[|"
-        elif ch in "123456789":
-            self.mode, self.text = "variant", ch
-        else:
-            self.problem("a [ that opens no chord, inline field or variant ending")
-            self._redo("music", ch)
-
-    def _chord_note_allowed(self):
-        """Room in the chord for one more note: the grammar's limit, or the policy's."""
-        policy = self.policy if self.policy is not None and self.policy.chord_notes is not None \
-            else None
-        most = MAX_CHORD_NOTES if policy is None else policy.chord_notes
-        if len(self.chord_lengths) >= most:
-            self.problem(f"a chord of more than {MAX_CHORD_NOTES} notes" if policy is None else
-                         f"a chord of more than {most} notes, which {policy.source} does not write"
-                         if most else f"a chord ([ce]), which {policy.source} does not write")
-
-    def _chord(self, ch):
-        if ch in NOTE_LETTERS or ch in ACCIDENTAL_CHARS:
-            self._chord_note_allowed()
-            self._begin_note(ch)
-        elif ch == "]" and self.chord_lengths:
-            self.context, self.mode, self.text = "music", "chord_length", ""
-        else:
-            self.problem("a chord holds something other than notes" if ch != "\n" else
-                         "a chord left open at the end of a line")
-            self.context = "music"
-            self._redo("music", ch)
-
-    def _chord_length(self, ch):
-        if self._length_char(ch):
-            if self.sampled and self.chord_lengths[0] != 1:
-                # abc2midi times [E2]2 by the length after ] alone, music21 by both
-                self.problem("a chord with lengths both on its notes and after it, in a "
-                             "sampled tune")
-            if not self._length_can_fit(self.text, inner=self.chord_lengths[0]):
-                self._doom(f"a chord of length {self.text}... that cannot fit")
-            return
-        length = LENGTHS.values.get(self.text)
-        if length is None:
-            self.problem(f"the length {self.text!r} of a chord is not finished")
-        self._length_allowed()
-        self._place((length or 1) * self.chord_lengths[0] * self.unit, None, chord=True)
-        self._redo("music", ch)
-
-    def _grace_open(self, ch):
-        if self.policy is not None and not self.policy.graces:
-            self.problem(f"grace notes, which {self.policy.source} does not hold")
-        if self.tie is not None:
-            self.problem("grace notes inside a tie")
-        if self.wants_note == "grace":
-            self.problem("two grace groups with no note between them")
-        self._needs_closing("}", "a grace group")
-        if self._limit() == 0 and self.voice.current is None:
-            self._doom("grace notes where the tune can only end")
-        self.context, self.grace_notes = "grace", 0
-        self.mode, self.text, self.last = "grace", "", None
-
-    def _grace(self, ch):
-        if ch in NOTE_LETTERS or ch in ACCIDENTAL_CHARS:
-            if self.grace_notes >= MAX_GRACE_NOTES:
-                self.problem(f"a grace group of more than {MAX_GRACE_NOTES} notes")
-            self._begin_note(ch)
-        elif ch == "/" and self.grace_notes == 0 and not self.text:
-            self.text = "/"  # an acciaccatura
-        elif ch == "}" and self.grace_notes:
-            self.context, self.mode, self.wants_note = "music", "music", "grace"
-        else:
-            self.problem("grace notes inside grace notes" if ch == "{" else
-                         "a grace group holds something other than notes")
-            self.context = "music"
-            self._redo("music", ch)
-
-
 def _starts(mode):
     return lambda reader, ch: reader._token(mode, ch)
 
@@ -336,7 +221,7 @@ def _starts(mode):
 # What each character that is not a note, rest, accidental or decoration begins in music.
 _MUSIC = {
     " ": NoteReading._space, "\t": NoteReading._space, ")": RhythmReading._slur_end,
-    "\n": NoteReading._newline, "y": NoteReading._spacer, "{": NoteReading._grace_open,
+    "\n": LineReading._newline, "y": NoteReading._spacer, "{": ChordReading._grace_open,
     "-": RhythmReading._tie_mark, ">": RhythmReading._broken_open, "<": RhythmReading._broken_open,
     "[": _starts("bracket"), "|": _starts("bar"), ":": BarReading._colon,
     '"': lambda reader, ch: setattr(reader, "mode", "quote") or setattr(reader, "text", ""),

@@ -20,11 +20,11 @@ lets `charrnn sample --abc` refuse, before each character is drawn, every charac
 would spoil the tune. https://abcnotation.com/wiki/abc:standard:v2.1
 
 This module holds the reader's life (settings, state, feeding, the verdict); what it does
-with each character is in the modules of its package, one concern each: header.py (lines
-and fields), notes.py (notes, lengths, chords, grace notes), rhythm.py (ties, broken
-rhythm, tuplets, slurs), barlines.py (bar lines, endings, multi-bar rests), marks.py (chord
-symbols, decorations, comments), room.py (what can still fit); its state, which is its
-cache key, is state.py's `TuneState`.
+with each character is in the modules of its package, one concern each: lines.py (the
+start and end of lines), header.py (fields), notes.py (notes and their lengths), chords.py
+(chords, grace groups), rhythm.py (ties, broken rhythm, tuplets, slurs), barlines.py (bar
+lines, endings, multi-bar rests), marks.py (chord symbols, decorations, comments), room.py
+(what can still fit); its state, which is its cache key, is state.py's `TuneState`.
 """
 
 from gmpy2 import mpq
@@ -33,7 +33,9 @@ from charrnn.music.abc import accompaniment, fields
 from charrnn.music.abc.bars import Voice, capped
 from charrnn.music.abc.grammar.barlines import BarReading
 from charrnn.music.abc.grammar.durations import LENGTHS, Written
-from charrnn.music.abc.grammar.header import LineReading
+from charrnn.music.abc.grammar.chords import ChordReading
+from charrnn.music.abc.grammar.header import FieldReading
+from charrnn.music.abc.grammar.lines import LineReading
 from charrnn.music.abc.grammar.marks import MarkReading
 from charrnn.music.abc.grammar.notes import NoteReading
 from charrnn.music.abc.grammar.rhythm import RhythmReading
@@ -42,7 +44,8 @@ from charrnn.music.abc.grammar.state import NOTE_MODES, TuneState
 from charrnn.music.abc.grammar.syntax import TOKEN_ENDINGS
 
 
-class TuneReader(LineReading, NoteReading, RhythmReading, BarReading, MarkReading, Room):
+class TuneReader(LineReading, FieldReading, NoteReading, ChordReading, RhythmReading, BarReading,
+                 MarkReading, Room):
     """Reads one ABC tune a character at a time (`feed`), keeping its problems.
 
     `alive` is False once the text read can no longer become a valid tune; `finish()`
