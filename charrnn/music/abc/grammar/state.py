@@ -10,6 +10,7 @@ value holds more than the future needs (a title's text, the pitch of the note be
 how the key sees it (`view`): the partition of states the sampler's caches rely on.
 """
 
+import operator
 from dataclasses import dataclass, field, fields
 
 from charrnn.music.abc import fields as abc_fields
@@ -148,15 +149,20 @@ class TuneState:
     @classmethod
     def of(cls, reader) -> "TuneState":
         """The state of `reader`: each field its attribute of that name, as its view sees it."""
-        attributes = reader.__dict__
-        if len(attributes) != _ATTRIBUTES:
-            _undeclared(attributes)
-        values = tuple([getattr(reader, name) if view is None else view(reader)
-                        for name, view in _VIEWS])
+        if len(reader.__dict__) != _ATTRIBUTES:
+            _undeclared(reader.__dict__)
+        values = _PLAIN(reader) + tuple([view(reader) for view in _VIEW_FUNCTIONS])
         state = object.__new__(cls)
-        state.__dict__.update(zip(_NAMES, values))
-        state.__dict__["_values"], state.__dict__["_hash"] = values, hash(values)
+        state.__dict__.update(_values=values, _hash=hash(values))
         return state
+
+    def __getattr__(self, name):
+        # The fields are read from the values, not stored one by one: the sampler makes a
+        # state for every new reader state, and storing each field would double its cost.
+        try:
+            return self.__dict__["_values"][_INDEX[name]]
+        except KeyError:
+            raise AttributeError(name) from None
 
     def __eq__(self, other):
         return self is other or (type(other) is TuneState and self._values == other._values)
@@ -165,16 +171,20 @@ class TuneState:
         return self._hash
 
 
-_VIEWS = tuple((f.name, f.metadata.get("view")) for f in fields(TuneState))
-_NAMES = tuple(name for name, _ in _VIEWS)
+_VIEWS = {f.name: f.metadata.get("view") for f in fields(TuneState)}
+_PLAIN_NAMES = tuple(name for name, view in _VIEWS.items() if view is None)
+_VIEW_NAMES = tuple(name for name, view in _VIEWS.items() if view is not None)
+_PLAIN = operator.attrgetter(*_PLAIN_NAMES)  # the fields as the reader has them, in C
+_VIEW_FUNCTIONS = tuple(_VIEWS[name] for name in _VIEW_NAMES)
+_INDEX = {name: index for index, name in enumerate(_PLAIN_NAMES + _VIEW_NAMES)}
 # Attributes that are not fields but are worked out from them (alive) or other attributes.
 _DERIVED = frozenset({"alive"})
-_ATTRIBUTES = len(set(_NAMES) - _DERIVED) + len(OUTSIDE)
+_ATTRIBUTES = len(set(_VIEWS) - _DERIVED) + len(OUTSIDE)
 
 
 def _undeclared(attributes):
     """Refuse a reader whose attributes are not the state's fields and OUTSIDE's."""
-    known = (set(_NAMES) - _DERIVED) | set(OUTSIDE)
+    known = (set(_VIEWS) - _DERIVED) | set(OUTSIDE)
     extra, missing = sorted(set(attributes) - known), sorted(known - set(attributes))
     raise AssertionError(f"reader attributes neither in TuneState nor in OUTSIDE: {extra}; "
                          f"declared but not set: {missing}")
