@@ -87,11 +87,14 @@ def _last_view(r):
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
-class TuneState:
+class TuneState(tuple):
     """What decides the future of the text read: the reader's mode and the token it is in,
     the header and the meter in force, each voice's bars and repeats, the constructs left
-    open, the runs a sampled tune is held to, and the form plan's state. Equal and hashed
-    by its fields' values (hashed once: the sampler looks a state up many times)."""
+    open, the runs a sampled tune is held to, and the form plan's state.
+
+    A tuple of its fields' values, so that states compare as tuples do, in C: the sampler
+    looks a state up in its caches for every character it asks about. Hashed once, as a
+    state is looked up many times and its fractions are slow to hash."""
 
     # where the reader is, and the token being written
     mode: str
@@ -151,21 +154,16 @@ class TuneState:
         """The state of `reader`: each field its attribute of that name, as its view sees it."""
         if len(reader.__dict__) != _ATTRIBUTES:
             _undeclared(reader.__dict__)
-        values = _PLAIN(reader) + tuple([view(reader) for view in _VIEW_FUNCTIONS])
-        state = object.__new__(cls)
-        state.__dict__.update(_values=values, _hash=hash(values))
+        state = tuple.__new__(cls, _PLAIN(reader) + tuple([view(reader) for view in _VIEW_FUNCTIONS]))
+        state.__dict__["_hash"] = tuple.__hash__(state)
         return state
 
     def __getattr__(self, name):
-        # The fields are read from the values, not stored one by one: the sampler makes a
-        # state for every new reader state, and storing each field would double its cost.
+        # the fields are the tuple's items, not stored again one by one
         try:
-            return self.__dict__["_values"][_INDEX[name]]
+            return self[_INDEX[name]]
         except KeyError:
             raise AttributeError(name) from None
-
-    def __eq__(self, other):
-        return self is other or (type(other) is TuneState and self._values == other._values)
 
     def __hash__(self):
         return self._hash
