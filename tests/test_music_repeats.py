@@ -6,7 +6,8 @@ import itertools
 import pytest
 
 from charrnn.music.abc import reference, repeats
-from charrnn.music.abc.grammar import BAR_LINE, check_text
+from charrnn.music.abc.grammar import check_text
+from charrnn.music.abc.grammar.syntax import BAR_LINE
 
 
 def test_the_table_holds_every_bar_line_the_grammar_reads():

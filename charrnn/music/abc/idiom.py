@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from charrnn.errors import UserError
 from charrnn.music.abc import fields
-from charrnn.music.abc.grammar import ANNOTATION_MARKS, DECORATION_CHARS, is_chord
+from charrnn.music.abc.grammar.syntax import ANNOTATION_MARKS, DECORATION_CHARS, is_chord
 from charrnn.music.abc.tunes import text_lines
 
 FORMAT_VERSION = 1

@@ -18,9 +18,10 @@ import operator
 from gmpy2 import mpq
 
 from charrnn.music.abc import fields, repeats
-from charrnn.music.abc.grammar import (ANNOTATION_MARKS, BAR_LINE, CHORD_SYMBOL, DECORATIONS,
-                                       MIN_NOTE, TUPLET, TuneReader, grace_length_ok,
-                                       one_note_value)
+from charrnn.music.abc.grammar import TuneReader
+from charrnn.music.abc.grammar.durations import MIN_NOTE, grace_length_ok, one_note_value
+from charrnn.music.abc.grammar.syntax import (ANNOTATION_MARKS, BAR_LINE, CHORD_SYMBOL,
+                                              DECORATIONS, TUPLET)
 from charrnn.music.steer.plan import PlanState, chunk_budget
 
 MAX_CHUNKS = 60

@@ -16,7 +16,8 @@ import regex
 from gmpy2 import mpq
 
 from charrnn.music.abc import fields, idiom as idioms
-from charrnn.music.abc.grammar import ANNOTATION_MARKS, DECORATION_CHARS, DECORATIONS, LENGTHS, LengthForms
+from charrnn.music.abc.grammar.durations import LENGTHS, LengthForms
+from charrnn.music.abc.grammar.syntax import ANNOTATION_MARKS, DECORATION_CHARS, DECORATIONS
 
 # A token (a key, a meter, a note length, a decoration...) is sampled only where at least
 # this share of the corpus's tunes write it: 1 in 200. The model learned such a token from
