@@ -61,7 +61,7 @@ def test_the_idiom_counts_chord_sizes_and_layout():
     tune = REEL.replace("A2BA", "[A2c2]BA [CEGc]").replace("GE|", "GE|\\\n\t")
     idiom = idioms.learn([tune + "\n", JIG])
     assert idiom.chord_notes == {"2": 1, "4": 1}
-    assert idiom.layout == {"continuation": 1, "tab": 1}
+    assert idiom.layout == {"continuation": 1, "leading blank": 1, "tab": 1}
     assert idioms.learn(["X:1\nT:Blank \nK:D\nABc \n"]).layout == {"trailing blank": 1}
 
 
@@ -105,6 +105,8 @@ def test_the_rare_share_leaves_out_what_few_tunes_write():
     (JIG.replace("!trill!", "!ffff!"), ["decoration !ffff!"]),
     (JIG.replace("A>FA", "[AF]A"), ["chord of 2 notes"]),
     (JIG.replace("|(3ABc", "\\\n\t|(3ABc"), ["a tab", "a \\ continuing a line"]),
+    (JIG.replace("A2B A>FA", "A2B  A>FA"), ["blanks in a row"]),
+    (JIG.replace("\n~A2B", "\n ~A`2B"), ["a blank opening a line", "a ` or $"]),
 ])
 def test_unwritten_names_what_no_corpus_tune_writes(tune, never):
     found = idioms.unwritten(idioms.learn([JIG, REEL]), tune)
@@ -181,7 +183,7 @@ def test_sampled_tunes_write_only_what_the_corpus_writes(seed):
     tunes write no header value, length, decoration, chord, tab or continuation that corpus
     does not, and no line ends in a blank."""
     idiom = idioms.learn([JIG, REEL])
-    model, vocab = untrained(TWO_TUNES + "Q:120HTu^_=!+<zx[]\t\\", seed)
+    model, vocab = untrained(TWO_TUNES + "Q:120HTu^_=!+<zx[]\t\\`", seed)
     chosen = SampleSettings(length=220, temperature=1.5, seed=seed)
     tunes, _ = sample_tunes(model, vocab, 6, TuneHeader(), chosen, streams=3,
                             policy=SampledPolicy.from_idiom(idiom))

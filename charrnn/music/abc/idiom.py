@@ -40,6 +40,8 @@ _CHORD = re.compile(r"\[((?:[_^=]*[A-Ga-g][,']*[0-9]*/*[0-9]*)+)\]")
 # The marks of a line's layout the idiom counts: what a model's text shows most plainly
 # when it is not the corpus's, and no reader of the music needs.
 LAYOUT = {"tab": "a tab", "trailing blank": "a blank ending a line",
+          "leading blank": "a blank opening a line", "blank run": "blanks in a row",
+          "backquote": "a ` or $ (which players ignore)",
           "continuation": "a \\ continuing a line"}
 
 
@@ -154,6 +156,12 @@ def _layout(line) -> set:
     marks = {"tab"} if "\t" in line else set()
     if line != line.rstrip(" \t"):
         marks.add("trailing blank")
+    if line[:1] in (" ", "\t"):
+        marks.add("leading blank")
+    if re.search(r"[ \t]{2}", line.strip(" \t")):
+        marks.add("blank run")
+    if not fields.field_match(line, body=True) and re.search(r"[`$]", line.split("%", 1)[0]):
+        marks.add("backquote")
     music = line.split("%", 1)[0].rstrip(" \t")  # a \\ in a comment continues nothing
     if music.endswith("\\") and not fields.field_match(line, body=True):
         marks.add("continuation")

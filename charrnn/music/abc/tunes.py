@@ -138,18 +138,37 @@ def split_tunes(text: str) -> list[str]:
 BIBLIOGRAPHIC_FIELDS = frozenset("BNZSDFHOAG")
 
 
+# What a line of ABC may hold that is layout or a note to its reader, not music: a comment
+# (but a %% directive, which players read), blanks beyond one (a blank breaks a beam, and
+# several break it no more), and backquotes (ABC 2.1 4.7: "ignored by computer programs").
+_COMMENT = re.compile(r"(?<!\\)%.*")
+_BLANKS = re.compile(r"[ \t]+")
+
+
 def normalise_tune(tune: str) -> str:
-    """One tune in the form a model trains on: `\\n` line ends, no trailing spaces, no blank
-    lines, header renumbered `X:1` (reference numbers are arbitrary and would waste the
-    model's capacity; sampling renumbers tunes anyway), bibliographic header fields dropped
-    and `T: x` written `T:x`, ending in exactly one `\\n`."""
-    lines = [line.rstrip() for line in text_lines(tune)]
-    lines = [line for line in lines if line]
+    """One tune in the form a model trains on: `\\n` line ends, no blank lines, header
+    renumbered `X:1` (reference numbers are arbitrary and would waste the model's capacity;
+    sampling renumbers tunes anyway), bibliographic header fields and I: instructions
+    dropped, `T: x` written `T:x`, and the layout no player reads taken away (comments, runs
+    of blanks, blanks at a line's ends, backquotes): a model spends no capacity on a
+    transcriber's alignment; ending in exactly one `\\n`."""
+    lines = [untidy_layout_removed(line) for line in text_lines(tune)]
+    lines = [line for line in lines if line and not line.startswith("I:")]
     if not lines:
         return ""
     if lines[0].startswith("X:"):
         lines[0] = "X:1"
     return "\n".join(tidy_header(lines)) + "\n"
+
+
+def untidy_layout_removed(line: str) -> str:
+    """A line without its comment (a %% directive kept), backquotes (outside a field line)
+    and runs of blanks (one space in their place; none at the line's ends)."""
+    if not line.startswith("%%"):
+        line = _COMMENT.sub("", line)
+    if not field_match(line):
+        line = line.replace("`", "")
+    return _BLANKS.sub(" ", line).strip()
 
 
 def tidy_header(lines: list[str]) -> list[str]:

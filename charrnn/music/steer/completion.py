@@ -253,7 +253,9 @@ def _closing_bar(voice):
 
 
 def _bar_text(r, caps, bar, space=False):
-    return [(" " if space else "") + bar, "\n" + bar]
+    # spaced, else bare (a corpus without blanks before bar lines, or at a line's start,
+    # has them refused by the idiom), else on a new line
+    return list(dict.fromkeys([(" " if space else "") + bar, bar, "\n" + bar]))
 
 
 def _note_text(r, caps, forced=None, pitch=None):

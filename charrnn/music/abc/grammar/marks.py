@@ -5,7 +5,7 @@ annotations in quotes, decorations (!trill!, +fermata+ and the one-character ~ .
 
 from charrnn.music.abc.grammar.limits import SAMPLED_CHORD_RUN
 from charrnn.music.abc.grammar.syntax import (ACCIDENTAL_CHARS, CHORD_SYMBOL, DECORATION_CHARS,
-                                              DECORATION_PREFIXES, DECORATIONS, LENGTH_MARKS,
+                                              DECORATION_PREFIXES, DECORATIONS, IGNORED, LENGTH_MARKS,
                                               NOTE_LETTERS, ORNAMENTS, is_chord)
 
 
@@ -107,6 +107,19 @@ class MarkReading:
             self._redo("music", ch) if ch != mark else setattr(self, "mode", "music")
 
     _plus = _decoration
+
+    def _layout_of(self, ch):
+        """A blank, a tab, a ` or $, where the policy holds the layout to the corpus's
+        (charrnn.music.abc.idiom.LAYOUT); read before the reader counts the blank."""
+        if ch == "\t":
+            self._layout_allowed("tab")
+        elif ch in IGNORED:
+            self._layout_allowed("backquote")
+        if ch in " \t":
+            if self.space_run:
+                self._layout_allowed("blank run")
+            elif self.mode == "line_start":
+                self._layout_allowed("leading blank")
 
     def _layout_allowed(self, mark):
         """A tab or a \\ continuation (charrnn.music.abc.idiom.LAYOUT), where the policy

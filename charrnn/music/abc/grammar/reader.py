@@ -41,7 +41,10 @@ from charrnn.music.abc.grammar.notes import NoteReading
 from charrnn.music.abc.grammar.rhythm import RhythmReading
 from charrnn.music.abc.grammar.room import Room
 from charrnn.music.abc.grammar.state import NOTE_MODES, TuneState
-from charrnn.music.abc.grammar.syntax import TOKEN_ENDINGS
+from charrnn.music.abc.grammar.syntax import IGNORED, TOKEN_ENDINGS
+
+
+LAYOUT_CHARS = frozenset(" \t") | IGNORED  # what the policy's layout rules judge
 
 
 class TuneReader(LineReading, FieldReading, NoteReading, ChordReading, RhythmReading, BarReading,
@@ -203,8 +206,8 @@ class TuneReader(LineReading, FieldReading, NoteReading, ChordReading, RhythmRea
             return
         if self.caps is not None and ch not in self.caps:
             self.problem(f"{ch!r} is not a character the model can write")
-        if ch == "\t" and self.policy is not None:
-            self._layout_allowed("tab")
+        if ch in LAYOUT_CHARS and self.policy is not None:
+            self._layout_of(ch)
         self.space_run = self.space_run + 1 if ch in " \t" else 0
         if self.max_spaces is not None:
             if self.space_run > self.max_spaces:
