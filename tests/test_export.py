@@ -138,3 +138,24 @@ def test_export_overwrites_when_asked(exported, tmp_path):
     result = invoke("export", run, tmp_path / "m.pt", "--overwrite")
     assert result.exit_code == 0, result.output
     assert modelfile.load(tmp_path / "m.pt").corpus.endswith("tunes.abc")
+
+
+def test_the_shipped_folk_model_is_listed_and_samples_tunes(tmp_path):
+    listed = invoke("models", "--json")
+    assert listed.exit_code == 0, listed.output
+    folk = json.loads(listed.stdout)["folk"]
+    assert folk["megabytes"] <= 10 and folk["val_loss"] < 1.2
+    assert "music21:oneills1850" in folk["corpus"]
+    table = invoke("models").stdout.splitlines()
+    assert table[0].split()[:4] == ["name", "size", "model", "val"] and table[1].startswith("folk ")
+    result = invoke("sample", "folk", "--abc", "-n", 2, "--seed", 5, "--out", tmp_path / "tunes", "--no-page")
+    assert result.exit_code == 0, result.output
+    assert "2 tunes made: 2 valid" in result.stderr
+
+
+def test_a_misspelt_model_name_is_one_line_with_the_shipped_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("sample", "folx", "--abc")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("Error: no run directory, checkpoint or shipped model named "
+                                     "'folx' (shipped models: folk); did you mean 'folk'?")
