@@ -116,8 +116,8 @@ def test_installed_package_samples_tunes_from_the_shipped_model(installed, tmp_p
     folk = json.loads(listed.stdout)["folk"]
     assert Path(folk["file"]).is_relative_to(installed)
     assert Path(folk["file"]).read_bytes() == (REPO / "charrnn" / "shipped" / "folk.pt").read_bytes()
-    done = run(installed, "sample", "folk", "--abc", "-n", 2, "--seed", 1, "--out", tmp_path / "tunes", "--no-page",
-               cwd=tmp_path)
+    done = run(installed, "sample", "folk", "--abc", "-n", 2, "--seed", 1, "--out", tmp_path / "tunes",
+               "--no-page", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "2 tunes made: 2 valid" in done.stderr
     tunes = sorted((tmp_path / "tunes").glob("*.abc"))
