@@ -95,10 +95,10 @@ def test_split_pieces_are_slices_of_the_text_in_order(text):
     ("X: 5\r\nT:a\r\n\r\nK:G\r\nab|  \r\n\r\n\r\n", "X:1\nT:a\nK:G\nab|\n"),
     ("X:2\rT:Ríl\rK:G\rab|", "X:1\nT:Ríl\nK:G\nab|\n"),
     ("T:no x line\nK:G\n", "T:no x line\nK:G\n"),
-    # layout no player reads: comments (not %% directives), I: instructions, blanks beyond
+    # layout no player reads: comments and %% directives, I: instructions, blanks beyond
     # one and at a line's ends, backquotes
     ("X:1\nT:The  Boys\nI::: ::\n%Q:100\nK:G % key\n  |: A`B  cd\te2 |\n", "X:1\nT:The Boys\nK:G\n|: AB cd e2 |\n"),
-    ("X:1\nT:a\nK:G\n%%MIDI program 1\nab 50\\% c|\n", "X:1\nT:a\nK:G\n%%MIDI program 1\nab 50\\% c|\n"),
+    ("X:1\nT:a\nK:G\n%%MIDI program 1\nab 50\\% c|\n", "X:1\nT:a\nK:G\nab 50\\% c|\n"),
 ])
 def test_normalise_tune(raw, expected):
     assert normalise_tune(raw) == expected

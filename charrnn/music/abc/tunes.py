@@ -139,8 +139,9 @@ BIBLIOGRAPHIC_FIELDS = frozenset("BNZSDFHOAG")
 
 
 # What a line of ABC may hold that is layout or a note to its reader, not music: a comment
-# (but a %% directive, which players read), blanks beyond one (a blank breaks a beam, and
-# several break it no more), and backquotes (ABC 2.1 4.7: "ignored by computer programs").
+# or a %% directive (to a typesetter: a model that learns them writes them as free text, on
+# and on), blanks beyond one (a blank breaks a beam, and several break it no more), and
+# backquotes (ABC 2.1 4.7: "ignored by computer programs").
 _COMMENT = re.compile(r"(?<!\\)%.*")
 _BLANKS = re.compile(r"[ \t]+")
 
@@ -162,10 +163,9 @@ def normalise_tune(tune: str) -> str:
 
 
 def untidy_layout_removed(line: str) -> str:
-    """A line without its comment (a %% directive kept), backquotes (outside a field line)
-    and runs of blanks (one space in their place; none at the line's ends)."""
-    if not line.startswith("%%"):
-        line = _COMMENT.sub("", line)
+    """A line without its comment or directive, backquotes (outside a field line) and runs
+    of blanks (one space in their place; none at the line's ends)."""
+    line = _COMMENT.sub("", line)
     if not field_match(line):
         line = line.replace("`", "")
     return _BLANKS.sub(" ", line).strip()
