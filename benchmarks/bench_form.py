@@ -32,7 +32,8 @@ def sample(run, count, form):
     """(texts, wall seconds, CPU seconds) of `count` tunes: form "free", "any" or "auto"."""
     from charrnn.cli.common import load_run
     from charrnn.cli.tunes import corpus_form
-    from charrnn.music.steer.plan import FormRequest, Planner
+    from charrnn.music.steer.form import FormRequest
+    from charrnn.music.steer.plan import Planner
     from charrnn.music.steer.sampling import TuneHeader, sample_tunes
     from charrnn.sample.sampling import SampleSettings
 

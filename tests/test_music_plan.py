@@ -17,7 +17,9 @@ from charrnn.music.steer.completion import completion
 from charrnn.music.steer.constraint import TuneConstraint
 from charrnn.music.abc.grammar import TuneReader
 from charrnn.cli.tunes import corpus_form
-from charrnn.music.steer.plan import CorpusForm, FormRequest, Planner, read_key
+from charrnn.music.abc.keys import read_key
+from charrnn.music.steer.form import CorpusForm, FormRequest
+from charrnn.music.steer.plan import Planner
 from charrnn.music.steer.sampling import TuneHeader, sample_tunes
 from charrnn.music.abc.skeleton import skeleton
 from charrnn.sample.sampling import SampleSettings

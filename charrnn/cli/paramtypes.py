@@ -53,12 +53,12 @@ class CommaList(click.ParamType):
 
 class FormType(click.ParamType):
     """`--form`: auto, any, or parts with their bars (`AABB`, "AABB 8", "ABC 8+8+16"), as a
-    charrnn.music.steer.plan.FormRequest."""
+    charrnn.music.steer.form.FormRequest."""
 
     name = "form"
 
     def convert(self, value, param, ctx):
-        from charrnn.music.steer.plan import FormRequest
+        from charrnn.music.steer.form import FormRequest
 
         if isinstance(value, FormRequest):
             return value

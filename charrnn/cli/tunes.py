@@ -140,7 +140,8 @@ def form_planner(form, corpus):
     corpus's forms into the run directory the first time."""
     if form is None or form[0].kind == "any":
         return None
-    from charrnn.music.steer.plan import CorpusForm, Planner
+    from charrnn.music.steer.form import CorpusForm
+    from charrnn.music.steer.plan import Planner
 
     request, store, asked = form
     learned = corpus_form(store, corpus)
@@ -160,7 +161,7 @@ def corpus_form(learned, spec):
     None where the corpus cannot be read."""
     import json
 
-    from charrnn.music.steer.plan import CorpusForm
+    from charrnn.music.steer.form import CorpusForm
     from charrnn.run import rundir
     from charrnn.run.learned import load_corpus_tunes
 
