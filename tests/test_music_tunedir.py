@@ -205,7 +205,7 @@ def wait_for(condition, what):
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 def test_sigkill_keeps_every_finished_tune_and_leaves_no_child_running(abc_run, tmp_path):
     folder = tmp_path / "tunes"
-    run = python_m_charrnn("sample", abc_run, "--abc", "-n", 500, "-l", 200, "--out", folder,
+    run = python_m_charrnn("sample", abc_run, "--abc", "-n", 20000, "-l", 200, "--out", folder,
                            "--no-page")
     try:
         wait_for(lambda: tune_files(folder) or run.poll() is not None, "the first tune")
@@ -233,9 +233,10 @@ def test_sigkill_keeps_every_finished_tune_and_leaves_no_child_running(abc_run, 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_sigterm_and_ctrl_c_end_cleanly(abc_run, tmp_path, sig):
-    """No traceback and no leaked semaphores; the lock let go; the finished tunes kept."""
+    """No traceback and no leaked semaphores; the lock let go; the finished tunes kept (of
+    more than the run can draw before the signal comes)."""
     folder = tmp_path / "tunes"
-    run = python_m_charrnn("sample", abc_run, "--abc", "-n", 500, "-l", 200, "--out", folder,
+    run = python_m_charrnn("sample", abc_run, "--abc", "-n", 20000, "-l", 200, "--out", folder,
                            "--no-page", start_new_session=True)
     try:
         wait_for(lambda: tune_files(folder) or run.poll() is not None, "the first tune")
