@@ -169,8 +169,9 @@ def test_a_run_stopped_before_its_first_tune_leaves_no_new_directory(abc_run, tm
 def python_m_charrnn(*args, **kwargs):
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(
         filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    kwargs.setdefault("stderr", subprocess.PIPE)
     return subprocess.Popen([sys.executable, "-m", "charrnn", *map(str, args)], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kwargs)
+                            stdout=subprocess.DEVNULL, text=True, **kwargs)
 
 
 def children(pid):
@@ -236,14 +237,19 @@ def test_sigterm_and_ctrl_c_end_cleanly(abc_run, tmp_path, sig):
     """No traceback and no leaked semaphores; the lock let go; the finished tunes kept (of
     more than the run can draw before the signal comes)."""
     folder = tmp_path / "tunes"
-    run = python_m_charrnn("sample", abc_run, "--abc", "-n", 20000, "-l", 200, "--out", folder,
-                           "--no-page", start_new_session=True)
-    try:
-        wait_for(lambda: tune_files(folder) or run.poll() is not None, "the first tune")
-        os.killpg(run.pid, sig)  # as Ctrl-C reaches the whole process group
-        _, err = run.communicate(timeout=TIMEOUT)
-    finally:
-        run.kill()
+    # stderr to a file, not a pipe: the command's end is its own exit, whatever a process
+    # it started (the checking worker, multiprocessing's resource tracker) still holds open
+    with open(tmp_path / "stderr", "w+", encoding="utf-8") as said:
+        run = python_m_charrnn("sample", abc_run, "--abc", "-n", 20000, "-l", 200, "--out", folder,
+                               "--no-page", start_new_session=True, stderr=said)
+        try:
+            wait_for(lambda: tune_files(folder) or run.poll() is not None, "the first tune")
+            os.killpg(run.pid, sig)  # as Ctrl-C reaches the whole process group
+            run.wait(timeout=TIMEOUT)
+        finally:
+            run.kill()
+        said.seek(0)
+        err = said.read()
     assert run.returncode == 1 and err.strip().splitlines()[-1] == "Aborted!", err
     assert "Traceback" not in err and "leaked" not in err, err
     assert tune_files(folder) and not (folder / LOCK).exists()
