@@ -232,6 +232,12 @@ def test_sigkill_keeps_every_finished_tune_and_leaves_no_child_running(abc_run, 
             "that stopped before it finished") in again.output
 
 
+def ctrl_c_as_in_a_terminal():
+    """Ctrl-C's default in the command, as a terminal's foreground job has it: tests run in
+    the background (`cmd &` in a script) inherit SIGINT ignored, and Python keeps it so."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_sigterm_and_ctrl_c_end_cleanly(abc_run, tmp_path, sig):
     """No traceback and no leaked semaphores; the lock let go; the finished tunes kept (of
@@ -241,7 +247,8 @@ def test_sigterm_and_ctrl_c_end_cleanly(abc_run, tmp_path, sig):
     # it started (the checking worker, multiprocessing's resource tracker) still holds open
     with open(tmp_path / "stderr", "w+", encoding="utf-8") as said:
         run = python_m_charrnn("sample", abc_run, "--abc", "-n", 20000, "-l", 200, "--out", folder,
-                               "--no-page", start_new_session=True, stderr=said)
+                               "--no-page", start_new_session=True, stderr=said,
+                               preexec_fn=ctrl_c_as_in_a_terminal)
         try:
             wait_for(lambda: tune_files(folder) or run.poll() is not None, "the first tune")
             os.killpg(run.pid, sig)  # as Ctrl-C reaches the whole process group
