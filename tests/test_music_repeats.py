@@ -26,6 +26,10 @@ CASES = [
     ("|:CD EF|1 GA Bc|2 de fg:|", False),  # "Need || |: :| or :: to mark end of variant ending"
     ("|:cd|1ef:|2ga|[1bc:|", False),  # the same: | does not close an ending
     ("|:cd|1ef:|2ga:[1bc:|", True),  # a lone colon, a dotted bar line, does
+    ("|:CD EF|1 GA Bc:||2 de fg|]", True),  # :||2 is :| then |2, a second ending
+    ("|:CD EF:||2 GA Bc|]", False),  # ... which needs a first: "found [1 or like before |:"
+    ("CD EF[|:GA Bc:|", True),  # [|: is [| then |:
+    ("|:CD EF[|:GA Bc:|", False),  # "found another |: after a |:"
 ]
 
 

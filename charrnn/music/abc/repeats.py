@@ -25,7 +25,8 @@ _SKIP_STOPS = (START, END, SECTION)
 # lines for the grammar, the player (charrnn.music.play.playable) and this replay.
 BAR_LINES = {"|": (), "||": (SECTION,), "|]": (SECTION,), "[|": (SECTION,), "|:": (START,),
              "||:": (SECTION, SECTION), ":|": (END,), ":||": (END,), ":|]": (END,), "::": (BOTH,),
-             ":|:": (END, SECTION), ":||:": (END, START), ":": (SECTION,)}
+             ":|:": (END, SECTION), ":||:": (END, START), ":": (SECTION,),
+             "[|:": (SECTION, START)}
 PART = (SECTION,)  # a P: field in the music begins a section, as a double bar does
 
 

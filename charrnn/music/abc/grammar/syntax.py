@@ -45,8 +45,8 @@ CHORD_SYMBOL = regex.compile(
     rf'[{regex.escape(ANNOTATION_MARKS)}][^{regex.escape(ANNOTATION_STOPS)}]*|[0-5]+|\(?{_PITCH}(?:{_CHORD_NAMES})?(?:/{_PITCH})?\)?')
 # Bar lines (repeats.BAR_LINES, what each stands for), and the variant endings that may
 # follow | or :|.
-BAR_LINE = regex.compile(r"\|\|:|\|\||\|\]|\|:|:\|\||:\|:|:\|\]|:\|\|:|::|\[\||:"
-                         r"|(?:\||:\|)(?:[1-9](?:[,-][1-9])*)?")
+BAR_LINE = regex.compile(r"\|\|:|\|\||\|\]|\|:|:\|\||:\|:|:\|\]|:\|\|:|::|\[\|:|\[\||:"
+                         r"|(?:\||:\|\|?)(?:[1-9](?:[,-][1-9])*)?")
 VARIANT = regex.compile(r"[1-9](?:[,-][1-9])*")
 TUPLET = regex.compile(r"[2-9](?::[1-9]?(?::[1-9])?)?")
 MULTIREST_COUNT = regex.compile(r"(?:[1-9][0-9]?)?")
