@@ -34,7 +34,6 @@ class TuneCheck:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     title: str | None = None
-    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
