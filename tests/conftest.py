@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from charrnn.model import threads
 from charrnn.run.config import RunConfig, validate
 
 torch.set_num_threads(1)
@@ -178,3 +179,38 @@ def stop_at(trainer, step):
 
     trainer.train_step = interrupt
     return trainer
+
+
+class Machine:
+    """A fake clock and fake threads: a step takes seconds(thread count, step), a
+    validation eval_seconds. The thread count is only recorded (torch runs on as the tests
+    do), so that a test of two collapsing threads does not collapse."""
+
+    def __init__(self, seconds, eval_seconds=0.0, monkeypatch=None):
+        self.now, self.seconds, self.eval_seconds, self.counts = 0.0, seconds, eval_seconds, []
+        self.threads = 1
+        if monkeypatch is not None:
+            monkeypatch.setattr(threads, "cores", lambda: 2)
+            monkeypatch.setattr(threads, "use", self.use)
+
+    def use(self, count):
+        self.threads = count
+
+    def __call__(self):
+        return self.now
+
+    def drive(self, trainer):
+        trainer.clock = self
+        step, validate = trainer.train_step, trainer.validation_scores
+
+        def timed_step():
+            self.counts.append(self.threads)
+            self.now += self.seconds(self.threads, trainer.progress.step)
+            return step()
+
+        def timed_validation():
+            self.now += self.eval_seconds
+            return validate()
+
+        trainer.train_step, trainer.validation_scores = timed_step, timed_validation
+        return trainer

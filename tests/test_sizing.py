@@ -7,7 +7,7 @@ from charrnn.run import rundir
 from charrnn.train import sizing
 from charrnn.run.config import AUTO, EVAL_EVERY_MOST, RunConfig, TrainConfig
 from charrnn.train.training import Trainer
-from conftest import stop_at, tiny_config
+from conftest import Machine, stop_at, tiny_config
 
 
 @pytest.mark.parametrize("given, batches, settled", [
@@ -47,29 +47,9 @@ def test_the_plan_fills_the_time_left_and_comes_again_sooner_near_the_end(step, 
     assert sizing.plan(step, 1000.0, elapsed, per_step) == planned
 
 
-class FakeClock:
-    """Time that passes only when the trainer steps or validates."""
-
-    def __init__(self, step_seconds, eval_seconds):
-        self.now, self.step_seconds, self.eval_seconds = 0.0, step_seconds, eval_seconds
-
-    def __call__(self):
-        return self.now
-
-    def drive(self, trainer):
-        trainer.clock = self
-        step, validate = trainer.train_step, trainer.validation_scores
-
-        def timed_step():
-            self.now += self.step_seconds
-            return step()
-
-        def timed_validation():
-            self.now += self.eval_seconds
-            return validate()
-
-        trainer.train_step, trainer.validation_scores = timed_step, timed_validation
-        return trainer
+def fake_clock(step_seconds, eval_seconds):
+    """Time that passes only when the trainer steps or validates, the same for every step."""
+    return Machine(lambda threads, step: step_seconds, eval_seconds)
 
 
 def budgeted(corpus, **overrides):
@@ -78,7 +58,7 @@ def budgeted(corpus, **overrides):
 
 
 def test_a_time_budget_sizes_the_cosine_to_end_as_the_time_runs_out(tmp_path, corpus_file):
-    clock = FakeClock(step_seconds=0.5, eval_seconds=1.0)
+    clock = fake_clock(step_seconds=0.5, eval_seconds=1.0)
     trainer = clock.drive(Trainer(budgeted(corpus_file), tmp_path / "run"))
     outcome = trainer.run()
 
@@ -96,19 +76,19 @@ def test_a_time_budget_sizes_the_cosine_to_end_as_the_time_runs_out(tmp_path, co
 def test_a_slower_machine_gets_fewer_steps_in_the_same_time(tmp_path, corpus_file):
     lengths = []
     for name, seconds in (("fast", 0.25), ("slow", 0.5)):
-        trainer = FakeClock(seconds, 1.0).drive(Trainer(budgeted(corpus_file), tmp_path / name))
+        trainer = fake_clock(seconds, 1.0).drive(Trainer(budgeted(corpus_file), tmp_path / name))
         lengths.append(trainer.run().step)
     assert lengths[1] < lengths[0] * 0.6
 
 
 def test_a_resumed_run_keeps_its_sizing(tmp_path, corpus_file):
     run = tmp_path / "run"
-    first = stop_at(FakeClock(0.5, 1.0).drive(Trainer(budgeted(corpus_file), run)), 60)
+    first = stop_at(fake_clock(0.5, 1.0).drive(Trainer(budgeted(corpus_file), run)), 60)
     assert first.run().reason == "interrupted"
     sized = first.config.train.max_steps
     config, payload = rundir.RunDir(run).resumed_config({"max_time": "1h"})
     assert config.train.max_steps == sized  # not sized again for the new limit
-    again = FakeClock(0.05, 1.0).drive(Trainer(config, run, resume=payload))
+    again = fake_clock(0.05, 1.0).drive(Trainer(config, run, resume=payload))
     assert again.run().step == sized
     with pytest.raises(Exception, match="cannot change max_steps"):
         rundir.RunDir(run).resumed_config({"max_steps": sized + 100})
