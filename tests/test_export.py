@@ -109,7 +109,7 @@ def newer(path, tmp_path):
 
 @pytest.mark.parametrize("make, said", [
     (damaged, "is not a readable checkpoint; it may be truncated or corrupt"),
-    (newer, f"is model file format {modelfile.VERSION + 1}, newer than this charrnn reads"),
+    (newer, f"uses model file format {modelfile.VERSION + 1}, newer than this charrnn reads"),
 ])
 def test_a_damaged_or_newer_model_file_is_refused_in_one_line(exported, tmp_path, make, said):
     result = invoke("sample", make(exported[1], tmp_path), "--abc", "-n", 1)

@@ -61,16 +61,20 @@ def read(path, kind):
                         f"({first_line(error)})") from None
 
 
-def check_format(payload, path):
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise UserError(f"{path} is not a charrnn checkpoint")
+def check_format(payload, path, kind="checkpoint", mark=FORMAT, newest=VERSION,
+                 keys=("config", "vocab", "model"), maker=""):
+    """Refuse, in one line, a payload that is not a `kind` of file (its format `mark`, a
+    version no newer than `newest`, every one of `keys`): a checkpoint, or a model file
+    (charrnn.run.modelfile). `maker`: what writes such files, said when it is not one."""
+    if not isinstance(payload, dict) or payload.get("format") != mark:
+        raise UserError(f"{path} is not a charrnn {kind}{maker}")
     version = payload.get("version")
-    if not isinstance(version, int) or version > VERSION:
-        raise UserError(f"{path} uses checkpoint format {version!r}, newer than this charrnn "
-                        f"reads ({VERSION}); upgrade charrnn")
-    missing = [k for k in ("config", "vocab", "model") if k not in payload]
+    if not isinstance(version, int) or version > newest:
+        raise UserError(f"{path} uses {kind} format {version!r}, newer than this charrnn "
+                        f"reads ({newest}); upgrade charrnn")
+    missing = [k for k in keys if k not in payload]
     if missing:
-        raise UserError(f"{path} is an incomplete checkpoint (missing {', '.join(missing)})")
+        raise UserError(f"{path} is an incomplete {kind} (missing {', '.join(missing)})")
 
 
 def first_line(error):

@@ -61,16 +61,10 @@ def load(path):
 
 def checked(payload, path):
     """The ModelFile a payload read from `path` makes, once checked."""
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise UserError(f"{path} is not a charrnn model file (`charrnn export` writes them)")
-    version = payload.get("version")
-    if not isinstance(version, int) or version > VERSION:
-        raise UserError(f"{path} is model file format {version!r}, newer than this charrnn "
-                        f"reads ({VERSION}); upgrade charrnn")
-    missing = [k for k in ("config", "vocab", "model", "learned") if k not in payload]
-    if missing or not isinstance(payload["learned"], dict):
-        raise UserError(f"{path} is an incomplete model file (missing "
-                        f"{', '.join(missing) or 'learned'})")
+    checkpoint.check_format(payload, path, "model file", FORMAT, VERSION,
+                            ("config", "vocab", "model", "learned"), " (`charrnn export` writes them)")
+    if not isinstance(payload["learned"], dict):
+        raise UserError(f"{path} is an incomplete model file (missing learned)")
     return ModelFile(path, payload)
 
 
