@@ -148,7 +148,7 @@ class _Sampler:
         state = _repeat(self.start_state, len(rows))
         drawn = logits, state  # what each row drew its last character from
         printer = _InOrder(on_tune)
-        while rows and not _first_tunes_done(done, rows, count):
+        while rows and not (made >= count and _first_tunes_done(done, rows, count)):
             nxt, back = self.draw(rows, logits)
             finished = self.advance(rows, nxt.tolist(), back)
             next_logits, next_state = self.stepper.step(nxt, state)
@@ -306,7 +306,8 @@ def _first_tunes_done(done, rows, count):
     """Whether the first `count` tunes by stream number are all drawn: `count` have ended
     and no stream still drawing comes before the last of them. Keeping the first tunes to
     end instead would keep the short ones: a long tune would lose its place to the tunes
-    that ended while it was still being drawn."""
+    that ended while it was still being drawn. Asked only once `count` have ended: it sorts
+    them all, and the sampler asks at every character."""
     ended = sorted(number for number, tune in done.items() if tune is not None)
     return len(ended) >= count and all(stream.number > ended[count - 1] for stream in rows)
 
