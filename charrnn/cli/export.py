@@ -48,8 +48,8 @@ def export(run, out, which, overwrite):
     if path.resolve() == found.path.resolve():
         raise UserError(f"refusing to export {found.path} over itself")
     size = modelfile.export(found.payload, corpus_learned(found.learned, config.data.corpus), path)
-    best = found.payload["progress"].get("best_val")
-    loss = f", validation loss {best:.4f} nats/char" if isinstance(best, float) and best < 1e9 else ""
+    best = modelfile.best_val(found.payload["progress"])
+    loss = f", validation loss {best:.4f} nats/char" if best is not None else ""
     weights = sum(p.numel() for p in model.parameters())
     click.echo(f"wrote {path} ({size / 1e6:.1f} MB): {config.model.model} {config.model.layers}x"
                f"{config.model.hidden}, {weights:,} weights, trained on {config.data.corpus}"

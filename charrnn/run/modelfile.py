@@ -54,6 +54,13 @@ def half(tensor):
     return tensor.detach().to("cpu", torch.float16) if tensor.is_floating_point() else tensor
 
 
+def best_val(progress):
+    """A run's best validation loss (nats per character) from its progress, or None
+    without one (a run with no validation split keeps infinity)."""
+    best = progress.get("best_val")
+    return best if isinstance(best, float) and math.isfinite(best) else None
+
+
 def load(path):
     """The ModelFile at `path`, checked; every way it can be wrong is one UserError."""
     return checked(checkpoint.read(path, "model file"), path)
@@ -85,9 +92,7 @@ class ModelFile(rundir.Learned):
 
     @property
     def best_val(self):
-        """The run's best validation loss (nats per character), or None without one."""
-        best = self.payload.get("progress", {}).get("best_val")
-        return best if isinstance(best, float) and math.isfinite(best) else None
+        return best_val(self.payload.get("progress", {}))
 
     def describe(self):
         """The facts `charrnn models` lists: size, corpus, figures, maker."""
