@@ -8,8 +8,8 @@ tensors and Python values, so it loads with `torch.load(weights_only=True)` like
 checkpoint; its keys `config`, `vocab`, `model` and `progress` are a checkpoint's, so
 whatever reads a checkpoint to sample or evaluate reads this file the same way.
 
-A ModelFile answers what a run directory answers about its corpus (read_idiom,
-read_learned, read_titles), and keeps nothing new: the file is read-only.
+A ModelFile answers what a run directory answers about its corpus (read_idiom, and
+read_learned and read_titles through `kept`), and keeps nothing new: the file is read-only.
 """
 
 import math
@@ -122,11 +122,8 @@ class ModelFile(rundir.Learned):
     def write_idiom(self, idiom):
         raise UserError(f"{self.path} is a model file, which is not written to")
 
-    def read_learned(self, name, corpus, key):
-        data = self.learned.get(name)
-        if not isinstance(data, dict) or data.get("corpus") != corpus:
-            return None
-        return data.get(key)
+    def kept(self, name):
+        return self.learned.get(name)
 
     def write_learned(self, name, corpus, key, value):
         return False  # a model file keeps what it was exported with, and no more

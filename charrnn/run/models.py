@@ -42,11 +42,17 @@ def is_shipped_name(spec):
     return bool(text) and "/" not in text and "\\" not in text and "." not in text
 
 
+def names_shipped(spec):
+    """Whether a model argument is a shipped model's name: a bare name, with no file or
+    directory of that name here."""
+    return is_shipped_name(spec) and not Path(spec).exists()
+
+
 def find(spec, which="best"):
-    """The file a model argument names: a shipped model's (a bare name with no file or
-    directory of that name here), a run directory's `which` checkpoint, or the file itself."""
+    """The file a model argument names: a shipped model's (see names_shipped), a run
+    directory's `which` checkpoint, or the file itself."""
     path = Path(spec)
-    if not path.exists() and is_shipped_name(spec):
+    if names_shipped(spec):
         models = shipped()
         if spec in models:
             return models[spec]
@@ -73,8 +79,7 @@ def corpus_named(spec):
     """The corpus spec a --corpus value names: a run directory, a checkpoint or a model
     file names the corpus its model learned from, and so does a shipped model's name;
     anything else is a corpus spec itself."""
-    path = Path(spec)
-    named = (not path.exists() and is_shipped_name(spec) and spec in shipped()) or rundir.is_run(path)
+    named = (names_shipped(spec) and spec in shipped()) or rundir.is_run(Path(spec))
     if not named:
         return spec
     return load(spec).payload["config"]["data"]["corpus"]

@@ -88,8 +88,17 @@ def learned_entry(corpus, key, value):
 
 class Learned:
     """Reading and keeping what sampling learns of a corpus, through a store's own
-    read_learned/write_learned: a run directory's files, or an exported model's
-    (charrnn.run.modelfile)."""
+    `kept(name)` (what it holds under a name, or None) and `write_learned`: a run
+    directory's files, or an exported model's (charrnn.run.modelfile)."""
+
+    def read_learned(self, name, corpus, key):
+        """What sampling learned of the corpus spec `corpus` and kept under `name` (TITLES,
+        CORPUS_FORM: {"corpus": spec, key: value}); None when nothing is kept, or it is
+        another corpus's or unreadable (it is learned again)."""
+        data = self.kept(name)
+        if not isinstance(data, dict) or data.get("corpus") != corpus:
+            return None
+        return data.get(key)
 
     def read_titles(self, corpus):
         """The titles kept for the corpus spec `corpus`, or None."""
@@ -142,17 +151,12 @@ class RunDir(Learned):
                             "--sample-every N to write them")
         return read_records(path)
 
-    def read_learned(self, name, corpus, key):
-        """What sampling learned of the corpus spec `corpus` and kept as file `name` (TITLES,
-        CORPUS_FORM: {"corpus": spec, key: value}); None when nothing is kept, or it is
-        another corpus's or unreadable (it is learned again)."""
+    def kept(self, name):
+        """The JSON the run keeps as file `name`, or None where it is missing or unreadable."""
         try:
-            data = json.loads((self.path / name).read_text(encoding="utf-8"))
+            return json.loads((self.path / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if not isinstance(data, dict) or data.get("corpus") != corpus:
-            return None
-        return data.get(key)
 
     def write_learned(self, name, corpus, key, value):
         """Keep what was learned of a corpus (see read_learned); False where the run
