@@ -31,6 +31,7 @@ SEED, TEMPERATURE = 7, 1.0
 def sample(run, count, form):
     """(texts, wall seconds, CPU seconds) of `count` tunes: form "free", "any" or "auto"."""
     from charrnn.cli.common import load_run
+    from charrnn.cli.sample import tune_policy
     from charrnn.cli.tunes import corpus_form
     from charrnn.music.steer.form import FormRequest
     from charrnn.music.steer.plan import Planner
@@ -41,10 +42,12 @@ def sample(run, count, form):
     planner = None
     if form == "auto":
         planner = Planner(FormRequest.parse("auto"), corpus_form(found.learned, config.data.corpus))
+    # the policy `charrnn sample` holds the tunes to: the run's idiom
+    policy = None if form == "free" else tune_policy(found.learned, config.data.corpus, "on")
     settings = SampleSettings(length=2000, temperature=TEMPERATURE, seed=SEED)
     wall, cpu = time.perf_counter(), time.process_time()
     tunes, _ = sample_tunes(model, vocab, count, TuneHeader(), settings, free=form == "free",
-                            form=planner)
+                            policy=policy, form=planner)
     return [t.text for t in tunes], time.perf_counter() - wall, time.process_time() - cpu
 
 
