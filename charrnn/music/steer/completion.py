@@ -158,8 +158,20 @@ def _line_letter(r, caps):
         value = _value(r, name, "", caps)
         chunks.append(None if value is None else f":{value}\n")
     if not r.in_header:
-        chunks.append(completion(r.as_music(), caps))
+        chunks.append(_as_music(r, caps))
     return chunks
+
+
+def _as_music(r, caps):
+    """The line's opening letter read as music: the first chunks of the music's completion,
+    as far as the first that settles it (a blank alone could still lead to a field), so
+    that the rest is the completion of a state the constraint may already know."""
+    written = ""
+    for _, chunk in steps(r.as_music(), caps):
+        written += chunk
+        if written.strip(" \t"):
+            return written
+    return None
 
 
 def _field(r, caps):
@@ -489,7 +501,7 @@ def _multirest(r, caps):
 
 
 def _line_letter_space(r, caps):
-    return completion(r.as_music(), caps)
+    return _as_music(r, caps)
 
 
 _CHUNKS = {
