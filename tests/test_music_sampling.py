@@ -158,6 +158,25 @@ def test_a_character_whose_next_draw_is_refused_is_taken_back(monkeypatch, taken
     assert check_tune(tunes[0].text).ok
 
 
+def test_nothing_of_the_header_is_taken_back():
+    """The model writes K:G and then another K: line, where the form plan has |: first.
+    Taking the newline back would make the key K:Gm, the model's second choice after G;
+    the header is kept as the model wrote it, and the |: comes as the plan has it."""
+    from charrnn.music.steer.form import CorpusForm, FormRequest
+    from charrnn.music.steer.plan import Planner
+
+    model, vocab = bigram({"\n": {"K": 4.0, "A": 3.0, "|": 1.0}, "K": {":": 5.0},
+                           ":": {"G": 5.0, "|": 0.5}, "G": {"\n": 3.0, "m": 2.0, "|": 1.0},
+                           "m": {"\n": 3.0}, "A": {"A": 3.0, "|": 2.0, " ": 1.0},
+                           "|": {":": 2.0, " ": 1.0, "]": 0.5}, " ": {"A": 4.0, "|": 1.0}})
+    header = TuneHeader(prime="X:1\nT:T\nM:2/4\nL:1/4\n")
+    planner = Planner(FormRequest.parse("AABB 2"), CorpusForm())
+    tunes, _ = sample_tunes(model, vocab, 1, header, SampleSettings(length=200, temperature=0),
+                            form=planner)
+    assert tunes[0].text.startswith(header.prime + "K:G\n|:"), tunes[0].text
+    assert check_tune(tunes[0].text).ok
+
+
 def test_free_sampling_drops_tunes_that_run_past_the_cap():
     model, vocab = untrained(seed=4)
     chosen = SampleSettings(length=30, temperature=1.5, seed=2)

@@ -192,7 +192,9 @@ class _Sampler:
         next draw is allowed, a one-character look ahead at the distribution the grammar
         leaves. Only a character the model drew itself is taken back, one place deep (the
         one drawn again may be taken back in its turn, but not the one before it), and
-        at most MAX_TAKEN_BACK at a place; then the draw is the first allowed."""
+        at most MAX_TAKEN_BACK at a place; then the draw is the first allowed. Nothing
+        of the header is taken back: the newline after K:G, taken back because the tune's
+        first note was refused, would make it K:Gm (or K:Gmix), and the tunes minor."""
         settings = self.settings
         if not self.free and any(stream.excluded for stream in rows):
             logits = logits.clone()
@@ -260,7 +262,7 @@ class _Sampler:
                 stream.reader = self.constraint.advance(before, ch)
                 taken = stream.excluded | {token}
                 stream.before = (before, taken) if stream.own and len(taken) <= MAX_TAKEN_BACK \
-                    else None
+                    and not before.in_header else None
                 stream.excluded = frozenset()
                 ended = stream.reader.ended
             else:
