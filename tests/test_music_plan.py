@@ -21,7 +21,8 @@ from charrnn.music.abc.keys import read_key
 from charrnn.music.steer.form import CorpusForm, FormRequest
 from charrnn.music.steer.plan import Planner
 from charrnn.music.steer.sampling import TuneHeader, sample_tunes
-from charrnn.music.abc.skeleton import skeleton
+from charrnn.music.abc.skeleton import skeleton, tune_kind
+from charrnn.music.abc.tunes import normalise_tune
 from charrnn.sample.sampling import SampleSettings
 from charrnn.run.rundir import RunDir
 from test_music_sampling import ABC_CHARS, tune_run, untrained, walk_the_mask  # noqa: F401 (a fixture)
@@ -127,7 +128,7 @@ def test_a_planned_part_with_endings_is_written_with_them(seed):
     """The plan draws the corpus's skeleton, endings and all: |1 ... :|2 ... ||, each
     ending as long as the corpus's, every bar full, and abc2midi plays it without a word."""
     prime = "X:1\nT:t\nR:reel\nM:C|\nL:1/8\nK:D\n"
-    planner = Planner(FormRequest.parse("auto"), CorpusForm.learn(ENDED), seed)
+    planner = Planner(FormRequest.parse("auto"), CorpusForm.learn(ENDED), seed).for_prime(prime)
     tune = prime + completion(TuneReader(sampled=True, lookahead=True, form=planner).feed(prime))
     found = skeleton(tune)
     assert (found.label, found.ending_bars) == ("AABB 4+4", (2, 0)), tune
@@ -137,7 +138,7 @@ def test_a_planned_part_with_endings_is_written_with_them(seed):
 
 
 def planned_reader(request, prime, seed=0, caps=None):
-    planner = Planner(FormRequest.parse(request), CorpusForm.learn(CORPUS), seed)
+    planner = Planner(FormRequest.parse(request), CorpusForm.learn(CORPUS), seed).for_prime(prime)
     return TuneReader(caps, sampled=True, lookahead=True, form=planner).feed(prime)
 
 
@@ -170,6 +171,43 @@ def test_the_planned_part_is_alive(body):
 def test_what_breaks_the_plan_is_refused(body, problem):
     reader = planned_reader("AABB 4", "X:1\nT:t\nM:6/8\nL:1/8\nK:G\n" + body)
     assert not reader.alive and any(problem in p for p in reader.verdict()), reader.verdict()
+
+
+def kind_of(tune):
+    return tune_kind(normalise_tune(tune))
+
+
+@pytest.mark.parametrize("quantile, meter, refused, problem", [
+    (0.1, "3/4", "X:1\nT:t\nM:6/8\n", "M:6/8 is not M:3/4"),
+    (0.1, "3/4", "X:1\nT:t\nR:", "R: in the header of a tune whose form plan has none"),
+    (0.5, "6/8", "X:1\nT:t\nM:3/4\n", "M:3/4 is not M:6/8"),
+    (0.5, "6/8", "X:1\nT:t\nR:air\n", "R:air is not R:jig"),
+])
+def test_auto_holds_the_header_to_the_kind_it_draws(quantile, meter, refused, problem):
+    """CORPUS has an air (3/4, no R:, a pickup: first in the order drawn) and three jigs
+    (6/8, R:jig): a quarter of the way and half way through them, `auto` draws one of each,
+    and the header may give it no other meter or rhythm."""
+    planner = Planner(FormRequest.parse("auto"), CorpusForm.learn(CORPUS), quantile=quantile)
+    start = "X:1\nT:t\n"
+    written = start + completion(TuneReader(sampled=True, lookahead=True, form=planner).feed(start))
+    assert kind_of(written)[0] == meter and check_tune(written).problems == [], written
+    reader = TuneReader(sampled=True, lookahead=True, form=planner).feed(refused)
+    assert any(problem in p for p in reader.verdict()), reader.verdict()
+
+
+def test_auto_spreads_the_tunes_over_the_corpus_kinds_and_keeps_the_prime_s():
+    """An untrained model's tunes have the corpus's kinds, in its proportions (3 jigs to an
+    air: 6 of 8 tunes, give or take one), each header as the corpus writes that kind; a
+    meter the prime gives is every tune's."""
+    model, vocab = untrained(seed=2)
+    planner = Planner(FormRequest.parse("auto"), CorpusForm.learn(CORPUS))
+    settings = SampleSettings(length=400, temperature=1.5, seed=3)
+    tunes, _ = sample_tunes(model, vocab, 8, TuneHeader(), settings, streams=4, form=planner)
+    kinds = [kind_of(t.text) for t in tunes]
+    assert set(kinds) <= {("6/8", "jig"), ("6/8", ""), ("3/4", "")}, kinds
+    assert 5 <= sum(meter == "6/8" for meter, _ in kinds) <= 7, kinds
+    tunes, _ = sample_tunes(model, vocab, 4, TuneHeader(meter="3/4"), settings, form=planner)
+    assert {kind_of(t.text) for t in tunes} == {("3/4", "")}
 
 
 @pytest.fixture(scope="module")

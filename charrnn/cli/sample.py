@@ -73,7 +73,8 @@ BEAM_CLASHES = {"temperature": "--temperature", "greedy": "--greedy", "top_k": "
                    "the words of the corpus's titles, the same for the same --seed.")
 @click.option("--form", type=FormType(), default="auto", show_default=True, metavar="FORM",
               help="--abc: the form each tune keeps, bar lines, repeats and a held final note "
-                   "included: auto (a skeleton the corpus uses for the meter and rhythm sampled), "
+                   "included: auto (a meter, rhythm and skeleton the corpus's tunes have, the "
+                   "tunes spread over them as the corpus is; --meter or --prime may fix the meter), "
                    "parts like AABB, ABC (bars drawn from the corpus), 'AABB 8' or 'AB 8+16' "
                    "(bars per part), or any (no plan).")
 @click.option("--midi", is_flag=True, help="--abc: also write a .mid beside each .abc (needs --out).")

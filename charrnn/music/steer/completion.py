@@ -103,7 +103,7 @@ def _header_line(r, caps):
 
 def _value(r, name, start, caps):
     """A short valid value for field `name` that starts with `start`."""
-    fixed = r.fixed.get(name)
+    fixed = r.asked(name)
     if fixed is not None:
         return fixed if fixed.startswith(start) else None
     if name == "T":

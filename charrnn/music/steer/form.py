@@ -169,6 +169,9 @@ class Hooks:
     def begin(self, reader, value):
         return self
 
+    def asked(self, reader, name):
+        return None
+
     def note(self, reader, pitch, duration, chord):
         return self
 

@@ -1,9 +1,9 @@
 """A sampled tune's form plan and cadence: the parts, bars and repeat signs it will have, and
 the held note each part ends on, kept by construction as the tune is sampled.
 
-`--form` asks for a form (`FormRequest`): `auto` draws a skeleton (charrnn.music.abc.skeleton)
-from the corpus's skeletons for the meter and rhythm the tune's header samples, `AABB`
-draws only the bars, `AABB 8` says them too; `any` plans nothing. Once the header is read
+`--form` asks for a form (`FormRequest`): `auto` draws a corpus tune's kind (meter and
+rhythm, which the header's M: and R: are then held to) and skeleton (charrnn.music.abc.skeleton),
+`AABB` draws only the bars, `AABB 8` says them too; `any` plans nothing. Once the header is read
 the `Planner` fixes the tune's `Plan` (seeded per tune), and from there the grammar's reader
 (charrnn.music.abc.grammar, `TuneReader(form=...)`) keeps a `PlanState`, part of its key, and
 asks it at each note and bar line. The plan writes each part as the corpus's tunes write it:
@@ -21,15 +21,17 @@ usually are. The completion (charrnn.music.steer.completion) asks `want` what th
 next, so every state the sampler allows can still be finished under the plan.
 """
 
+import functools
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gmpy2 import mpq
 
+from charrnn.music.abc import fields
 from charrnn.music.abc.keys import Key, read_key
-from charrnn.music.abc.skeleton import Skeleton
-from charrnn.music.steer.form import MAX_BARS, CorpusForm, FormRequest, Hooks
+from charrnn.music.abc.skeleton import Skeleton, tune_kind
+from charrnn.music.steer.form import MAX_BARS, MIN_TUNES, CorpusForm, FormRequest, Hooks
 
 LAST_SHARE = 0.02  # the tune's last note: a degree drawn from those they end on this often
 _BAR_LINE_CHARS = frozenset(" \t\n|:")  # what may come where a form plan has a bar line
@@ -281,12 +283,55 @@ def _named(pitch, chord):
 
 @dataclass(frozen=True)
 class Planner(Hooks):
-    """The plan-to-be of one tune, until its header is read: `begin` draws its Plan from
-    the corpus for the meter, rhythm and key sampled, with the tune's own seed."""
+    """The plan-to-be of one tune, until its header is read: `auto` draws the tune's kind
+    (meter and rhythm) and skeleton from the corpus's tunes, and holds the header's M: and
+    R: to them; `begin` makes the Plan once K: ends the header, with the tune's own seed."""
 
     request: FormRequest
     corpus: CorpusForm = field(compare=False, hash=False)
     seed: int = 0
+    given: tuple = ("", "")  # the meter and rhythm the tunes' prime gives ("": none)
+    # Where in the corpus's tunes (a share, 0 to 1) `auto` draws this one: the sampler
+    # spreads a batch's tunes over them; None: drawn at random with the seed.
+    quantile: float | None = None
+
+    def for_prime(self, prime) -> "Planner":
+        """The planner for tunes that begin with `prime`: a meter or rhythm it gives is the
+        plan's too."""
+        return replace(self, given=tune_kind(prime))
+
+    @functools.cached_property
+    def drawn(self) -> tuple | None:
+        """((meter, rhythm), skeleton) `auto` draws for the tune: a corpus tune's, each kind
+        as often as the corpus has it, among the kinds of the meter and rhythm given (those
+        with MIN_TUNES tunes where there are such; never a hornpipe in a meter abc2midi
+        refuses for one). So the tunes' meters, and with them their skeletons and pickups,
+        are the corpus's, whatever the model's own header would have been. None: the
+        model's own kind."""
+        if self.request.kind != "auto":
+            return None
+        meter, rhythm = self.given
+        kinds = {kind: found for kind, found in self.corpus.skeletons.items()
+                 if kind[0] == (meter or kind[0]) and kind[1] == (rhythm or kind[1]) and
+                 (not fields.is_hornpipe(kind[1]) or fields.hornpipe_meter_ok(kind[0]))}
+        common = {kind: found for kind, found in kinds.items()
+                  if sum(found.values()) >= MIN_TUNES} or kinds
+        tunes = Counter({(kind, s): n for kind, found in common.items() for s, n in found.items()
+                         if 0 < sum(s.bars) <= MAX_BARS})
+        quantile = random.Random(f"{self.seed}:kind").random() if self.quantile is None \
+            else self.quantile
+        return _at_quantile(quantile, tunes)
+
+    def asked(self, reader, name):
+        """The value the tune's header field `name` must have (the grammar's reader asks):
+        the meter drawn, and the rhythm as the corpus writes it most, "" for none."""
+        if self.drawn is None or name not in "MR" or self.given["MR".index(name)]:
+            return None
+        meter, rhythm = self.drawn[0]
+        if name == "M" or not rhythm:
+            return meter if name == "M" else ""
+        written = (reader.policy.options("R") if reader.policy is not None else None) or ()
+        return next((value for value in written if value.strip().lower() == rhythm), rhythm)
 
     def begin(self, reader, value):
         """The header has ended with K:`value`: the tune's PlanState, or None (free meter)."""
@@ -326,6 +371,9 @@ class Planner(Hooks):
         if request.kind == "parts":
             usable = Counter({s: n for s, n in usable.items() if _repeats(s) == request.repeats})
         drawn = _weighted(rng, usable)
+        if self.drawn is not None and self.drawn[0][0] == meter and \
+                rhythm.strip().lower() in ("", self.drawn[0][1]):
+            drawn = self.drawn[1]  # the kind drawn for the header (its R: unwritten, or as drawn)
         pickup_share = sum(n for s, n in kinds.items() if s.pickup) / max(sum(kinds.values()), 1)
         if request.kind == "auto" and drawn is not None:
             return _repeats(drawn), drawn.bars, drawn.pickup, self._endings(rng, drawn, drawn.bars)
@@ -365,6 +413,21 @@ def _weighted(rng, counts: Counter):
         return None
     items = sorted(counts.items(), key=lambda item: (-item[1], repr(item[0])))
     return rng.choices([s for s, _ in items], weights=[n for _, n in items])[0]
+
+
+def _at_quantile(quantile, counts: Counter):
+    """The one of the counted that lies at `quantile` (0 to 1) of them all, each as wide as
+    its count: tunes with a pickup first, then by meter, rhythm and skeleton, so that
+    evenly spread quantiles draw each in its share."""
+    if not counts:
+        return None
+    items = sorted(counts.items(), key=lambda item: (not item[0][1].pickup, repr(item[0])))
+    target, total = quantile * sum(counts.values()), 0
+    for item, n in items:
+        total += n
+        if target < total:
+            return item
+    return items[-1][0]
 
 
 def _final_letters(key: Key, degrees: frozenset) -> frozenset:

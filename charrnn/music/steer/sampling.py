@@ -16,6 +16,7 @@ Each tune draws from its own random generator, seeded from the seed and the tune
 so a seed makes the same tunes however many streams run beside it.
 """
 
+import random
 import re
 from dataclasses import dataclass, replace
 
@@ -30,6 +31,7 @@ from charrnn.sample.stepper import Stepper
 STREAMS = 16  # tunes drawn at once
 ROUNDS_PER_TUNE = 5  # draws allowed per tune before giving up on complete ones
 MAX_TAKEN_BACK = 3  # characters taken back at one place (see _Sampler.draw)
+_GOLDEN = (5 ** 0.5 - 1) / 2
 
 
 @dataclass
@@ -125,6 +127,8 @@ class _Sampler:
         self.model, self.vocab, self.settings, self.device = model, vocab, settings, device
         self.header, self.free = header, free
         self.prime = header_prime(header)
+        if self.form is not None:
+            self.form = self.form.for_prime(self.prime)
         self.constraint = None if free else TuneConstraint(vocab.chars, header.fixed(), policy)
         tokens = torch.tensor([vocab.encode(self.prime)], device=device)
         logits, self.start_state = model(tokens, None)
@@ -136,9 +140,17 @@ class _Sampler:
         generator = torch.Generator(device=self.device)
         seed = (self.seed + number * 1_000_003) % 2**63
         generator.manual_seed(seed)
-        form = None if self.form is None else replace(self.form, seed=seed)
+        form = None if self.form is None else replace(self.form, seed=seed,
+                                                      quantile=self._spread(number))
         reader = None if self.free else self.constraint.reader(self.prime, form)
         return _Stream(number, generator, reader, [], [])
+
+    def _spread(self, number):
+        """Where in the corpus's tunes the form plan draws tune `number`: steps of the golden
+        ratio from a start drawn with the seed, which spread any run of tunes evenly over
+        them (Weyl's sequence), so that ten tunes have the corpus's mix of kinds about as
+        well as a hundred drawn at random would."""
+        return (random.Random(self.seed).random() + number * _GOLDEN) % 1
 
     def run(self, count, width, on_tune, on_draw=None):
         attempts = count * ROUNDS_PER_TUNE

@@ -14,6 +14,15 @@ class FieldReading:
     def _field_allowed(self, name):
         return self.policy is None or self.policy.field_allowed(name, self.in_header)
 
+    def asked(self, name):
+        """The value field `name` must have: the one asked for (`fixed`), else in the header
+        the one the form plan drew for the tune (charrnn.music.steer.plan.Planner.asked; ""
+        where the tune has no such field); None: any."""
+        fixed = self.fixed.get(name)
+        if fixed is None and self.in_header and self.form is not None:
+            return self.form.asked(self, name)
+        return fixed
+
     def _once_in_header(self):
         """The fields a header may hold once: X: and P:, and in a sampled tune every one
         but T:, which it may hold twice (no bundled tune repeats another but six V: and an
@@ -28,6 +37,8 @@ class FieldReading:
         self._no_key_in_tie(name)
         if not self._field_allowed(name):
             self.problem(f"a {name}: field, which {self.policy.source} does not hold")
+        elif self.asked(name) == "":
+            self.problem(f"{name}: in the header of a tune whose form plan has none")
         if name == "V" and self.sampled:
             self.problem("a V: field (a second voice)")
         if name == "w" and not self.music_started:
@@ -125,7 +136,7 @@ class FieldReading:
                          "in a sampled tune")
         if name == "I" and self.sampled and value:
             self.problem(f"{bracket}I:{value}: an I: with a value in a sampled tune")
-        fixed = self.fixed.get(name)
+        fixed = self.asked(name)
         if self.field_judged:
             return
         if name != "I" and self.text.lstrip().startswith("|"):
@@ -174,9 +185,9 @@ class FieldReading:
         return True
 
     def _field_problem(self, name, value):
-        fixed = self.fixed.get(name)
+        fixed = self.asked(name)
         if fixed is not None and value != fixed:
-            return f"{name}:{value} is not {name}:{fixed}, as asked"
+            return f"{name}:{value} is not {name}:{fixed}, as asked (or drawn by the form plan)"
         if fixed is not None:  # asked for: ABC is enough, whatever the corpus writes
             return fields.value_problem(name, value, self.in_header)
         return self.value_problem(name, value)
