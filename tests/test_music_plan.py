@@ -195,6 +195,37 @@ def test_auto_holds_the_header_to_the_kind_it_draws(quantile, meter, refused, pr
     assert any(problem in p for p in reader.verdict()), reader.verdict()
 
 
+def test_auto_draws_only_skeletons_a_plan_writes_as_they_are():
+    """ABAB (or ABABCC, ABCABC) would come out as AABB, a skeleton of another tune: the
+    plan draws among the corpus's tunes whose parts are played in order."""
+    from collections import Counter
+    from charrnn.music.abc.skeleton import Skeleton
+
+    def shape(parts, bars):
+        return Skeleton(tuple(parts), bars, (False,) * len(bars), False)
+
+    corpus = CorpusForm(skeletons={("6/8", ""): Counter({shape("ABAB", (8, 8)): 20,
+                                                          shape("ABABCC", (1, 8, 8)): 20,
+                                                          shape("AABB", (8, 8)): 1})})
+    drawn = {Planner(FormRequest.parse("auto"), corpus, quantile=q / 10).drawn for q in range(10)}
+    assert drawn == {(("6/8", ""), shape("AABB", (8, 8)))}
+
+
+def test_a_tune_ends_only_on_a_degree_the_verdict_takes_for_an_ending():
+    """A degree 2.5% of the corpus's tunes end on is an oddity to the verdict (ENDING_SHARE):
+    the plan's tune never ends there, whatever its seed."""
+    from collections import Counter
+
+    corpus = CorpusForm.learn(CORPUS)
+    corpus.finals["major"] = Counter({0: 39, 4: 1})  # the tonic, or a B in G
+    prime = "X:1\nT:t\nM:6/8\nL:1/8\nK:G\n"
+    lasts = set()
+    for seed in range(300):
+        planner = Planner(FormRequest.parse("auto"), corpus, seed).for_prime(prime)
+        lasts.add(TuneReader(sampled=True, lookahead=True, form=planner).feed(prime).form.plan.last)
+    assert lasts == {frozenset("G")}
+
+
 def test_auto_spreads_the_tunes_over_the_corpus_kinds_and_keeps_the_prime_s():
     """An untrained model's tunes have the corpus's kinds, in its proportions (3 jigs to an
     air: 6 of 8 tunes, give or take one), each header as the corpus writes that kind; a

@@ -16,13 +16,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from charrnn.music.abc.bars import is_misfit
+from charrnn.music.abc.keys import ENDING_SHARE
 from charrnn.music.report.distributions import DEGREES
 from charrnn.music.report.novelty import COPIED_BARS
 
-# A final degree fewer of the corpus's tunes of a mode end on than this is no ending of
-# the corpus's: O'Neill's major tunes end on 1 (81%), 2, 5, 4 and 6 (3-5% each), and on 7,
-# 3, b7 and b6 in under 2%, slips and oddities rather than an idiom.
-ENDING_SHARE = 0.03
 
 # The rules in the order a tune is judged, each with the phrase that counts its failures
 RULES = {

@@ -29,11 +29,10 @@ from dataclasses import dataclass, field, replace
 from gmpy2 import mpq
 
 from charrnn.music.abc import fields
-from charrnn.music.abc.keys import Key, read_key
+from charrnn.music.abc.keys import ENDING_SHARE, Key, read_key
 from charrnn.music.abc.skeleton import Skeleton, tune_kind
 from charrnn.music.steer.form import MAX_BARS, MIN_TUNES, CorpusForm, FormRequest, Hooks
 
-LAST_SHARE = 0.02  # the tune's last note: a degree drawn from those they end on this often
 _BAR_LINE_CHARS = frozenset(" \t\n|:")  # what may come where a form plan has a bar line
 _END_START = ("::", ":||:")  # a bar line that ends one repeat and starts the next
 _NOTE_STARTS = frozenset("ABCDEFGabcdefgzx^_=[{")  # what begins a note, rest, chord or grace
@@ -317,7 +316,7 @@ class Planner(Hooks):
         common = {kind: found for kind, found in kinds.items()
                   if sum(found.values()) >= MIN_TUNES} or kinds
         tunes = Counter({(kind, s): n for kind, found in common.items() for s, n in found.items()
-                         if 0 < sum(s.bars) <= MAX_BARS})
+                         if _writable(s)})
         quantile = random.Random(f"{self.seed}:kind").random() if self.quantile is None \
             else self.quantile
         return _at_quantile(quantile, tunes)
@@ -345,7 +344,7 @@ class Planner(Hooks):
         finals = last = ()
         if key is not None:  # parts end as the mode's tunes mostly do; the tune, as one does
             finals = _final_letters(key, self.corpus.final_degrees(key.mode))
-            last = _final_letters(key, {_weighted(rng, self.corpus.final_degrees(key.mode, LAST_SHARE))})
+            last = _final_letters(key, {_weighted(rng, self.corpus.final_degrees(key.mode, ENDING_SHARE))})
         # Held no longer than one note the tune may write (a corpus's idiom may allow only
         # short notes in this meter), so the plan can always be kept.
         longest = max(reader.lengths.values.values(), default=1) * reader.unit
@@ -366,7 +365,7 @@ class Planner(Hooks):
         """(repeats, bars, pickup, endings) of the tune: a corpus skeleton's, or the one
         asked for (its endings as a corpus skeleton of its parts and bars has them)."""
         kinds = self.corpus.kinds(meter, rhythm)
-        usable = Counter({s: n for s, n in kinds.items() if 0 < sum(s.bars) <= MAX_BARS})
+        usable = Counter({s: n for s, n in kinds.items() if _writable(s)})
         request = self.request
         if request.kind == "parts":
             usable = Counter({s: n for s, n in usable.items() if _repeats(s) == request.repeats})
@@ -399,6 +398,13 @@ def chunk_budget(reader) -> int:
     units = int(reader.bar_full / reader.unit) if reader.bar_full else 16
     left = len(form.plan.steps) - form.step if isinstance(form, PlanState) else MAX_BARS + 8
     return left * (units + 3)
+
+
+def _writable(skeleton: Skeleton) -> bool:
+    """Whether a plan writes the skeleton as it is: parts played in order, once or twice
+    each (AABB, ABC; not ABAB or ABCABC, which would come out as another), in MAX_BARS."""
+    played = tuple(chr(ord("A") + i) for i, n in enumerate(_repeats(skeleton)) for _ in range(n))
+    return tuple(skeleton.parts) == played and 0 < sum(skeleton.bars) <= MAX_BARS
 
 
 def _repeats(skeleton: Skeleton) -> tuple:
