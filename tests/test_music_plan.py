@@ -3,6 +3,7 @@ tunes that keep their plan by construction, whatever the model (an untrained one
 
 import json
 import re
+from collections import Counter
 
 import pytest
 from click.testing import CliRunner
@@ -18,7 +19,7 @@ from charrnn.music.steer.constraint import TuneConstraint
 from charrnn.music.abc.grammar import TuneReader
 from charrnn.cli.tunes import corpus_form
 from charrnn.music.abc.keys import read_key
-from charrnn.music.steer.form import CorpusForm, FormRequest
+from charrnn.music.steer.form import FORM_VERSION, CorpusForm, FormRequest
 from charrnn.music.steer.plan import Planner
 from charrnn.music.steer.sampling import TuneHeader, sample_tunes
 from charrnn.music.abc.skeleton import skeleton, tune_kind
@@ -105,7 +106,7 @@ def test_a_corpus_form_kept_by_another_version_is_learned_again(tmp_path):
     kept["form"]["version"] = 0
     (tmp_path / "corpus-form.json").write_text(json.dumps(kept))
     assert corpus_form(RunDir(tmp_path), str(corpus)) == learned
-    assert json.loads((tmp_path / "corpus-form.json").read_text())["form"]["version"] == 2
+    assert json.loads((tmp_path / "corpus-form.json").read_text())["form"]["version"] == FORM_VERSION
 
 
 # Reels whose A part has first and second endings of two bars, as O'Neill's write them.
@@ -226,6 +227,14 @@ def test_a_tune_ends_only_on_a_degree_the_verdict_takes_for_an_ending():
     assert lasts == {frozenset("G")}
 
 
+def test_a_tune_ends_on_the_tonic_as_often_as_the_corpus_s_tunes_do():
+    """Leaving out the degrees too few tunes end on (4 and 11 here) makes no tonic ending
+    commoner than the corpus has it: the others take their share."""
+    corpus = CorpusForm(finals={"major": Counter({0: 76, 7: 10, 2: 10, 4: 2, 11: 2})})
+    degrees = corpus.last_degrees("major")
+    assert set(degrees) == {0, 7, 2} and degrees[0] / sum(degrees.values()) == pytest.approx(0.76)
+
+
 def test_auto_spreads_the_tunes_over_the_corpus_kinds_and_keeps_the_prime_s():
     """An untrained model's tunes have the corpus's kinds, in its proportions (3 jigs to an
     air: 6 of 8 tunes, give or take one), each header as the corpus writes that kind; a
@@ -260,9 +269,48 @@ def test_an_untrained_model_keeps_the_plan(planned_tunes):
         assert (found.label, found.endings) == ("AABB 8+8", (False, False)), tune.text
 
 
+def test_a_second_voice_is_left_out_of_the_registers():
+    """The skeleton reads the first voice; a second voice's notes (a bass, far below) are
+    no part's."""
+    tune = CORPUS[0].replace("K:G\n", "K:G\nV:1\n") + "V:2\n|: G,,3 G,,3 | G,,6 :|\n"
+    assert CorpusForm.learn([tune]).registers == Counter({((0, 4), (0, 7)): 1})
+
+
+@pytest.mark.parametrize("step", range(-14, 28))
+def test_a_staff_step_names_its_note_and_back(step):
+    from charrnn.music.abc.keys import staff_name, staff_step
+
+    name = staff_name(step)
+    assert staff_step(name[0], name[1:]) == step
+
+
+def test_a_corpus_teaches_each_part_s_register():
+    """The jigs' A parts run from the tonic G up to d, their B parts up to g; the air in E
+    minor from E to g: in steps of the scale from the tonic."""
+    assert CorpusForm.learn(CORPUS).registers == Counter({((0, 4), (0, 7)): 3, ((0, 9),): 1})
+
+
+@pytest.mark.parametrize("body, problem", [
+    ("|: GAB c' ", "c' outside the part's register, G to d"),
+    ("|: GAB cBA | D ", "D outside the part's register, G to d"),
+    ("|: GAB cBA | GAB d2B | GAB cBA | B2A G3 :|\n|: a ", "a outside the part's register, G to g"),
+])
+def test_a_note_outside_the_part_s_register_is_refused(body, problem):
+    reader = planned_reader("AABB 4", "X:1\nT:t\nM:6/8\nL:1/8\nK:G\n" + body)
+    assert any(problem in p for p in reader.verdict()), reader.verdict()
+
+
+def test_each_planned_part_keeps_a_corpus_tune_s_register(planned_tunes):
+    """Noise from an untrained model, each part of it in a corpus tune's register."""
+    for tune in planned_tunes[0]:
+        ((a_low, a_high), (b_low, b_high)), = CorpusForm.learn([tune.text]).registers
+        assert 0 <= a_low <= a_high <= 4 and 0 <= b_low <= b_high <= 7, tune.text
+
+
 def test_every_planned_tune_ends_on_the_tonic_held(planned_tunes):
     for tune in planned_tunes[0]:
-        last = re.findall(r"([A-Ga-g])[,']*(\d*)[^A-Ga-g]*$", tune.text.split("K:G\n")[1])
+        music = normalise_tune(tune.text).split("K:G\n")[1]  # without its comments
+        last = re.findall(r"([A-Ga-g])[,']*(\d*)[^A-Ga-g]*$", music)
         assert last and last[0][0].upper() == "G" and last[0][1] in ("3", "4", "5", "6"), tune.text
 
 

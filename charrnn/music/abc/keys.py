@@ -36,6 +36,13 @@ class Key:
     tonic: int
     mode: str
     letters: tuple  # pitch class of C, D, E, F, G, A, B in this key
+    tonic_step: int = 0  # the tonic's letter: C 0, D 1 ... B 6
+
+    def step(self, pitch) -> int:
+        """Steps of the scale (letters) from the tonic's letter above middle C up to a note
+        (letter, octave marks, accidental): in G, D is -3, g 7 and d' 11."""
+        letter, octave, _ = pitch
+        return staff_step(letter, octave) - self.tonic_step
 
     def degree(self, pitch) -> int | None:
         """Semitones above the tonic of a note (letter, octave marks, accidental)."""
@@ -45,6 +52,19 @@ class Key:
         else:
             pc = self.letters["CDEFGAB".index(letter.upper())]
         return (pc - self.tonic) % 12
+
+
+def staff_step(letter: str, octave: str) -> int:
+    """Letters from middle C (ABC's C) up to a note: C 0, B 6, c 7, c' 14, B, -1."""
+    return "CDEFGAB".index(letter.upper()) + 7 * (letter.islower() + octave.count("'") -
+                                                  octave.count(","))
+
+
+def staff_name(step: int) -> str:
+    """The note written at a staff step (`staff_step`'s inverse): 0 C, 7 c, 14 c', -1 B,."""
+    octave, letter = divmod(step, 7)
+    name = "CDEFGAB"[letter] if octave <= 0 else "cdefgab"[letter]
+    return name + ("," * -octave if octave < 0 else "'" * (octave - 1))
 
 
 @functools.lru_cache(maxsize=256)
@@ -68,4 +88,4 @@ def read_key(value: str) -> Key | None:
             altered[explicit[2].upper()] = _ACCIDENTAL[explicit[1]]
     letters = tuple((_PITCH_CLASS[letter] + altered.get(letter, 0)) % 12 for letter in "CDEFGAB")
     tonic_pc = (_PITCH_CLASS[tonic[0]] + {"#": 1, "b": -1}.get(tonic[1:], 0)) % 12
-    return Key(tonic_pc, mode[0], letters)
+    return Key(tonic_pc, mode[0], letters, "CDEFGAB".index(tonic[0]))

@@ -72,6 +72,16 @@ def skeleton(tune_text: str, form=None) -> Skeleton | None:
     return _skeleton(listener.parts)
 
 
+def part_read(reader) -> int | None:
+    """The written part (0: the first) that the note a reader has just read belongs to, where
+    it reads for `skeleton`: for a listener (its `form`) to tell the parts apart. None in a
+    second voice, which the skeleton leaves out."""
+    if not isinstance(reader.voice, _Listener):
+        return None
+    parts = reader.voice.parts
+    return len(parts) - (0 if parts[-1].ended and parts[-1].bars else 1)
+
+
 # --- listening to the reader ---------------------------------------------------------------
 @dataclass
 class _Part:

@@ -235,14 +235,15 @@ def _planned(r, caps):
     multiples = _writable_multiples(caps, r.unit, r.lengths)
     writing = r.lengths.writing
     if final is None:
-        letter = _note_letter(caps, None)
+        letter = _note_letter(caps, None, r)
         longest = _longest_within(multiples, room / r.unit)
         return None if letter is None or longest is None else [letter + writing[longest]]
     letters, held = final
     ending = next((c for c in "".join(sorted(letters)) + "".join(sorted(letters)).lower()
-                   if _can(caps, c)), None) if letters else _note_letter(caps, None)
-    filler = next((c for c in "ABCDEFGabcdefg" if c.upper() not in letters and _can(caps, c)),
-                  None)
+                   if _can(caps, c) and _in_register(r, c)), None) if letters else \
+        _note_letter(caps, None, r)
+    filler = next((c for c in "ABCDEFGabcdefg" if c.upper() not in letters and _can(caps, c)
+                   and _in_register(r, c)), None)
     options = []
     if ending is not None and room >= held and room / r.unit in multiples:
         options.append(ending + writing[room / r.unit])
@@ -284,16 +285,22 @@ def _note_text(r, caps, forced=None, pitch=None):
         multiple = _fitting_multiple(r, caps)
     if multiple is None or multiple not in r.lengths.writing:
         return None
-    letter = _note_letter(caps, pitch)
+    letter = _note_letter(caps, pitch, r)
     if letter is None:
         return None
     return marks + letter + r.lengths.writing[multiple]
 
 
-def _note_letter(caps, pitch):
+def _note_letter(caps, pitch, r=None):
+    """The pitch a tie waits for, else the first letter that caps can write (and, given the
+    reader, that the form plan's register for the part allows)."""
     if pitch is not None:
         return pitch[0] + pitch[1]
-    return next((c for c in "ABCDEFGabcdefg" if _can(caps, c)), None)
+    return next((c for c in "ABCDEFGabcdefg" if _can(caps, c) and _in_register(r, c)), None)
+
+
+def _in_register(r, letter):
+    return r is None or not isinstance(r.form, PlanState) or r.form.in_register(letter)
 
 
 @functools.lru_cache(maxsize=64)
@@ -341,7 +348,7 @@ def _note(r, caps):
     _, letter, octave = r.note
     tied = r.tie[0] if r.tie is not None else None
     if not letter:
-        return _note_letter(caps, tied)
+        return _note_letter(caps, tied, r)
     if tied is not None and not r.text and tied[1] != octave and tied[1].startswith(octave):
         return tied[1][len(octave):]
     return _end_note_text(r, caps)
@@ -485,11 +492,11 @@ def _decoration(r, caps):
 def _paren(r, caps):
     """Close the slur just opened, or (a sampled tune has no empty slur) put a note in it,
     after a bar line where the bar is full."""
-    return [")", _note_letter(caps, r.tie[0] if r.tie is not None else None), "|"]
+    return [")", _note_letter(caps, r.tie[0] if r.tie is not None else None, r), "|"]
 
 
 def _tuplet(r, caps):
-    return [" ", "\n", _note_letter(caps, None)] if TUPLET.fullmatch(r.text) else None
+    return [" ", "\n", _note_letter(caps, None, r)] if TUPLET.fullmatch(r.text) else None
 
 
 def _broken(r, caps):

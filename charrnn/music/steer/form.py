@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 from gmpy2 import mpq
 
-from charrnn.music.abc.keys import read_key
-from charrnn.music.abc.skeleton import Skeleton, skeleton, tune_kind
+from charrnn.music.abc.keys import ENDING_SHARE, read_key
+from charrnn.music.abc.skeleton import Skeleton, part_read, skeleton, tune_kind
 
-FORM_VERSION = 2  # bump when what CorpusForm learns changes
+FORM_VERSION = 3  # bump when what CorpusForm learns changes
 MIN_TUNES = 10  # a rhythm with fewer tunes than this draws from all the meter's skeletons
 FINAL_SHARE = 0.1  # a part may end on a degree the corpus's tunes end on this often (a mode's)
 HELD_QUANTILE = 0.5  # the final note is at least as long as half the corpus's final notes
@@ -74,6 +74,9 @@ class CorpusForm:
     finals: dict = field(default_factory=dict)  # mode -> Counter of degrees (semitones)
     held: dict = field(default_factory=dict)  # meter -> Counter of final note lengths ("3/8")
     endings: dict = field(default_factory=dict)  # a part's bars -> Counter of first-ending bars
+    # Each written part's lowest and highest note, in steps of the scale from the tonic
+    # (Key.step): (((-3, 7), (0, 9)), ...) -> tunes
+    registers: Counter = field(default_factory=Counter)
 
     @classmethod
     def learn(cls, tunes, progress=False) -> "CorpusForm":
@@ -84,7 +87,7 @@ class CorpusForm:
         form = cls()
         for tune in tqdm(tunes, desc="learning the corpus's forms", unit="tune", leave=False,
                          disable=None if progress else True, dynamic_ncols=True):
-            listener = _FinalNote()
+            listener = _Notes()
             found = skeleton(tune, form=listener)
             kind = tune_kind(tune)
             if found is not None:
@@ -92,6 +95,9 @@ class CorpusForm:
                 for bars, ending in zip(found.bars, found.ending_bars):
                     if ending:
                         form.endings.setdefault(bars, Counter())[ending] += 1
+                registers = listener.registers()
+                if registers is not None and len(registers) == len(found.bars):
+                    form.registers[registers] += 1
             final = listener.final()
             if final is not None:
                 mode, degree, length = final
@@ -105,7 +111,8 @@ class CorpusForm:
         return json.dumps({"version": FORM_VERSION, "skeletons": skeletons,
                            "finals": {m: dict(c) for m, c in self.finals.items()},
                            "held": {m: dict(c) for m, c in self.held.items()},
-                           "endings": {b: dict(c) for b, c in self.endings.items()}})
+                           "endings": {b: dict(c) for b, c in self.endings.items()},
+                           "registers": [[list(map(list, r)), n] for r, n in self.registers.items()]})
 
     @classmethod
     def from_json(cls, text: str) -> "CorpusForm | None":
@@ -116,7 +123,8 @@ class CorpusForm:
         form = cls(finals={m: Counter({int(d): n for d, n in c.items()}) for m, c in data["finals"].items()},
                    held={m: Counter(c) for m, c in data["held"].items()},
                    endings={int(b): Counter({int(e): n for e, n in c.items()})
-                            for b, c in data["endings"].items()})
+                            for b, c in data["endings"].items()},
+                   registers=Counter({tuple(map(tuple, r)): n for r, n in data["registers"]}))
         for meter, rhythm, skeleton, n in data["skeletons"]:
             form.skeletons.setdefault((meter, rhythm), Counter())[Skeleton.from_dict(skeleton)] += n
         return form
@@ -150,6 +158,19 @@ class CorpusForm:
         counts = self.finals.get(mode) or Counter({0: 1})
         total = sum(counts.values())
         return Counter({d: n for d, n in counts.items() if n >= share * total}) or Counter({0: 1})
+
+    def last_degrees(self, mode: str) -> Counter:
+        """What a tune's last note is drawn from: the tonic as often as the mode's tunes end
+        on it, else one of the degrees at least ENDING_SHARE of them end on, in their
+        proportions (the rarer ones, slips and oddities to the verdict, left out without
+        making the tonic commoner than the corpus has it)."""
+        counts = self.finals.get(mode) or Counter({0: 1})
+        kept = self.final_degrees(mode, ENDING_SHARE)
+        others = sum(n for d, n in kept.items() if d != 0)
+        if 0 not in kept or not others:
+            return kept
+        scale = (sum(counts.values()) - counts[0]) / others
+        return Counter({d: n if d == 0 else n * scale for d, n in kept.items()})
 
     def held_length(self, meter: str, bar: mpq) -> mpq:
         """The least length a final note has: the median of the corpus's final notes in this
@@ -197,11 +218,12 @@ class Hooks:
         return False
 
 
-class _FinalNote(Hooks):
-    """A listener for the grammar's reader: the key and the last note of a tune."""
+class _Notes(Hooks):
+    """A listener for the grammar's reader, reading for `skeleton`: the key of a tune, its
+    last note, and each written part's lowest and highest note."""
 
     def __init__(self):
-        self.key, self.last = None, None
+        self.key, self.last, self.steps = None, None, {}
 
     def begin(self, reader, value):
         self.key = read_key(value)
@@ -209,7 +231,17 @@ class _FinalNote(Hooks):
 
     def note(self, reader, pitch, duration, chord):
         self.last = (pitch, duration)
+        part = part_read(reader)
+        if pitch is not None and not chord and self.key is not None and part is not None:
+            self.steps.setdefault(part, []).append(self.key.step(pitch))
         return self
+
+    def registers(self) -> tuple | None:
+        """((lowest, highest), ...) of each written part, in steps of the scale from the
+        tonic; None where the tune has no key, or a part no note."""
+        if not self.steps or sorted(self.steps) != list(range(len(self.steps))):
+            return None
+        return tuple((min(steps), max(steps)) for _, steps in sorted(self.steps.items()))
 
     def final(self):
         """(mode, degree, length) of the tune's last note; None where it has no key or ends

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from gmpy2 import mpq
 
 from charrnn.music.abc import fields
-from charrnn.music.abc.keys import ENDING_SHARE, Key, read_key
+from charrnn.music.abc.keys import Key, read_key, staff_name, staff_step
 from charrnn.music.abc.skeleton import Skeleton, tune_kind
 from charrnn.music.steer.form import MAX_BARS, MIN_TUNES, CorpusForm, FormRequest, Hooks
 
@@ -48,6 +48,7 @@ class Step:
     fill: str
     texts: tuple
     cadence: bool = False
+    part: int = 0  # the written part it is in (0: the first)
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,12 +64,13 @@ class Plan:
     last: frozenset  # ... and the tune
     held: mpq
     pickup: bool
+    registers: tuple | None = None  # each part's (lowest, highest) staff step; None: any
 
     def __post_init__(self):
         object.__setattr__(self, "_hash", hash(self._fields()))
 
     def _fields(self):
-        return self.label, self.full, self.finals, self.last, self.held, self.pickup
+        return self.label, self.full, self.finals, self.last, self.held, self.pickup, self.registers
 
     def __hash__(self):
         return self._hash
@@ -82,12 +84,16 @@ class Plan:
         return min(self.full / 3, self.full - self.held)
 
 
-def make_plan(repeats, bars, pickup, full, finals, held, ending=None, endings=()) -> Plan:
+def make_plan(repeats, bars, pickup, full, finals, held, ending=None, endings=(),
+              registers=None) -> Plan:
     """The plan of parts played `repeats` times (1 or 2) with `bars` bars each, ending on
     `finals` (upper-case letters), the tune on `ending` (the same where not given);
-    `endings`: the bars of each repeated part's first and second endings (0: none)."""
+    `endings`: the bars of each repeated part's first and second endings (0: none);
+    `registers`: each part's lowest and highest note (charrnn.music.abc.keys.staff_step),
+    None for any."""
     steps = []
     for number, (times, count) in enumerate(zip(repeats, bars)):
+        start = len(steps)
         last = number == len(bars) - 1
         closing = ("|]", "||") if last else ("||",)
         first = endings[number] if number < len(endings) and times > 1 else 0
@@ -102,11 +108,12 @@ def make_plan(repeats, bars, pickup, full, finals, held, ending=None, endings=()
         else:
             steps += [Step("full", ("|",))] * (count - 1)
             steps += _part_end(1, pickup, (":|",) if times > 1 else closing, cadence=True)
+        steps[start:] = [replace(step, part=number) for step in steps[start:]]
     letters = "".join(chr(ord("A") + i) * times for i, times in enumerate(repeats))
     label = f"{letters} {'+'.join(map(str, bars))}"
     finals = frozenset(finals)
     return Plan(label, tuple(steps), mpq(full), finals,
-                finals if ending is None else frozenset(ending), mpq(held), pickup)
+                finals if ending is None else frozenset(ending), mpq(held), pickup, registers)
 
 
 def _part_end(bars, pickup, closing, cadence):
@@ -134,7 +141,11 @@ class PlanState:
             reader.problem(f"music where the form {self.plan.label} has "
                            f"{'ended' if step is None else 'a ' + step.texts[0] + ' first'}")
             return self
-        if reader.voice.current.held:
+        if pitch is not None and not chord and not self.in_register(pitch[0], pitch[1]):
+            low, high = self.register()
+            reader.problem(f"{pitch[0]}{pitch[1]} outside the part's register, "
+                           f"{staff_name(low)} to {staff_name(high)}")
+        elif reader.voice.current.held:
             reader.problem("a fermata, which abc2midi plays twice as long, in a bar of a form plan")
         elif self.limit(reader, None) < 0:
             reader.problem(f"a bar longer than the form {self.plan.label} has there")
@@ -152,6 +163,15 @@ class PlanState:
                            f"{'/'.join(sorted(finals)) or 'note'} of {plan.held} or more")
         elif 0 < left < plan.held:
             reader.problem(f"no room left for a part's held final note ({plan.held})")
+
+    def register(self) -> tuple | None:
+        """The lowest and highest note (staff steps) of the part in progress; None: any."""
+        registers, step = self.plan.registers, self._step() or self.plan.steps[-1]
+        return None if registers is None else registers[step.part]
+
+    def in_register(self, letter, octave="") -> bool:
+        register = self.register()
+        return register is None or register[0] <= staff_step(letter, octave) <= register[1]
 
     def finals(self) -> frozenset:
         """The letters the bar in progress may end on: the tune's last bar has its own."""
@@ -239,9 +259,10 @@ class PlanState:
         return letter.upper() in self.finals()
 
     def pitch_matters(self) -> bool:
-        """In a part's last bar, which note is written decides what may follow."""
+        """Which note is written decides what may follow: in a part's last bar, and where
+        the part has a register."""
         step = self._step()
-        return step is not None and step.cadence
+        return step is not None and (step.cadence or self.plan.registers is not None)
 
     def end(self, reader):
         if self.step < len(self.plan.steps):
@@ -344,12 +365,34 @@ class Planner(Hooks):
         finals = last = ()
         if key is not None:  # parts end as the mode's tunes mostly do; the tune, as one does
             finals = _final_letters(key, self.corpus.final_degrees(key.mode))
-            last = _final_letters(key, {_weighted(rng, self.corpus.final_degrees(key.mode, ENDING_SHARE))})
+            last = _final_letters(key, {_weighted(rng, self.corpus.last_degrees(key.mode))})
         # Held no longer than one note the tune may write (a corpus's idiom may allow only
         # short notes in this meter), so the plan can always be kept.
         longest = max(reader.lengths.values.values(), default=1) * reader.unit
         held = min(self.corpus.held_length(meter, full), longest)
-        return PlanState(make_plan(repeats, bars, pickup, full, finals, held, last, endings))
+        registers = None if key is None or not finals else \
+            self._registers(rng, key, len(bars), finals, last)
+        return PlanState(make_plan(repeats, bars, pickup, full, finals, held, last, endings,
+                                   registers))
+
+    def _registers(self, rng, key, parts, finals, last) -> tuple | None:
+        """Each part's lowest and highest note (staff steps), as a corpus tune of as many
+        parts has them about its tonic: the B part of most tunes lies higher, and no tune
+        spans the whole of what its corpus writes. Only registers the plan can be kept in:
+        each part's holds a letter it may end on and another, unmarked (C to b)."""
+        def keeps(register, number):
+            plain = {"CDEFGAB"[step % 7] for step in range(register[0], register[1] + 1)
+                     if 0 <= step <= 13}
+            ends = last if number == parts - 1 else finals
+            return bool(plain & ends) and bool(plain - ends)
+
+        placed = Counter()
+        for steps, n in self.corpus.registers.items():
+            if len(steps) == parts:
+                absolute = tuple((low + key.tonic_step, high + key.tonic_step) for low, high in steps)
+                if all(keeps(register, number) for number, register in enumerate(absolute)):
+                    placed[absolute] += n
+        return _weighted(rng, placed)
 
     def room(self) -> int:
         """Characters enough for the longest tune this planner can plan: a generous 40 a
