@@ -82,6 +82,10 @@ def measure(spec, count):
             "abc2midi warns": sum(bool(t["abc2midi"]["warnings"]) for t in tunes) / len(tunes),
             "features differing from its corpus": ", ".join(
                 f["feature"] for f in report["features"] if f["differs"]) or "none",
+            # how unlike its corpus, feature by feature, beyond what 100 of the corpus's own
+            # tunes are by chance: where both models keep the form, the melody tells them apart
+            "distance beyond chance, summed over the features": sum(
+                max(0.0, f["distance"] - f["floor"]) for f in report["features"]),
             "median bars": found["bars"], "AABB": found["AABB"], "pickup": found["pickup"],
             "ends on tonic": found["tonic"], "misfit bars": found["misfit"],
             "seconds for the tunes": seconds}
