@@ -254,10 +254,6 @@ class PlanState:
         parts, so none; a model the plan refuses would otherwise write field lines on end."""
         reader.problem(f"a {name}: field in the body of a tune with a form plan")
 
-    def letter_kind(self, letter) -> bool:
-        """All the plan asks of a note's letter, where its pitch matters: a final or not."""
-        return letter.upper() in self.finals()
-
     def pitch_matters(self) -> bool:
         """Which note is written decides what may follow: in a part's last bar, and where
         the part has a register."""

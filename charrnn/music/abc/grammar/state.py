@@ -76,6 +76,15 @@ def _note_view(r):
     return accidental, letter.isupper(), letter in RESTS, not letter, octave
 
 
+def _header_fields_view(r):
+    """The header's fields: which ones, while it is read; once K: has ended it, only
+    whether the fields music needs came (the rest of the tune is the same whichever other
+    fields, in whatever order, the header held)."""
+    if r.in_header:
+        return tuple(sorted(r.header_fields))
+    return () if r.music_started else tuple(n for n, _ in abc_fields.REQUIRED if n in r.header_fields)
+
+
 def _last_view(r):
     """The note before: a tie copies its pitch (letter and octave marks), so only how many
     characters that takes is kept."""
@@ -103,7 +112,7 @@ class TuneState(tuple):
     ended: bool
     # the header, and the meter, unit and rhythm in force
     in_header: bool
-    header_fields: tuple = _view(lambda r: tuple(sorted(r.header_fields)))
+    header_fields: tuple = _view(_header_fields_view)
     music_started: bool
     has_notes: bool
     meter: str | None
