@@ -1,13 +1,15 @@
 """What a form plan does to sampled tunes, and what it costs (issue 24).
 
 100 tunes from one run at T=1.0 and one seed, sampled three ways in the same process: free
-(no grammar), with the grammar and `--form any` (no plan), and with `--form auto` (a
-skeleton the corpus uses, a held cadence). For each: the time (wall and this process's CPU,
-as the machine may be shared), characters, and as music21 and abc2midi read the tunes: the
-median bars played, the AABB share, the pickup share, the share ending on the tonic, the
-tunes with bars abc2midi counts too long or short ("Bar N has ...", and those outside a
-repeat), abc2midi Errors, and the commonest skeletons. The corpus's own figures come from
-200 of its tunes (a fixed sample).
+(no grammar), with the grammar and `--form any` (no plan), and with `--form auto` (a corpus
+tune's meter, rhythm, skeleton and registers, a held cadence), the last two held to the
+run's idiom as `charrnn sample` holds them. For each: the time (wall and this process's
+CPU, as the machine may be shared), characters, the mean log-likelihood per character the
+model gives the tunes (the price of the grammar and the plan, in likelihood), and as music21
+and abc2midi read the tunes: the median bars played, the AABB share, the pickup share, the
+share ending on the tonic, the tunes with bars abc2midi counts too long or short ("Bar N
+has ...", and those outside a repeat), abc2midi Errors, and the commonest skeletons. The
+corpus's own figures come from 200 of its tunes (a fixed sample).
 
     python benchmarks/bench_form.py [RUN] [--tunes 100]
 
@@ -29,7 +31,8 @@ SEED, TEMPERATURE = 7, 1.0
 
 
 def sample(run, count, form):
-    """(texts, wall seconds, CPU seconds) of `count` tunes: form "free", "any" or "auto"."""
+    """(texts, wall seconds, CPU seconds, mean log-likelihood per character under the model)
+    of `count` tunes: form "free", "any" or "auto"."""
     from charrnn.cli.common import load_run
     from charrnn.cli.sample import tune_policy
     from charrnn.cli.tunes import corpus_form
@@ -37,6 +40,7 @@ def sample(run, count, form):
     from charrnn.music.steer.plan import Planner
     from charrnn.music.steer.sampling import TuneHeader, sample_tunes
     from charrnn.sample.sampling import SampleSettings
+    from benchmarks.bench_tunes import log_likelihood
 
     found, model, vocab, config = load_run(run)
     planner = None
@@ -48,7 +52,9 @@ def sample(run, count, form):
     wall, cpu = time.perf_counter(), time.process_time()
     tunes, _ = sample_tunes(model, vocab, count, TuneHeader(), settings, free=form == "free",
                             policy=policy, form=planner)
-    return [t.text for t in tunes], time.perf_counter() - wall, time.process_time() - cpu
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    texts = [t.text for t in tunes]
+    return texts, wall, cpu, log_likelihood(model, vocab, texts)
 
 
 def figures(texts):
@@ -96,13 +102,13 @@ def main():
     corpus = load_corpus_tunes(load_run(args.run)[3].data.corpus)
     sample_of = sorted(random.Random(0).sample(range(len(corpus)), min(200, len(corpus))))
     print("| tunes | n | median bars | AABB | pickup | ends on tonic | misfit bars (outside "
-          "repeats) | abc2midi Errors | time (wall / CPU) | commonest skeletons |")
+          "repeats) | abc2midi Errors | time (wall / CPU), log-likelihood | commonest skeletons |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     print(row("the corpus (200)", figures([corpus[i] for i in sample_of])), flush=True)
     for form in ("free", "any", "auto"):
-        texts, wall, cpu = sample(args.run, args.tunes, form)
+        texts, wall, cpu, loglik = sample(args.run, args.tunes, form)
         chars = sum(map(len, texts))
-        timing = f"{wall:.0f} s / {cpu:.0f} s, {chars / cpu:.0f} chars/s"
+        timing = f"{wall:.0f} s / {cpu:.0f} s, {chars / cpu:.0f} chars/s; {loglik:.3f} nats/char"
         print(row(f"--free" if form == "free" else f"--form {form}", figures(texts), timing),
               flush=True)
 
