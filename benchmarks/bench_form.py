@@ -11,7 +11,7 @@ share ending on the tonic, the tunes with bars abc2midi counts too long or short
 has ...", and those outside a repeat), abc2midi Errors, and the commonest skeletons. The
 corpus's own figures come from 200 of its tunes (a fixed sample).
 
-    python benchmarks/bench_form.py [RUN] [--tunes 100]
+    python -m benchmarks.bench_form [RUN] [--tunes 100]
 
 Needs the README's main job to have run first (`charrnn train` -> runs/oneills1850), or
 a run given. The run directory gains corpus-form.json (copy a run you keep read-only).
