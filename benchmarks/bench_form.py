@@ -91,6 +91,20 @@ def row(name, found, timing=""):
             f"({found['outside']:.0%}) | {found['errors']} | {timing} | {found['skeletons']} |")
 
 
+def run(quick=False):
+    """Rows for benchmarks/run.py: the plan's price in time against free sampling, and in
+    likelihood against `--form any`, on the README main job's run."""
+    count = 20 if quick else 100
+    free, any_, auto = (sample(str(ROOT / "runs" / "oneills1850"), count, form)
+                        for form in ("free", "any", "auto"))
+    return [{"name": f"form auto: CPU seconds for {count} tunes", "value": auto[2], "unit": "s",
+             "baseline": free[2], "ratio": auto[2] / free[2], "target": "<= 2 (free sampling's)",
+             "note": f"--form any {any_[2]:.1f} s"},
+            {"name": "form auto: log-likelihood per character", "value": auto[3], "unit": "nats",
+             "baseline": any_[3], "ratio": None, "target": None,
+             "note": f"--form any's as baseline; free {free[3]:.3f}"}]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", nargs="?", default=str(ROOT / "runs" / "oneills1850"))
