@@ -138,6 +138,27 @@ def test_a_planned_part_with_endings_is_written_with_them(seed):
         assert reference.messages(tune) == [], tune
 
 
+def test_every_plan_the_shipped_model_draws_can_be_finished():
+    """A plan is drawn when the header ends, from the corpus's skeletons, registers and
+    endings, under the model's idiom: each must leave the tune a way to its end. (A part
+    with a pickup and four-bar endings once had none: after the short bar closing its first
+    ending, the completion took the second ending's first bar for one completing a pickup.)"""
+    import random
+    from dataclasses import replace
+    from charrnn.cli.common import load_run
+    from charrnn.cli.sample import tune_policy
+    from charrnn.music.steer.sampling import _GOLDEN
+
+    found, _, vocab, config = load_run("folk")
+    corpus = config.data.corpus
+    constraint = TuneConstraint(vocab.chars, {}, tune_policy(found.learned, corpus, "on"))
+    planner = Planner(FormRequest.parse("auto"), corpus_form(found.learned, corpus)).for_prime("X:1\n")
+    start = random.Random(1).random()
+    for number in range(40):
+        tune = replace(planner, seed=number, quantile=(start + number * _GOLDEN) % 1)
+        assert constraint.to_finish(constraint.reader("X:1\n", tune)) is not None, tune.drawn
+
+
 def planned_reader(request, prime, seed=0, caps=None):
     planner = Planner(FormRequest.parse(request), CorpusForm.learn(CORPUS), seed).for_prime(prime)
     return TuneReader(caps, sampled=True, lookahead=True, form=planner).feed(prime)

@@ -254,11 +254,6 @@ def _planned(r, caps):
     return options
 
 
-def _plan_room(r, room):
-    """The room a form plan leaves in the bar, within `room`."""
-    return r.form.limit(r, room) if isinstance(r.form, PlanState) else room
-
-
 def _closing_bar(voice):
     """The bar line that lets the voice end as abc2midi plays it: | or :| (or ||)."""
     ending = repeats.can_end(voice.signs)
@@ -314,13 +309,9 @@ def _writable_multiples(caps, unit, forms):
 def _fitting_multiple(r, caps):
     """The length (as a multiple of the unit) of the next note: what completes a pickup
     the bar must complete, else the unit if it fits, else the longest shorter one."""
-    voice = r.voice
     scale = r.tuplet[0] if r.tuplet else mpq(1)
-    room = voice.room() if voice.current is not None else r.bar_full
-    required = voice.required()
-    if required is not None and voice.current is not None:
-        room = required - voice.current.length
-    room = _plan_room(r, room)
+    room = r.bar_limit()  # what completes a pickup waiting on the bar, where one does
+    required = r.voice.required()
     candidates = _writable_multiples(caps, r.unit, r.lengths)
     most = None if room is None else room / (r.unit * scale)  # the longest that fits
     longest = _longest_within(candidates, most)
@@ -376,15 +367,8 @@ def _length_rule(r):
     if r.context in ("grace", "chord"):
         first = r.chord_lengths[0] if r.context == "chord" and r.chord_lengths else None
         return r.context, r.unit, first
-    voice = r.voice
     inner = r.chord_lengths[0] if r.mode == "chord_length" else 1
-    room = voice.room() if voice.current is not None else r.bar_full
-    pending = voice.pending if voice.current is not None else voice.unsettled
-    if pending is not None:
-        so_far = voice.current.length if voice.current is not None else 0
-        left = pending.full - pending.length - so_far
-        room = left if room is None else min(room, left)
-    room = _plan_room(r, room)
+    room = r.bar_limit()
     scale = r.tuplet[0] if r.tuplet else 1
     return "music", r.unit, r.mode == "chord_length", inner, scale, r.broken, room
 

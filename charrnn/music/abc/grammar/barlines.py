@@ -103,7 +103,7 @@ class BarReading:
         elif self.tie is not None:  # abc2midi: "Could not find note to be tied"
             self.problem("a multi-bar rest where a tie (-) waits for its note")
         else:
-            if self._limit() is not None and self._limit() < self.bar_full:
+            if self.bar_limit() is not None and self.bar_limit() < self.bar_full:
                 self._doom("a multi-bar rest where the bar must complete a pickup")
             bar = voice.start_bar(self.meter, self.bar_full)
             bar.rests = int(self.text[1:] or 1)

@@ -93,7 +93,7 @@ class ChordReading:
         if self.wants_note == "grace":
             self.problem("two grace groups with no note between them")
         self._needs_closing("}", "a grace group")
-        if self._limit() == 0 and self.voice.current is None:
+        if self.bar_limit() == 0 and self.voice.current is None:
             self._doom("grace notes where the tune can only end")
         self.context, self.grace_notes = "grace", 0
         self.mode, self.text, self.last = "grace", "", None

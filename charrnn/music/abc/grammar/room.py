@@ -42,7 +42,7 @@ class Room:
         that look for one (each a copy of the reader, problems and all) are left out."""
         return bool(self.problems) or any(v.problems or v.misfits for v in self.voices.values())
 
-    def _limit(self):
+    def bar_limit(self):
         """The most the bar can still take (see Voice.limit), and the form plan; None under
         free meter."""
         limit = self.voice.limit(self.bar_full)
@@ -54,7 +54,7 @@ class Room:
         return scale * self.broken[0] if self.broken else scale
 
     def _room_for(self, duration, what):
-        limit = self._limit()
+        limit = self.bar_limit()
         if limit is not None and duration > limit:
             self._doom(f"no room in the bar for {what}")
 
@@ -103,7 +103,7 @@ class Room:
         return (left - 1) * shortest_note(self.caps, self.unit, self.lengths) * scale
 
     def _fits(self, duration):
-        limit = self._limit()
+        limit = self.bar_limit()
         return limit is None or duration <= limit
 
     def _room_for_tuplet(self):
