@@ -77,6 +77,15 @@ class CorpusForm:
     # Each written part's lowest and highest note, in steps of the scale from the tonic
     # (Key.step): (((-3, 7), (0, 9)), ...) -> tunes
     registers: Counter = field(default_factory=Counter)
+    # answers worked out from the above, by question (see `answer`)
+    _answers: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def answer(self, question: tuple, work):
+        """What `work()` makes of this corpus's figures, worked out once per `question`:
+        a plan is made for every header the sampler tries, and asks the same few."""
+        if question not in self._answers:
+            self._answers[question] = work()
+        return self._answers[question]
 
     @classmethod
     def learn(cls, tunes, progress=False) -> "CorpusForm":

@@ -365,7 +365,8 @@ class Planner(Hooks):
         # Held no longer than one note the tune may write (a corpus's idiom may allow only
         # short notes in this meter), so the plan can always be kept.
         longest = max(reader.lengths.values.values(), default=1) * reader.unit
-        held = min(self.corpus.held_length(meter, full), longest)
+        held = min(self.corpus.answer(("held", meter, full),
+                                      lambda: self.corpus.held_length(meter, full)), longest)
         registers = None if key is None or not finals else \
             self._registers(rng, key, len(bars), finals, last)
         return PlanState(make_plan(repeats, bars, pickup, full, finals, held, last, endings,
@@ -374,20 +375,10 @@ class Planner(Hooks):
     def _registers(self, rng, key, parts, finals, last) -> tuple | None:
         """Each part's lowest and highest note (staff steps), as a corpus tune of as many
         parts has them about its tonic: the B part of most tunes lies higher, and no tune
-        spans the whole of what its corpus writes. Only registers the plan can be kept in:
-        each part's holds a letter it may end on and another, unmarked (C to b)."""
-        def keeps(register, number):
-            plain = {"CDEFGAB"[step % 7] for step in range(register[0], register[1] + 1)
-                     if 0 <= step <= 13}
-            ends = last if number == parts - 1 else finals
-            return bool(plain & ends) and bool(plain - ends)
-
-        placed = Counter()
-        for steps, n in self.corpus.registers.items():
-            if len(steps) == parts:
-                absolute = tuple((low + key.tonic_step, high + key.tonic_step) for low, high in steps)
-                if all(keeps(register, number) for number, register in enumerate(absolute)):
-                    placed[absolute] += n
+        spans the whole of what its corpus writes."""
+        placed = self.corpus.answer(("registers", parts, key.tonic_step, finals, last),
+                                    lambda: _ordered(_keepable(self.corpus.registers, parts,
+                                                               key.tonic_step, finals, last)))
         return _weighted(rng, placed)
 
     def room(self) -> int:
@@ -403,21 +394,29 @@ class Planner(Hooks):
     def _draw(self, rng, meter, rhythm):
         """(repeats, bars, pickup, endings) of the tune: a corpus skeleton's, or the one
         asked for (its endings as a corpus skeleton of its parts and bars has them)."""
-        kinds = self.corpus.kinds(meter, rhythm)
-        usable = Counter({s: n for s, n in kinds.items() if _writable(s)})
         request = self.request
-        if request.kind == "parts":
-            usable = Counter({s: n for s, n in usable.items() if _repeats(s) == request.repeats})
+        usable, pickup_share = self.corpus.answer(("skeletons", meter, rhythm.strip().lower(), request),
+                                                  lambda: self._skeletons(meter, rhythm))
         drawn = _weighted(rng, usable)
         if self.drawn is not None and self.drawn[0][0] == meter and \
                 rhythm.strip().lower() in ("", self.drawn[0][1]):
             drawn = self.drawn[1]  # the kind drawn for the header (its R: unwritten, or as drawn)
-        pickup_share = sum(n for s, n in kinds.items() if s.pickup) / max(sum(kinds.values()), 1)
         if request.kind == "auto" and drawn is not None:
             return _repeats(drawn), drawn.bars, drawn.pickup, self._endings(rng, drawn, drawn.bars)
         repeats = request.repeats or (2, 2)
         bars = request.bars or (drawn.bars if drawn is not None else (8,) * len(repeats))
         return repeats, bars, rng.random() < pickup_share, self._endings(rng, drawn, bars)
+
+    def _skeletons(self, meter, rhythm):
+        """The corpus's skeletons a tune of this meter and rhythm draws from, those the plan
+        writes as they are and of the parts asked for (`_ordered`), and the share of the
+        meter and rhythm's tunes that open with a pickup."""
+        kinds = self.corpus.kinds(meter, rhythm)
+        usable = Counter({s: n for s, n in kinds.items() if _writable(s)})
+        if self.request.kind == "parts":
+            usable = Counter({s: n for s, n in usable.items() if _repeats(s) == self.request.repeats})
+        pickups = sum(n for s, n in kinds.items() if s.pickup) / max(sum(kinds.values()), 1)
+        return _ordered(usable), pickups
 
     def _endings(self, rng, drawn, bars) -> tuple:
         """The bars of each part's first ending (0: none): where the drawn skeleton's part
@@ -439,6 +438,25 @@ def chunk_budget(reader) -> int:
     return left * (units + 3)
 
 
+def _keepable(registers, parts, tonic_step, finals, last) -> Counter:
+    """The corpus's registers of tunes of `parts` parts, placed about a tonic at
+    `tonic_step`, that a plan can be kept in: each part's holds a letter it may end on
+    (`finals`, the last part `last`) and another, unmarked (C to b), for the completion."""
+    def keeps(register, number):
+        plain = {"CDEFGAB"[step % 7] for step in range(register[0], register[1] + 1)
+                 if 0 <= step <= 13}
+        ends = last if number == parts - 1 else finals
+        return bool(plain & ends) and bool(plain - ends)
+
+    placed = Counter()
+    for steps, n in registers.items():
+        if len(steps) == parts:
+            absolute = tuple((low + tonic_step, high + tonic_step) for low, high in steps)
+            if all(keeps(register, number) for number, register in enumerate(absolute)):
+                placed[absolute] += n
+    return placed
+
+
 def _writable(skeleton: Skeleton) -> bool:
     """Whether a plan writes the skeleton as it is: parts played in order, once or twice
     each (AABB, ABC; not ABAB or ABCABC, which would come out as another), in MAX_BARS."""
@@ -451,13 +469,17 @@ def _repeats(skeleton: Skeleton) -> tuple:
     return tuple(min(skeleton.parts.count(chr(ord("A") + i)), 2) for i in range(len(skeleton.bars)))
 
 
-def _weighted(rng, counts: Counter):
-    """One of the counted, drawn as often as counted (in an order that does not depend on
-    the Counter's)."""
-    if not counts:
-        return None
+def _weighted(rng, counts):
+    """One of the counted (a Counter, or its `_ordered` form), drawn as often as counted,
+    in an order that does not depend on the Counter's."""
+    things, weights = counts if isinstance(counts, tuple) else _ordered(counts)
+    return rng.choices(things, weights=weights)[0] if things else None
+
+
+def _ordered(counts: Counter) -> tuple:
+    """(things, counts) of a Counter, most counted first, then by their text."""
     items = sorted(counts.items(), key=lambda item: (-item[1], repr(item[0])))
-    return rng.choices([s for s, _ in items], weights=[n for _, n in items])[0]
+    return [s for s, _ in items], [n for _, n in items]
 
 
 def _at_quantile(quantile, counts: Counter):
