@@ -174,6 +174,7 @@ def test_the_completion_writes_the_plan(request_, label):
 
 @pytest.mark.parametrize("body", [
     "|: GAB cBA | GAB d2B | GAB cBA | B2A G3 :|",  # the planned part: alive
+    "|: (GAB cBA) | GAB d2B- | B(AB cB)A | B2A G3 :|",  # a slur closes, a tie reaches over, at a bar line
 ])
 def test_the_planned_part_is_alive(body):
     assert planned_reader("AABB 4", "X:1\nT:t\nM:6/8\nL:1/8\nK:G\n" + body).alive

@@ -36,6 +36,9 @@ from charrnn.music.steer.form import MAX_BARS, MIN_TUNES, CorpusForm, FormReques
 _BAR_LINE_CHARS = frozenset(" \t\n|:")  # what may come where a form plan has a bar line
 _END_START = ("::", ":||:")  # a bar line that ends one repeat and starts the next
 _NOTE_STARTS = frozenset("ABCDEFGabcdefgzx^_=[{")  # what begins a note, rest, chord or grace
+# What ends on the note before (a slur's close, a tie) and so may come where a bar line is due:
+# a plan that refused them left the slurs of half its tunes open to their end.
+_ON_THE_NOTE_BEFORE = frozenset(")-")
 MAX_LOOSE = 4  # marks and symbols in a row before a note (O'Neill's write three at most)
 
 
@@ -223,15 +226,18 @@ class PlanState:
 
     def between_notes(self, reader, ch):
         """A character between notes. Where the plan has a bar line next (the bar is at its
-        length, or a |: opens the part), only the bar line and spaces may come, and after
-        the plan's last bar line only the tune's end; elsewhere at most MAX_LOOSE decorations, chord symbols, slurs and the like before a note. A
-        model the plan refuses would otherwise escape into them without end."""
+        length, or a |: opens the part), only the bar line, spaces and what ends on the note
+        before (a slur's close, a tie) may come, and after the plan's last bar line only the
+        tune's end; elsewhere at most MAX_LOOSE decorations, chord symbols, slurs and the
+        like before a note. A model the plan refuses would otherwise escape into them
+        without end."""
         step, bar = self._step(), reader.voice.current
         if step is None and ch not in " \t\n":
             reader.problem(f"{ch!r} after the form {self.plan.label} has ended")
         if ch in _BAR_LINE_CHARS:
             return self
-        if step is not None and (step.fill == "bare" or (bar is not None and self.limit(reader, None) == 0)):
+        if step is not None and ch not in _ON_THE_NOTE_BEFORE and \
+                (step.fill == "bare" or (bar is not None and self.limit(reader, None) == 0)):
             reader.problem(f"{ch!r} where the form {self.plan.label} has a bar line")
         if ch in _NOTE_STARTS:
             return self
