@@ -309,6 +309,10 @@ SAMPLED_LIMITS = [
     (head() + "ABcd e(){g}fga|", "an empty slur", True),
     (head() + "ABcd e(f(){g}g)a|", "an empty slur", True),
     (head() + "ABcd e((fg))a|", "an empty slur", False),
+    # a ) closes a slur opened before it (abc2midi ignores one that closes none)
+    (head() + "ABcd) efga|", "a ) that closes no slur", True),
+    (head() + "A(Bcd)) efga|", "a ) that closes no slur", True),
+    (head() + "A(Bcd | efg)a|", "a ) that closes no slur", False),
 ]
 
 

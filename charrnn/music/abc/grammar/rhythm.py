@@ -81,10 +81,13 @@ class RhythmReading:
         self._redo("music", ch)
 
     def _slur_end(self, ch):
-        """A slur ends (abc2midi ignores a ) with none open); a tie or broken rhythm may
-        still follow the note before."""
+        """A slur ends (abc2midi ignores a ) with none open, which a sampled tune, where it
+        would only be an escape from a note refused, may not write); a tie or broken rhythm
+        may still follow the note before."""
         if self.sampled and self.slurs and self.slur_empty:
             self.problem("an empty slur (), which abcjs cannot read, in a sampled tune")
+        elif self.sampled and not self.slurs:
+            self.problem("a ) that closes no slur, in a sampled tune")
         self.slurs = max(self.slurs - 1, 0)
 
     def _tuplet(self, ch):
