@@ -55,6 +55,31 @@ def test_the_idiom_counts_the_tunes_that_write_each_token():
     assert (idiom.graces, idiom.comments, idiom.annotations) == (1, 1, 0)
     assert idiom.tuplets == {"3": 1} and idiom.broken == {">": 1}
     assert idiom.chord_notes == {} and idiom.layout == {}
+    assert idiom.grace_notes == {"1": 1} and idiom.grace_lengths == {"": 1}
+
+
+def test_the_idiom_counts_grace_group_sizes_and_lengths():
+    tune = REEL.replace("A2BA", "{gag}A2BA {/a}B").replace("ABcd", "{g/a/}ABcd")
+    idiom = idioms.learn([tune + "\n", JIG])
+    assert idiom.grace_notes == {"1": 2, "2": 1, "3": 1}
+    assert idiom.grace_lengths == {"": 2, "/": 1}
+    policy = SampledPolicy.from_idiom(idiom)
+    assert policy.grace_notes == 3 and set(policy.grace_lengths.values) == {"", "/"}
+
+
+@pytest.mark.parametrize("grace, problem", [
+    ("{g}", None),
+    ("{gf}", "a grace group of more than 1 notes, which the idiom of 2 tunes does not write"),
+    ("{g2}", "the length 2...: not a length the idiom of 2 tunes writes"),
+    ("{g/}", "the length /...: not a length the idiom of 2 tunes writes"),
+])
+def test_a_sampled_tune_s_grace_groups_are_the_corpus_s(grace, problem):
+    """A model whose note a full bar refuses writes it in a grace group instead, where it
+    takes no time; the corpus's tunes write groups of a few short notes."""
+    policy = SampledPolicy.from_idiom(idioms.learn([JIG, REEL]))
+    read = [TuneReader(sampled=True, policy=policy).feed(tune).finish()
+            for tune in (JIG, JIG.replace("{g}", grace))]
+    assert set(read[1]) - set(read[0]) == ({problem} if problem else set()), read
 
 
 def test_the_idiom_counts_chord_sizes_and_layout():
@@ -66,9 +91,11 @@ def test_the_idiom_counts_chord_sizes_and_layout():
 
 
 def test_an_idiom_kept_before_layouts_were_counted_holds_none():
-    old = {k: v for k, v in idioms.learn([JIG]).to_dict().items() if k not in ("layout", "chord_notes")}
+    old = {k: v for k, v in idioms.learn([JIG]).to_dict().items()
+           if k not in ("layout", "chord_notes", "grace_notes", "grace_lengths")}
     policy = SampledPolicy.from_idiom(idioms.Idiom.from_dict(old))
     assert policy.layout is None and policy.chord_notes is None
+    assert policy.grace_notes is None and policy.grace_lengths is None
     assert policy.layout_problem("tab") is None
 
 
@@ -104,6 +131,8 @@ def test_the_rare_share_leaves_out_what_few_tunes_write():
     (JIG.replace("f3", "f3///"), ["length '3///' at 1/8 6/8"]),
     (JIG.replace("!trill!", "!ffff!"), ["decoration !ffff!"]),
     (JIG.replace("A>FA", "[AF]A"), ["chord of 2 notes"]),
+    (JIG.replace("{g}", "{gfg}"), ["grace group of 3 notes"]),
+    (JIG.replace("{g}", "{g2}"), ["grace note length '2'"]),
     (JIG.replace("|(3ABc", "\\\n\t|(3ABc"), ["a tab", "a \\ continuing a line"]),
     (JIG.replace("A2B A>FA", "A2B  A>FA"), ["blanks in a row"]),
     (JIG.replace("\n~A2B", "\n ~A`2B"), ["a blank opening a line", "a ` or $"]),

@@ -4,8 +4,8 @@ Learned once from the training tunes and kept with the run (charrnn.run.rundir's
 sampled tune can be held to what the corpus writes (charrnn.music.steer.policy): each header
 field's values (K: with its mode, M:, L:, R:, ...), which fields a header and a body hold
 at all, the note-length tokens under each unit length and meter, decorations, chord
-symbols, grace notes, tuplets, broken rhythms, comments, the notes a chord holds and the
-layout of the lines (tabs, blanks ending a line, `\\` continuations). Every figure counts tunes, not
+symbols, grace notes (how many a group holds, and their lengths), tuplets, broken rhythms,
+comments, the notes a chord holds and the layout of the lines (tabs, blanks ending a line, `\\` continuations). Every figure counts tunes, not
 occurrences: a token one tune in 1,800 writes fifty times is still rare, and a rule about
 what tunes write is a rule about tunes.
 
@@ -69,6 +69,10 @@ class Idiom:
     # None in an idiom kept before they were counted: then neither is held to the corpus's.
     chord_notes: dict | None = None
     layout: dict | None = None
+    # "2" -> tunes with a grace group ({ag}) of 2 notes; the lengths written on grace notes
+    # ("", "/") -> tunes. None in an idiom kept before they were counted, as above.
+    grace_notes: dict | None = None
+    grace_lengths: dict | None = None
 
     def to_dict(self) -> dict:
         return {"format": FORMAT_VERSION, **{name: getattr(self, name) for name in _FIELDS}}
@@ -131,7 +135,8 @@ def _tune_tokens(tune: str) -> dict:
     found = {"header_fields": set(), "body_fields": set(), "values": {}, "lengths": {},
              "contexts": set(), "decorations": set(), "chords": set(), "annotations": set(),
              "graces": set(), "tuplets": set(), "broken": set(), "comments": set(),
-             "pitches": set(), "chord_notes": set(), "layout": set()}
+             "pitches": set(), "chord_notes": set(), "layout": set(), "grace_notes": set(),
+             "grace_lengths": set()}
     meter, unit, in_header = None, None, True
     for line in text_lines(tune):
         found["layout"].update(_layout(line))
@@ -201,8 +206,11 @@ def _music_tokens(found, line, meter, unit):
         found["body_fields"].add(inline.group(1))
         meter, unit = _apply(found, inline.group(1), inline.group(2).strip(), meter, unit, False)
     line = _INLINE.sub(" ", line)
-    if _GRACE.search(line):
+    for grace in _GRACE.findall(line):
         found["graces"].add(True)
+        lengths = _NOTE.findall(grace)
+        found["grace_notes"].add(str(len(lengths)))
+        found["grace_lengths"].update(lengths)
     found["tuplets"].update(_TUPLET.findall(line))
     found["broken"].update(_BROKEN.findall(line))
     for run in _SHORTHAND.findall(line):
@@ -249,6 +257,11 @@ def unwritten(idiom: Idiom, tune: str) -> list[str]:
                   if n not in idiom.chord_notes]
     if idiom.layout is not None:
         never += [LAYOUT[mark] for mark in sorted(found["layout"]) if mark not in idiom.layout]
+    if idiom.grace_notes is not None:
+        never += [f"grace group of {n} notes" for n in sorted(found["grace_notes"])
+                  if n not in idiom.grace_notes]
+        never += [f"grace note length {t!r}" for t in sorted(found["grace_lengths"])
+                  if t not in idiom.grace_lengths]
     return never
 
 

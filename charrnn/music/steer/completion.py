@@ -403,7 +403,7 @@ def _fitting_texts(written, caps, rule, forms):
 def _length_suffix(r, caps):
     """The shortest length text that extends what is written and lets the note stand."""
     written = r.text if r.mode in ("note", "chord_length") else ""
-    for text in _fitting_texts(written, caps, _length_rule(r), r.lengths):
+    for text in _fitting_texts(written, caps, _length_rule(r), r.length_forms()):
         for ender in {"chord": "]", "grace": "}"}.get(r.context, " |\n"):
             trial = r.copy().feed(text[len(written):] + ender)
             if trial.alive:

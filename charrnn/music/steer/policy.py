@@ -1,8 +1,9 @@
 """What a sampled tune may write, beyond what makes it valid ABC: the sampler's policy.
 
 The grammar's reader (charrnn.music.abc.grammar) asks a `SampledPolicy` which header fields,
-field values, note lengths, decorations, chord symbols, grace notes, tuplets, broken
-rhythms, comments, chord sizes and line layouts a sampled tune may write. `SampledPolicy.from_idiom` allows what the
+field values, note lengths, decorations, chord symbols, grace notes (and how many, how
+long), tuplets, broken rhythms, comments, chord sizes and line layouts a sampled tune may
+write. `SampledPolicy.from_idiom` allows what the
 corpus the model learned from writes (charrnn.music.abc.idiom), `SampledPolicy.hand_written()`
 the limits kept before the idiom was learned (`sample --idiom off`).
 
@@ -44,7 +45,8 @@ class SampledPolicy:
     def __init__(self, patterns=None, values=None, header_fields=None, body_fields=None,
                  lengths=None, decorations=None, shorthands=None, chords=None,
                  annotations=True, graces=True, tuplets=None, broken=None, comments=True,
-                 pitches=None, chord_notes=None, layout=None, source="the hand-written limits"):
+                 pitches=None, chord_notes=None, layout=None, grace_notes=None,
+                 grace_lengths=None, source="the hand-written limits"):
         self.patterns = patterns or {}  # field -> a pattern its values must match
         self.values = values or {}  # field -> the values it may have, most written first
         self.header_fields, self.body_fields = header_fields, body_fields
@@ -64,6 +66,12 @@ class SampledPolicy:
         # (charrnn.music.abc.idiom.LAYOUT) a tune may write, None: any
         self.chord_notes = chord_notes
         self.layout = None if layout is None else frozenset(layout)
+        # the most notes a grace group holds, None: the grammar's limit; the lengths a grace
+        # note is written with, None: any. A model whose note the bar refuses writes it in
+        # a grace group instead, where it takes no time: {BAG/F/E/D3D/E4}.
+        self.grace_notes = grace_notes
+        self.grace_lengths = None if grace_lengths is None else \
+            LengthForms(texts=[t for t in grace_lengths if t in LENGTHS.values])
         self.source = source
         self.lengths_rule = ("a sampled tune writes a number before / only for a dotted note "
                              "(3/2, 7/4)") if lengths is None else f"not a length {source} writes"
@@ -95,6 +103,9 @@ class SampledPolicy:
                    chord_notes=None if idiom.chord_notes is None else
                    max(map(int, common(idiom.chord_notes)), default=0),
                    layout=None if idiom.layout is None else common(idiom.layout),
+                   grace_notes=None if idiom.grace_notes is None else
+                   max(map(int, common(idiom.grace_notes)), default=0),
+                   grace_lengths=None if idiom.grace_lengths is None else common(idiom.grace_lengths),
                    source=f"the idiom of {idiom.tunes} tunes")
 
     # ---- header and fields ------------------------------------------------------------------

@@ -98,10 +98,19 @@ class ChordReading:
         self.context, self.grace_notes = "grace", 0
         self.mode, self.text, self.last = "grace", "", None
 
+    def _grace_note_allowed(self):
+        """Room in the grace group for one more note: the grammar's limit, or the policy's."""
+        policy = self.policy if self.policy is not None and self.policy.grace_notes is not None \
+            else None
+        most = MAX_GRACE_NOTES if policy is None else policy.grace_notes
+        if self.grace_notes >= most:
+            self.problem(f"a grace group of more than {most} notes" if policy is None else
+                         f"a grace group of more than {most} notes, which {policy.source} "
+                         "does not write")
+
     def _grace(self, ch):
         if ch in NOTE_LETTERS or ch in ACCIDENTAL_CHARS:
-            if self.grace_notes >= MAX_GRACE_NOTES:
-                self.problem(f"a grace group of more than {MAX_GRACE_NOTES} notes")
+            self._grace_note_allowed()
             self._begin_note(ch)
         elif ch == "/" and self.grace_notes == 0 and not self.text:
             self.text = "/"  # an acciaccatura

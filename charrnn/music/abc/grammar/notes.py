@@ -64,16 +64,26 @@ class NoteReading:
         tune, a length its policy does not allow is a problem."""
         if not (ch.isdigit() or ch == "/") or self.text + ch not in LENGTHS.prefixes:
             return False
-        if self.text in self.lengths.prefixes and self.text + ch not in self.lengths.prefixes:
+        forms = self.length_forms()
+        if self.text in forms.prefixes and self.text + ch not in forms.prefixes:
             self.problem(f"the length {self.text + ch}...: {self.policy.lengths_rule}")
         self.text += ch
         return True
 
     def _length_allowed(self):
         """A length its policy allows only as the start of another (3 of 3/2) may not end."""
-        if self.text not in self.lengths.values and self.text in self.lengths.prefixes and \
+        forms = self.length_forms()
+        if self.text not in forms.values and self.text in forms.prefixes and \
                 self.text in LENGTHS.values:
             self.problem(f"the length {self.text!r}: {self.policy.lengths_rule}")
+
+    def length_forms(self):
+        """How the length of the note being written may be written: a grace note's as the
+        policy holds grace notes, where it does."""
+        if self.context == "grace" and self.policy is not None and \
+                self.policy.grace_lengths is not None:
+            return self.policy.grace_lengths
+        return self.lengths
 
     def _begin_note(self, ch):
         if self.context == "music":

@@ -78,7 +78,7 @@ class Room:
         """A length being written (`A3`, `A3/`) can still end as one that fits: at least
         the shortest note, the length a broken rhythm or a chord's first note needs, and
         no longer than the bar allows."""
-        values = extension_values(text, self.caps, self.lengths) if self.context == "grace" else \
+        values = extension_values(text, self.caps, self.length_forms()) if self.context == "grace" else \
             whole_values(text, self.caps, self.unit * inner, self.lengths)
         if self.context == "chord" and self.chord_lengths:
             return self.chord_lengths[0] in values
