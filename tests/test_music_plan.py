@@ -86,7 +86,25 @@ def test_a_corpus_teaches_skeletons_finals_and_held_lengths():
         {("6/8", "jig"): {"AABB 4+4": 3}, ("3/4", ""): {"A 4": 1}}
     assert form.finals == {"major": {0: 3}, "minor": {0: 1}}
     assert form.held_length("6/8", mpq(3, 4)) == mpq(3, 8)
+    assert form.rests == {("6/8", "jig"): [0, 3], ("3/4", ""): [0, 1]}
     assert CorpusForm.from_json(form.to_json()) == form
+
+
+def test_a_corpus_teaches_how_many_tunes_of_each_kind_rest():
+    form = CorpusForm.learn(CORPUS + [CORPUS[3].replace("E6", "E4 z2")])
+    assert form.rests[("3/4", "")] == [1, 2]
+    assert (form.rest_share("3/4", ""), form.rest_share("6/8", "jig")) == (0.5, 0.0)
+    assert form.rest_share("2/4", "") == 0.2  # a meter it has no tune in: all its tunes'
+
+
+@pytest.mark.parametrize("resting, alive", [(False, False), (True, True)])
+def test_a_tune_rests_only_where_its_kind_s_tunes_do(resting, alive):
+    corpus = [tune.replace("d2B", "dz B") if resting else tune for tune in CORPUS]
+    planner = Planner(FormRequest.parse("AABB 4"), CorpusForm.learn(corpus))
+    reader = TuneReader(sampled=True, lookahead=True, form=planner).feed(
+        "X:1\nT:t\nM:6/8\nL:1/8\nK:G\n|: GAB cBA | GAB dz ")
+    assert reader.alive is alive
+    assert alive or "a rest, in a tune planned without rests" in reader.verdict()
 
 
 def test_the_corpus_form_is_kept_in_the_run_directory(tmp_path, monkeypatch):

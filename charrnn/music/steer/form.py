@@ -1,6 +1,7 @@
 """What a tune's form plan follows: the form asked for (`--form`: `FormRequest`) and what
 the corpus's tunes do (`CorpusForm`: their skeletons per meter and rhythm, the degrees they
-end on, how long they hold their final notes, how long their first endings are), learned
+end on, how long they hold their final notes, how long their first endings are, how many
+write rests), learned
 with the grammar's reader through `Hooks`, the listener it calls at each note and bar line.
 charrnn.music.steer.plan makes one tune's plan from them."""
 
@@ -14,7 +15,7 @@ from gmpy2 import mpq
 from charrnn.music.abc.keys import ENDING_SHARE, read_key
 from charrnn.music.abc.skeleton import Skeleton, part_read, skeleton, tune_kind
 
-FORM_VERSION = 3  # bump when what CorpusForm learns changes
+FORM_VERSION = 4  # bump when what CorpusForm learns changes
 MIN_TUNES = 10  # a rhythm with fewer tunes than this draws from all the meter's skeletons
 FINAL_SHARE = 0.1  # a part may end on a degree the corpus's tunes end on this often (a mode's)
 HELD_QUANTILE = 0.5  # the final note is at least as long as half the corpus's final notes
@@ -77,6 +78,8 @@ class CorpusForm:
     # Each written part's lowest and highest note, in steps of the scale from the tonic
     # (Key.step): (((-3, 7), (0, 9)), ...) -> tunes
     registers: Counter = field(default_factory=Counter)
+    # (meter, rhythm) -> [tunes with a rest (z, x), tunes]: a jig or reel seldom rests
+    rests: dict = field(default_factory=dict)
     # answers worked out from the above, by question (see `answer`)
     _answers: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -99,6 +102,9 @@ class CorpusForm:
             listener = _Notes()
             found = skeleton(tune, form=listener)
             kind = tune_kind(tune)
+            counted = form.rests.setdefault(kind, [0, 0])
+            counted[0] += listener.rested
+            counted[1] += 1
             if found is not None:
                 form.skeletons.setdefault(kind, Counter())[found] += 1
                 for bars, ending in zip(found.bars, found.ending_bars):
@@ -121,7 +127,8 @@ class CorpusForm:
                            "finals": {m: dict(c) for m, c in self.finals.items()},
                            "held": {m: dict(c) for m, c in self.held.items()},
                            "endings": {b: dict(c) for b, c in self.endings.items()},
-                           "registers": [[list(map(list, r)), n] for r, n in self.registers.items()]})
+                           "registers": [[list(map(list, r)), n] for r, n in self.registers.items()],
+                           "rests": [[meter, rhythm, *n] for (meter, rhythm), n in self.rests.items()]})
 
     @classmethod
     def from_json(cls, text: str) -> "CorpusForm | None":
@@ -133,26 +140,24 @@ class CorpusForm:
                    held={m: Counter(c) for m, c in data["held"].items()},
                    endings={int(b): Counter({int(e): n for e, n in c.items()})
                             for b, c in data["endings"].items()},
-                   registers=Counter({tuple(map(tuple, r)): n for r, n in data["registers"]}))
+                   registers=Counter({tuple(map(tuple, r)): n for r, n in data["registers"]}),
+                   rests={(meter, rhythm): [rested, n] for meter, rhythm, rested, n in data["rests"]})
         for meter, rhythm, skeleton, n in data["skeletons"]:
             form.skeletons.setdefault((meter, rhythm), Counter())[Skeleton.from_dict(skeleton)] += n
         return form
 
     def kinds(self, meter: str, rhythm: str) -> Counter:
-        """The skeletons to draw from for a tune of this meter and rhythm: the rhythm's
-        where the corpus has enough of them, else the meter's, else the whole corpus's."""
-        rhythm = rhythm.strip().lower()
-        own = self.skeletons.get((meter, rhythm), Counter())
-        if rhythm and sum(own.values()) >= MIN_TUNES:
-            return own
-        for keep in (lambda m: m == meter, lambda m: True):
-            found = Counter()
-            for (m, _), counts in self.skeletons.items():
-                if keep(m):
-                    found.update(counts)
-            if found:
-                return found
-        return Counter()
+        """The skeletons to draw from for a tune of this meter and rhythm (`_of_kind`)."""
+        found = Counter()
+        for counts in _of_kind(self.skeletons, meter, rhythm, lambda c: sum(c.values())):
+            found.update(counts)
+        return found
+
+    def rest_share(self, meter: str, rhythm: str) -> float:
+        """The share of the corpus's tunes of this meter and rhythm (`_of_kind`) that write
+        a rest."""
+        counted = _of_kind(self.rests, meter, rhythm, lambda n: n[1])
+        return sum(n[0] for n in counted) / max(sum(n[1] for n in counted), 1)
 
     def ending_bars(self, bars: int) -> Counter:
         """How many bars the first ending of a part of `bars` bars has, as the corpus's
@@ -189,6 +194,21 @@ class CorpusForm:
             return bar / 4
         lengths = sorted(mpq(length) for length, n in counts.items() for _ in range(n))
         return min(lengths[int(HELD_QUANTILE * len(lengths))], bar / 2)
+
+
+def _of_kind(table, meter, rhythm, tunes) -> list:
+    """The rows of `table` ((meter, rhythm) -> what the corpus's tunes of that kind do) that
+    a tune of this meter and rhythm follows: the rhythm's where the corpus has MIN_TUNES
+    tunes of it (`tunes(row)`), else the meter's, else all of them."""
+    rhythm = rhythm.strip().lower()
+    own = table.get((meter, rhythm))
+    if rhythm and own is not None and tunes(own) >= MIN_TUNES:
+        return [own]
+    for keep in (lambda m: m == meter, lambda m: True):
+        rows = [row for (m, _), row in table.items() if keep(m)]
+        if rows:
+            return rows
+    return []
 
 
 class Hooks:
@@ -233,6 +253,7 @@ class _Notes(Hooks):
 
     def __init__(self):
         self.key, self.last, self.steps = None, None, {}
+        self.rested = False  # a rest (z, x) was written
 
     def begin(self, reader, value):
         self.key = read_key(value)
@@ -240,6 +261,7 @@ class _Notes(Hooks):
 
     def note(self, reader, pitch, duration, chord):
         self.last = (pitch, duration)
+        self.rested = self.rested or (pitch is None and not chord)
         part = part_read(reader)
         if pitch is not None and not chord and self.key is not None and part is not None:
             self.steps.setdefault(part, []).append(self.key.step(pitch))
