@@ -313,7 +313,17 @@ SAMPLED_LIMITS = [
     (head() + "ABcd) efga|", "a ) that closes no slur", True),
     (head() + "A(Bcd)) efga|", "a ) that closes no slur", True),
     (head() + "A(Bcd | efg)a|", "a ) that closes no slur", False),
+    # its slurs closed by its end (abcjs draws one left open to the last note)
+    (head() + "A(Bcd efga|", "a slur left open at the end", True),
+    (head() + "A(Bcd efg)a|", "a slur left open at the end", False),
 ]
+
+
+@pytest.mark.parametrize("start", ["A(Bc", "A((Bc", "A(Bcd efga|", "A(Bc d{e}"])
+def test_a_sampled_tune_s_completion_closes_its_slurs(start):
+    reader = TuneReader(sampled=True, policy=SampledPolicy.hand_written()).feed(head() + start)
+    text = completion(reader)
+    assert text is not None and reader.copy().feed(text).finish() == [], text
 
 
 @pytest.mark.parametrize("tune, problem, refused", SAMPLED_LIMITS)

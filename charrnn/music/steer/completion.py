@@ -198,6 +198,8 @@ def _music(r, caps):
         return _note_text(r, caps, pitch=r.tie[0])
     if r.multirest:
         return _bar_text(r, caps, "|")
+    if r.sampled and r.slurs and not r.slur_empty and not r.wants_note:
+        return ")"  # a sampled tune ends with its slurs closed
     if isinstance(r.form, PlanState) and not r.wants_note and r.tuplet is None:
         return _planned(r, caps)
     if r.wants_note or r.tuplet is not None or not r.has_notes:

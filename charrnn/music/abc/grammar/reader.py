@@ -248,7 +248,10 @@ class TuneReader(LineReading, FieldReading, NoteReading, ChordReading, RhythmRea
                               ("the tune ends inside a tuplet", self.tuplet),
                               ("grace notes with no note after them", self.wants_note == "grace"),
                               ("a decoration with no note after it", self.wants_note == "decoration"),
-                              ("a multi-bar rest with no bar line after it", self.multirest)):
+                              ("a multi-bar rest with no bar line after it", self.multirest),
+                              # abc2midi ignores it; abcjs draws it to the last note
+                              ("a slur left open at the end of a sampled tune",
+                               self.sampled and self.slurs)):
             if is_open:
                 self.problem(what)
         if not self.has_notes:
