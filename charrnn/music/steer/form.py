@@ -99,7 +99,7 @@ class CorpusForm:
         form = cls()
         for tune in tqdm(tunes, desc="learning the corpus's forms", unit="tune", leave=False,
                          disable=None if progress else True, dynamic_ncols=True):
-            listener = _Notes()
+            listener = NoteListener()
             found = skeleton(tune, form=listener)
             kind = tune_kind(tune)
             counted = form.rests.setdefault(kind, [0, 0])
@@ -247,13 +247,18 @@ class Hooks:
         return False
 
 
-class _Notes(Hooks):
+class NoteListener(Hooks):
     """A listener for the grammar's reader, reading for `skeleton`: the key of a tune, its
-    last note, and each written part's lowest and highest note."""
+    last note, each written part's lowest and highest note, whether it rests, and the slurs
+    it leaves open at its end."""
 
     def __init__(self):
         self.key, self.last, self.steps = None, None, {}
         self.rested = False  # a rest (z, x) was written
+        self.slurs_left = 0
+
+    def end(self, reader):
+        self.slurs_left = reader.slurs
 
     def begin(self, reader, value):
         self.key = read_key(value)
