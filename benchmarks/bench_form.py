@@ -8,8 +8,9 @@ CPU, as the machine may be shared), characters, the mean log-likelihood per char
 model gives the tunes (the price of the grammar and the plan, in likelihood), and as music21
 and abc2midi read the tunes: the median bars played, the AABB share, the pickup share, the
 share ending on the tonic, the tunes with bars abc2midi counts too long or short ("Bar N
-has ...", and those outside a repeat), abc2midi Errors, the tunes that rest and those that
-end with a slur left open (as the grammar's reader reads them), and the commonest skeletons. The
+has ...", and those outside a repeat), abc2midi Errors, the tunes that write each of the
+traits a plan keeps to the corpus's share (a rest, a slur within a slur) and those that end
+with a slur left open (as the grammar's reader reads them), and the commonest skeletons. The
 corpus's own figures come from 200 of its tunes (a fixed sample).
 
     python -m benchmarks.bench_form [RUN] [--tunes 100]
@@ -28,6 +29,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+from charrnn.music.steer.form import TRAITS  # noqa: E402 (a light import: no torch)
 SEED, TEMPERATURE = 7, 1.0
 
 
@@ -66,11 +68,11 @@ def figures(texts):
 
     from charrnn.music.steer.form import NoteListener
 
-    read, misfit, outside, errors, skeletons, rests, slurs = [], 0, 0, 0, Counter(), 0, 0
+    read, misfit, outside, errors, skeletons, traits, slurs = [], 0, 0, 0, Counter(), Counter(), 0
     for text in texts:
         listener = NoteListener()
         found = skeleton(text, form=listener)
-        rests += listener.rested
+        traits.update(listener.traits)
         slurs += listener.slurs_left > 0
         skeletons[found.label if found else "-"] += 1
         try:
@@ -88,14 +90,15 @@ def figures(texts):
             "pickup": sum(bool(f.anacrusis) for f in read) / n,
             "tonic": sum(bool(f.ends_on_tonic) for f in read) / n,
             "misfit": misfit / n, "outside": outside / n, "errors": errors,
-            "rests": rests / len(texts), "slurs": slurs / len(texts),
+            "traits": " | ".join(f"{traits[t] / len(texts):.0%}" for t in TRAITS),
+            "slurs": slurs / len(texts),
             "skeletons": ", ".join(f"{label} {count}" for label, count in skeletons.most_common(4))}
 
 
 def row(name, found, timing=""):
     return (f"| {name} | {found['tunes']} | {found['bars']:g} | {found['AABB']:.0%} | "
             f"{found['pickup']:.0%} | {found['tonic']:.0%} | {found['misfit']:.0%} "
-            f"({found['outside']:.0%}) | {found['errors']} | {found['rests']:.0%} | "
+            f"({found['outside']:.0%}) | {found['errors']} | {found['traits']} | "
             f"{found['slurs']:.0%} | {timing} | {found['skeletons']} |")
 
 
@@ -124,9 +127,9 @@ def main():
     corpus = load_corpus_tunes(load_run(args.run)[3].data.corpus)
     sample_of = sorted(random.Random(0).sample(range(len(corpus)), min(200, len(corpus))))
     print("| tunes | n | median bars | AABB | pickup | ends on tonic | misfit bars (outside "
-          "repeats) | abc2midi Errors | rests | a slur left open | time (wall / CPU), "
-          "log-likelihood | commonest skeletons |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          f"repeats) | abc2midi Errors | {' | '.join(TRAITS)} | a slur left open | time (wall / "
+          "CPU), log-likelihood | commonest skeletons |")
+    print("|---" * (11 + len(TRAITS)) + "|")
     print(row("the corpus (200)", figures([corpus[i] for i in sample_of])), flush=True)
     for form in ("free", "any", "auto"):
         texts, wall, cpu, loglik = sample(args.run, args.tunes, form)

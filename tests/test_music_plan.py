@@ -86,25 +86,35 @@ def test_a_corpus_teaches_skeletons_finals_and_held_lengths():
         {("6/8", "jig"): {"AABB 4+4": 3}, ("3/4", ""): {"A 4": 1}}
     assert form.finals == {"major": {0: 3}, "minor": {0: 1}}
     assert form.held_length("6/8", mpq(3, 4)) == mpq(3, 8)
-    assert form.rests == {("6/8", "jig"): [0, 3], ("3/4", ""): [0, 1]}
+    assert form.traits == {("6/8", "jig"): {"tunes": 3}, ("3/4", ""): {"tunes": 1}}
     assert CorpusForm.from_json(form.to_json()) == form
 
 
-def test_a_corpus_teaches_how_many_tunes_of_each_kind_rest():
-    form = CorpusForm.learn(CORPUS + [CORPUS[3].replace("E6", "E4 z2")])
-    assert form.rests[("3/4", "")] == [1, 2]
-    assert (form.rest_share("3/4", ""), form.rest_share("6/8", "jig")) == (0.5, 0.0)
-    assert form.rest_share("2/4", "") == 0.2  # a meter it has no tune in: all its tunes'
+def test_a_corpus_teaches_how_many_tunes_of_each_kind_rest_or_slur_within_a_slur():
+    form = CorpusForm.learn(CORPUS + [CORPUS[3].replace("E6", "(E4 z2)"),
+                                      CORPUS[0].replace("GAB cBA", "(G(AB) cBA)")])
+    assert form.traits[("3/4", "")] == {"tunes": 2, "rests": 1}
+    assert form.traits[("6/8", "jig")] == {"tunes": 4, "nested slurs": 1}
+    assert (form.trait_share("3/4", "", "rests"), form.trait_share("6/8", "jig", "rests")) == (0.5, 0)
+    assert form.trait_share("6/8", "jig", "nested slurs") == 0.25
+    assert form.trait_share("2/4", "", "rests") == 1 / 6  # a meter it has no tune in: all its tunes'
 
 
-@pytest.mark.parametrize("resting, alive", [(False, False), (True, True)])
-def test_a_tune_rests_only_where_its_kind_s_tunes_do(resting, alive):
-    corpus = [tune.replace("d2B", "dz B") if resting else tune for tune in CORPUS]
+@pytest.mark.parametrize("body, problem", [
+    ("|: GAB cBA | GAB dz ", "a rest, in a tune planned without rests"),
+    ("|: GAB cBA | (G(AB) ", "a slur within a slur, in a tune planned without them"),
+])
+@pytest.mark.parametrize("writing", [False, True])
+def test_a_tune_writes_a_trait_only_where_its_kind_s_tunes_do(body, problem, writing):
+    """Where all the corpus's jigs rest (slur within a slur), a planned jig may; where none
+    does, none may."""
+    corpus = [tune.replace("d2B", "dz B").replace("gfe dBG", "(g(fe) dBG)") if writing else tune
+              for tune in CORPUS]
     planner = Planner(FormRequest.parse("AABB 4"), CorpusForm.learn(corpus))
     reader = TuneReader(sampled=True, lookahead=True, form=planner).feed(
-        "X:1\nT:t\nM:6/8\nL:1/8\nK:G\n|: GAB cBA | GAB dz ")
-    assert reader.alive is alive
-    assert alive or "a rest, in a tune planned without rests" in reader.verdict()
+        "X:1\nT:t\nM:6/8\nL:1/8\nK:G\n" + body)
+    assert reader.alive is writing
+    assert writing or problem in reader.verdict()
 
 
 def test_the_corpus_form_is_kept_in_the_run_directory(tmp_path, monkeypatch):

@@ -17,8 +17,8 @@ closing bar of each part, which holds what the pickup leaves, so that the two ma
 abc2midi counts them (a pickup before |: is played once, and abc2midi finds the closing bar
 and the first after |: one bar too long on the repeat). The closing bar is the cadence: its last note is a degree the corpus's
 tunes end on in that mode (the tonic, mostly), at least as long as their final notes
-usually are. Each part keeps to a corpus tune's register, and the tune rests only where it
-is drawn to, as often as its kind's corpus tunes have a rest. The completion
+usually are. Each part keeps to a corpus tune's register, and the tune rests, or slurs within
+a slur, only where it is drawn to, as often as its kind's corpus tunes do. The completion
 (charrnn.music.steer.completion) asks `want` what the plan needs next, so every state the
 sampler allows can still be finished under the plan.
 """
@@ -33,7 +33,7 @@ from gmpy2 import mpq
 from charrnn.music.abc import fields
 from charrnn.music.abc.keys import Key, read_key, staff_name, staff_step
 from charrnn.music.abc.skeleton import Skeleton, tune_kind
-from charrnn.music.steer.form import MAX_BARS, MIN_TUNES, CorpusForm, FormRequest, Hooks
+from charrnn.music.steer.form import MAX_BARS, MIN_TUNES, TRAITS, CorpusForm, FormRequest, Hooks
 
 _BAR_LINE_CHARS = frozenset(" \t\n|:")  # what may come where a form plan has a bar line
 _END_START = ("::", ":||:")  # a bar line that ends one repeat and starts the next
@@ -70,14 +70,14 @@ class Plan:
     held: mpq
     pickup: bool
     registers: tuple | None = None  # each part's (lowest, highest) staff step; None: any
-    rests: bool = True  # whether the tune may rest (z, x), as some of its kind's tunes do
+    traits: frozenset = frozenset(TRAITS)  # which of TRAITS the tune may write
 
     def __post_init__(self):
         object.__setattr__(self, "_hash", hash(self._fields()))
 
     def _fields(self):
         return self.label, self.full, self.finals, self.last, self.held, self.pickup, \
-            self.registers, self.rests
+            self.registers, self.traits
 
     def __hash__(self):
         return self._hash
@@ -92,12 +92,12 @@ class Plan:
 
 
 def make_plan(repeats, bars, pickup, full, finals, held, ending=None, endings=(),
-              registers=None, rests=True) -> Plan:
+              registers=None, traits=frozenset(TRAITS)) -> Plan:
     """The plan of parts played `repeats` times (1 or 2) with `bars` bars each, ending on
     `finals` (upper-case letters), the tune on `ending` (the same where not given);
     `endings`: the bars of each repeated part's first and second endings (0: none);
     `registers`: each part's lowest and highest note (charrnn.music.abc.keys.staff_step),
-    None for any; `rests`: whether the tune may rest."""
+    None for any; `traits`: which of form.TRAITS the tune may write."""
     steps = []
     for number, (times, count) in enumerate(zip(repeats, bars)):
         start = len(steps)
@@ -120,7 +120,8 @@ def make_plan(repeats, bars, pickup, full, finals, held, ending=None, endings=()
     label = f"{letters} {'+'.join(map(str, bars))}"
     finals = frozenset(finals)
     return Plan(label, tuple(steps), mpq(full), finals,
-                finals if ending is None else frozenset(ending), mpq(held), pickup, registers, rests)
+                finals if ending is None else frozenset(ending), mpq(held), pickup, registers,
+                frozenset(traits))
 
 
 def _part_end(bars, pickup, closing, cadence):
@@ -152,8 +153,10 @@ class PlanState:
             low, high = self.register()
             reader.problem(f"{pitch[0]}{pitch[1]} outside the part's register, "
                            f"{staff_name(low)} to {staff_name(high)}")
-        elif pitch is None and not chord and not self.plan.rests:
+        elif pitch is None and not chord and "rests" not in self.plan.traits:
             reader.problem("a rest, in a tune planned without rests")
+        elif reader.slurs > 1 and "nested slurs" not in self.plan.traits:
+            reader.problem("a slur within a slur, in a tune planned without them")
         elif reader.voice.current.held:
             reader.problem("a fermata, which abc2midi plays twice as long, in a bar of a form plan")
         elif self.limit(reader, None) < 0:
@@ -381,12 +384,17 @@ class Planner(Hooks):
                                       lambda: self.corpus.held_length(meter, full)), longest)
         registers = None if key is None or not finals else \
             self._registers(rng, key, len(bars), finals, last)
-        # whether it rests, as often as its kind's corpus tunes do (a seed of its own, so
-        # that the draws above are those of a corpus form that did not count rests)
-        rests = random.Random(f"{self.seed}:rests").random() < self.corpus.answer(
-            ("rests", meter, rhythm.strip().lower()), lambda: self.corpus.rest_share(meter, rhythm))
         return PlanState(make_plan(repeats, bars, pickup, full, finals, held, last, endings,
-                                   registers, rests))
+                                   registers, self._traits(meter, rhythm)))
+
+    def _traits(self, meter, rhythm) -> frozenset:
+        """Which of TRAITS the tune may write: each as often as its kind's corpus tunes do
+        (a seed of its own each, so that the other draws are those of a corpus form that
+        did not count them)."""
+        kind = rhythm.strip().lower()
+        return frozenset(trait for trait in TRAITS if random.Random(f"{self.seed}:{trait}").random()
+                         < self.corpus.answer(("trait", meter, kind, trait),
+                                              lambda t=trait: self.corpus.trait_share(meter, rhythm, t)))
 
     def _registers(self, rng, key, parts, finals, last) -> tuple | None:
         """Each part's lowest and highest note (staff steps), as a corpus tune of as many
