@@ -216,6 +216,8 @@ def test_the_planned_part_is_alive(body):
     ("|: GAB cBA | GAB d2B | GAB cBA | B2A G2 G :|", "no room left for a part's held final note"),
     ("|: GAB cBA | GAB d2B | GAB cBA | B2A G3 :|\nK:D\n", "a K: field in the body"),
     ('|: GAB cBA "G"', "has a bar line"),
+    ("|: GAB !D.C.!c", "!D.C.!, which would change the order the form AABB 4+4 is played in"),
+    ("|: GAB !fine!c", "!fine!, which would change the order"),
     ("|: GAB cBA | GAB d2B | GAB cBA | B2A G3 :|\n|: gfe dBG | gfe d2B | gfe dBA | B2A G3 :| !>!",
      "'!' after the form AABB 4+4 has ended"),
 ])

@@ -242,6 +242,9 @@ class Hooks:
     def bar_endings(self, text, endings):
         return endings
 
+    def decoration(self, reader, name):
+        pass
+
     def end(self, reader):
         pass
 

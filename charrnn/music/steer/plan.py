@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from gmpy2 import mpq
 
 from charrnn.music.abc import fields
+from charrnn.music.abc.grammar.syntax import JUMPS
 from charrnn.music.abc.keys import Key, read_key, staff_name, staff_step
 from charrnn.music.abc.skeleton import Skeleton, tune_kind
 from charrnn.music.steer.form import MAX_BARS, MIN_TUNES, TRAITS, CorpusForm, FormRequest, Hooks
@@ -263,6 +264,13 @@ class PlanState:
             return []
         texts = step.texts + (_END_START if step.texts == (":|",) and self._opens_next() else ())
         return [ending for ending in endings if text + ending in texts]
+
+    def decoration(self, reader, name):
+        """A !decoration!: none that says where to play on from (D.C., fine...), as the plan
+        is the order the tune is played in (and abc2midi ignores them)."""
+        if name in JUMPS:
+            reader.problem(f"!{name}!, which would change the order the form {self.plan.label} "
+                           "is played in")
 
     def body_field(self, reader, name):
         """A field in the body (`K:`, `[L:1/16]`): the plan is the tune's one meter, key and

@@ -95,6 +95,8 @@ class MarkReading:
         names, prefixes = (DECORATIONS, DECORATION_PREFIXES) if self.policy is None else \
             (self.policy.decorations, self.policy.decoration_prefixes)
         if ch == mark and name in names:
+            if self.form is not None:
+                self.form.decoration(self, name)
             self.marks += {"fermata": "H", "trill": "T", "breath": "."}.get(name, "")
             self.ornament = self.ornament or name == "trill"
             if name == "trill":
