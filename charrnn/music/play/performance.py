@@ -12,9 +12,10 @@ The rules are written by hand from abcMIDI's source, as no library plays ABC thi
 from dataclasses import dataclass
 from fractions import Fraction
 
+from charrnn.music.abc.grammar.durations import GRACE_SHARE, graces_fit
 from charrnn.music.play.playable import Header
 
-_GRACE_SHARE = Fraction(1, 4)  # abc2midi's default `%%MIDI grace 1/4`
+_GRACE_SHARE = Fraction(int(GRACE_SHARE.numerator), int(GRACE_SHARE.denominator))  # of ints, not mpz
 _TRILL_NOTE_MAX_US = 100000  # trill notes are halved until each lasts at most 0.1 s
 _CHORD_DELAY = Fraction(1, 48)  # 10 ticks at abc2midi's 480 a beat
 
@@ -175,9 +176,9 @@ def _with_graces(graces: list, pitches: tuple, onset: Fraction, length: Fraction
     """Sounds of grace notes and the note they lead to: each grace takes a quarter of its
     written length from the note; if the note is too short for them, they are dropped
     (store.c, applygrace_new)."""
-    taken = sum(written for _, written in graces) * _GRACE_SHARE
-    if not graces or length - taken <= 0:
+    if not graces or not graces_fit(sum(written for _, written in graces), length):
         return [_Sound(pitches, onset, length)]
+    taken = sum(written for _, written in graces) * _GRACE_SHARE
     sounds, time = [], onset
     for grace_pitches, written in graces:
         sounds.append(_Sound(grace_pitches, time, written * _GRACE_SHARE))

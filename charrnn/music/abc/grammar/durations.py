@@ -53,6 +53,7 @@ class Written:
     duration: mpq  # what it added to its bar
     marks: str = ""  # staccato and fermata, which abc2midi plays by changing the length
     carried: bool = False  # its pitch, accidental and all, came through a tie across a bar line
+    graces: mpq = mpq(0)  # the written length of the grace notes before it
 
 
 @functools.lru_cache(maxsize=4096)
@@ -83,6 +84,18 @@ def one_note_value(length: mpq) -> bool:
     (numerators one less than a power of two), not 5/8."""
     top = length.numerator
     return top & (top + 1) == 0
+
+
+# abc2midi's default `%%MIDI grace 1/4`: each grace note takes a quarter of its written
+# length from the note it leads to; where they would take all of it, abc2midi drops them
+# ("Grace sequence exceeds host note", store.c applygrace_new).
+GRACE_SHARE = mpq(1, 4)
+
+
+def graces_fit(written, host) -> bool:
+    """Whether grace notes of `written` whole notes in all leave the note they lead to
+    (`host` whole notes, as played) some of its length."""
+    return host - written * GRACE_SHARE > 0
 
 
 def grace_length_ok(length: mpq) -> bool:

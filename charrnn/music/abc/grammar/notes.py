@@ -9,7 +9,7 @@ from charrnn.music.abc import fields
 from charrnn.music.abc.grammar.barlines import BarReading
 from charrnn.music.abc.grammar.chords import ChordReading
 from charrnn.music.abc.grammar.durations import (LENGTHS, MIN_NOTE, Written, grace_length_ok,
-                                                 one_note_value, rhythm_marks)
+                                                 graces_fit, one_note_value, rhythm_marks)
 from charrnn.music.abc.grammar.limits import MAX_OCTAVE_MARKS
 from charrnn.music.abc.grammar.lines import LineReading
 from charrnn.music.abc.grammar.marks import MarkReading
@@ -143,6 +143,7 @@ class NoteReading:
             self.problem(f"a note length that is not a whole number of 1/{MIN_NOTE.denominator} notes")
         if self.context == "grace":
             self.grace_notes += 1
+            self.grace_length += length * self.unit
             if not grace_length_ok(length * self.unit):
                 self.problem(f"a grace note {accidental}{letter}{octave}{self.text} of a length "
                              "music21 cannot convert")
@@ -179,6 +180,11 @@ class NoteReading:
                              "(or with a staccato or fermata on one of them)")
             duration *= factor
             self.broken = None
+        graces, self.grace_length = self.grace_length, mpq(0)
+        if graces and self.sampled and (pitch is not None or chord):
+            self._graces_fit(graces, duration)
+        else:
+            graces = mpq(0)  # a rest takes them, unwarned
         pitch, carried = self._check_tie(pitch)
         if self.multirest:
             self.problem("a multi-bar rest shares its bar")
@@ -192,9 +198,17 @@ class NoteReading:
         if self.tuplet is not None:
             self._room_for_tuplet()
         self.has_notes = self.has_notes or pitch is not None or chord
-        self.last = Written(written, pitch, duration, marks, carried)
+        self.last = Written(written, pitch, duration, marks, carried, graces)
         self.bar_closed, self.bare_bar_lines, self.chord_run = False, 0, 0
         self.line_notes = True
+
+    def _graces_fit(self, graces, duration):
+        """The note (or chord) after grace notes, as played (a broken rhythm after it
+        shortens it again), is long enough for them, in a sampled tune: abc2midi drops
+        those that would take all of it."""
+        if not graces_fit(graces, duration):
+            self.problem(f"grace notes of {graces} before a note of {duration}: abc2midi "
+                         "drops them, in a sampled tune")
 
     def _swung(self):
         """The note length abc2midi swings in a sampled hornpipe, else None. abc2midi plays

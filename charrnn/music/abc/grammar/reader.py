@@ -114,6 +114,7 @@ class TuneReader(LineReading, FieldReading, NoteReading, ChordReading, RhythmRea
         self.tie = None
         self.last: Written | None = None  # the note or chord just written, when adjacent
         self.wants_note = ""  # what needs a note next: "grace" or "decoration"
+        self.grace_length = mpq(0)  # the written length of the grace notes before the next note
         self.shorthand = ""  # one-character decorations (~, T, .) waiting for their note
         self.before_dot = None  # (wants_note, marks) before a lone . that may be abc2midi's .( or .|
         self.dotted_slur = False  # abc2midi reads .( as a slur, never a tuplet

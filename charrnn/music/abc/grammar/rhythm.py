@@ -52,6 +52,8 @@ class RhythmReading:
         self._broken_allowed()
         first, second = broken_factors(self.text)
         self.voice.add(self.last.duration * (first - 1))
+        if self.last.graces:
+            self._graces_fit(self.last.graces, self.last.duration * first)
         self.broken, self.last = (second, (self.last.length, rhythm_marks(self.last.marks))), None
         self._room_for_a_note("the second note of the broken rhythm")
         self._redo("music", ch)

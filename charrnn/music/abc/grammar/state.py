@@ -92,7 +92,7 @@ def _last_view(r):
     if last is None:
         return None
     return last.length, last.duration, last.marks, last.pitch is None, \
-        len(last.pitch[1]) if last.pitch else 0, last.carried
+        len(last.pitch[1]) if last.pitch else 0, last.carried, last.graces
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -142,6 +142,7 @@ class TuneState(tuple):
     tie: tuple | None
     last: tuple | None = _view(_last_view)
     wants_note: str
+    grace_length: object
     shorthand: str
     before_dot: tuple | None = _view(lambda r: r.before_dot if r.shorthand == "." else None)
     ornament: bool
