@@ -359,10 +359,12 @@ def test_abc2midi_plays_parts_in_the_headers_order_under_its_meter():
 @pytest.mark.needs("abc2midi")
 @pytest.mark.parametrize("graces", ["{g}A/", "{ga}A/", "{gag}A", "{gagf}A", "{g}A//", "{g/a/}A/",
                                     "{gag}A3/4", "{ga}A<B", "{ga}A>B", "{gag}(3ABc", "{ga}(3ABc",
-                                    "{ga}z A/", "{ga}[A/c/]", "{g2}A/", "{g2}A", "{g3}A"])
+                                    "{ga}z A/", "{ga}[A/c/]", "{g2}A/", "{g2}A", "{g3}A",
+                                    "~A", "~A/", "~A//", "~A/4", "~A3/8", "~A3"])
 def test_a_sampled_tune_s_grace_notes_fit_their_note_as_abc2midi_finds(graces):
     """abc2midi drops grace notes that would take all of the note they lead to, each taking
-    a quarter of its written length (after a rest, which takes them, it says nothing)."""
+    a quarter of its written length (after a rest, which takes them, it says nothing); a
+    roll is a cut of one unit from the note above."""
     tune = "X:1\nT:t\nM:2/4\nL:1/8\nK:G\nB2 " + graces + " B2|\n"
     dropped = any("Grace sequence exceeds host note" in m for _, _, m in reference.messages(tune))
     refused = any("abc2midi drops them" in p for p in TuneReader(sampled=True).feed(tune).finish())

@@ -185,6 +185,8 @@ class NoteReading:
             self._graces_fit(graces, duration)
         else:
             graces = mpq(0)  # a rest takes them, unwarned
+        if "~" in marks and pitch is not None and self.sampled:
+            self._graces_fit(self.unit, duration, "a roll's cut (~)")
         pitch, carried = self._check_tie(pitch)
         if self.multirest:
             self.problem("a multi-bar rest shares its bar")
@@ -202,13 +204,14 @@ class NoteReading:
         self.bar_closed, self.bare_bar_lines, self.chord_run = False, 0, 0
         self.line_notes = True
 
-    def _graces_fit(self, graces, duration):
+    def _graces_fit(self, graces, duration, what="grace notes"):
         """The note (or chord) after grace notes, as played (a broken rhythm after it
         shortens it again), is long enough for them, in a sampled tune: abc2midi drops
-        those that would take all of it."""
+        those that would take all of it. A roll is a cut of one unit from the note above
+        (store.c, doornament)."""
         if not graces_fit(graces, duration):
-            self.problem(f"grace notes of {graces} before a note of {duration}: abc2midi "
-                         "drops them, in a sampled tune")
+            self.problem(f"{what} of {graces} before a note of {duration}: abc2midi drops "
+                         "them, in a sampled tune")
 
     def _swung(self):
         """The note length abc2midi swings in a sampled hornpipe, else None. abc2midi plays
