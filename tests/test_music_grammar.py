@@ -360,7 +360,8 @@ def test_abc2midi_plays_parts_in_the_headers_order_under_its_meter():
 @pytest.mark.parametrize("graces", ["{g}A/", "{ga}A/", "{gag}A", "{gagf}A", "{g}A//", "{g/a/}A/",
                                     "{gag}A3/4", "{ga}A<B", "{ga}A>B", "{gag}(3ABc", "{ga}(3ABc",
                                     "{ga}z A/", "{ga}[A/c/]", "{g2}A/", "{g2}A", "{g3}A",
-                                    "~A", "~A/", "~A//", "~A/4", "~A3/8", "~A3"])
+                                    "~A", "~A/", "~A//", "~A/4", "~A3/8", "~A3", "{g}.A/",
+                                    "{g}.A", "{ga}.A", "{ga}.A2", "{g/}.A/", ".~A", ".~A/"])
 def test_a_sampled_tune_s_grace_notes_fit_their_note_as_abc2midi_finds(graces):
     """abc2midi drops grace notes that would take all of the note they lead to, each taking
     a quarter of its written length (after a rest, which takes them, it says nothing); a

@@ -98,6 +98,13 @@ def graces_fit(written, host) -> bool:
     return host - written * GRACE_SHARE > 0
 
 
+def sounding(duration, marks) -> mpq:
+    """How long abc2midi sounds a note of `duration` with `marks` (the grace notes before it
+    take their share of this): a staccato note for half of it, but under a roll
+    (performance.py plays it so)."""
+    return duration / 2 if "." in marks and "~" not in marks else duration
+
+
 def grace_length_ok(length: mpq) -> bool:
     """Whether music21 can convert a grace note of `length` (whole notes) to MIDI: one note
     value with at most four dots ({c6} at L:1/8, not {c5} nor {c63})."""

@@ -9,7 +9,8 @@ from charrnn.music.abc import fields
 from charrnn.music.abc.grammar.barlines import BarReading
 from charrnn.music.abc.grammar.chords import ChordReading
 from charrnn.music.abc.grammar.durations import (LENGTHS, MIN_NOTE, Written, grace_length_ok,
-                                                 graces_fit, one_note_value, rhythm_marks)
+                                                 graces_fit, one_note_value, rhythm_marks,
+                                                 sounding)
 from charrnn.music.abc.grammar.limits import MAX_OCTAVE_MARKS
 from charrnn.music.abc.grammar.lines import LineReading
 from charrnn.music.abc.grammar.marks import MarkReading
@@ -182,11 +183,11 @@ class NoteReading:
             self.broken = None
         graces, self.grace_length = self.grace_length, mpq(0)
         if graces and self.sampled and (pitch is not None or chord):
-            self._graces_fit(graces, duration)
+            self._graces_fit(graces, sounding(duration, marks))
         else:
             graces = mpq(0)  # a rest takes them, unwarned
         if "~" in marks and pitch is not None and self.sampled:
-            self._graces_fit(self.unit, duration, "a roll's cut (~)")
+            self._graces_fit(self.unit, sounding(duration, marks), "a roll's cut (~)")
         pitch, carried = self._check_tie(pitch)
         if self.multirest:
             self.problem("a multi-bar rest shares its bar")

@@ -3,7 +3,7 @@ slurs, each checked as abc2midi plays it.
 """
 
 from charrnn.music.abc import fields
-from charrnn.music.abc.grammar.durations import broken_factors, rhythm_marks, tuplet_scale
+from charrnn.music.abc.grammar.durations import broken_factors, rhythm_marks, sounding, tuplet_scale
 from charrnn.music.abc.grammar.limits import MAX_SLURS
 from charrnn.music.abc.grammar.syntax import ORNAMENTS, TUPLET
 
@@ -53,7 +53,7 @@ class RhythmReading:
         first, second = broken_factors(self.text)
         self.voice.add(self.last.duration * (first - 1))
         if self.last.graces:
-            self._graces_fit(self.last.graces, self.last.duration * first)
+            self._graces_fit(self.last.graces, sounding(self.last.duration * first, self.last.marks))
         self.broken, self.last = (second, (self.last.length, rhythm_marks(self.last.marks))), None
         self._room_for_a_note("the second note of the broken rhythm")
         self._redo("music", ch)
