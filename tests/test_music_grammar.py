@@ -313,6 +313,8 @@ SAMPLED_LIMITS = [
     (head() + "ABcd) efga|", "a ) that closes no slur", True),
     (head() + "A(Bcd)) efga|", "a ) that closes no slur", True),
     (head() + "A(Bcd | efg)a|", "a ) that closes no slur", False),
+    (head() + "A(Bcd efg )a|", "a ) after a blank", True),
+    (head() + "A(Bcd efg)a|", "a ) after a blank", False),
     # its slurs closed by its end (abcjs draws one left open to the last note)
     (head() + "A(Bcd efga|", "a slur left open at the end", True),
     (head() + "A(Bcd efg)a|", "a slur left open at the end", False),

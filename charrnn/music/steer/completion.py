@@ -191,7 +191,6 @@ def _to_line_end(r, caps):
 
 def _music(r, caps):
     """What the tune needs next between elements, most pressing first."""
-    voice = r.voice
     if r.broken is not None:
         return _note_text(r, caps, forced=r.broken[1])
     if r.tie is not None:
@@ -199,7 +198,18 @@ def _music(r, caps):
     if r.multirest:
         return _bar_text(r, caps, "|")
     if r.sampled and r.slurs and not r.slur_empty and not r.wants_note:
-        return ")"  # a sampled tune ends with its slurs closed
+        # a sampled tune ends with its slurs closed: here, or after a blank (where no )
+        # may stand) on the next note
+        if not r.space_run:
+            return ")"
+        planned = isinstance(r.form, PlanState)  # whose own next chunk is a note where one fits
+        return [")", _music_on(r, caps)] if planned else [")", _note_text(r, caps), _music_on(r, caps)]
+    return _music_on(r, caps)
+
+
+def _music_on(r, caps):
+    """What the music needs next, once nothing is pending on the note before."""
+    voice = r.voice
     if isinstance(r.form, PlanState) and not r.wants_note and r.tuplet is None:
         return _planned(r, caps)
     if r.wants_note or r.tuplet is not None or not r.has_notes:
@@ -352,6 +362,8 @@ def _end_note_text(r, caps):
     if suffix is None:
         return None
     enders = {"chord": "]", "grace": "}"}.get(r.context, " |\n")
+    if r.context == "music" and r.sampled and r.slurs:
+        enders = ")" + enders  # close the slur on the note (not after a blank)
     return [suffix + ender for ender in enders]
 
 

@@ -36,7 +36,8 @@ OUTSIDE = {
     "problems": "messages: a live reader has none (alive)",
     "warned": "messages", "doomed": "a message: a live reader has none (alive)",
     "line": "the line number, for messages",
-    "previous": "read only for colon_after_capital",
+    "previous": "read only for colon_after_capital and a slur's ) (whether a blank came "
+                "before it, which space_run keeps)",
     "field_judged": "True only where the reader is dead or the field has ended",
     "_key": "the key itself, once worked out",
 }
