@@ -359,6 +359,15 @@ def test_abc2midi_plays_parts_in_the_headers_order_under_its_meter():
 
 
 @pytest.mark.needs("abc2midi")
+@pytest.mark.parametrize("bar_lines", [":||]", ":|||]", ":|||", ":||", "|||]", "||]", ":|]", ":|:|]",
+                                       ":||||]"])
+def test_runs_of_bar_lines_are_read_as_abc2midi_reads_them(bar_lines):
+    tune = "X:1\nT:t\nM:6/8\nL:1/8\nK:G\nGAB def" + bar_lines + "\n"
+    errors = [m for kind, _, m in reference.messages(tune) if kind == "Error"]
+    assert (TuneReader().feed(tune).finish() == []) is (errors == []), errors
+
+
+@pytest.mark.needs("abc2midi")
 @pytest.mark.parametrize("graces", ["{g}A/", "{ga}A/", "{gag}A", "{gagf}A", "{g}A//", "{g/a/}A/",
                                     "{gag}A3/4", "{ga}A<B", "{ga}A>B", "{gag}(3ABc", "{ga}(3ABc",
                                     "{ga}z A/", "{ga}[A/c/]", "{g2}A/", "{g2}A", "{g3}A",

@@ -16,6 +16,11 @@ class BarReading:
             self.problem(f"{self.colon_after_capital}: reads to music21 as the start of a field; "
                          "write a space before the :")
             self.colon_after_capital = ""
+        if self.text == ":||" and ch in "|]":
+            # abc2midi reads :| and a bar line begun by the second | (:||] is :| and |],
+            # :|||] is :|, || and a stray ]: "Chord already finished")
+            self._bar_event(repeats.BAR_LINES[":|"], variant="", text=":|")
+            self.text = "|"
         if BAR_LINE.fullmatch(self.text + ch, partial=True):
             self.text += ch
             return
