@@ -28,8 +28,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from charrnn.music.steer.form import TRAITS, NoteListener  # light: no torch
+
 ROOT = Path(__file__).resolve().parent.parent
-from charrnn.music.steer.form import TRAITS  # noqa: E402 (a light import: no torch)
 SEED, TEMPERATURE = 7, 1.0
 
 
@@ -65,8 +66,6 @@ def figures(texts):
     from charrnn.music.abc import reference
     from charrnn.music.report.features import tune_features
     from charrnn.music.abc.skeleton import skeleton
-
-    from charrnn.music.steer.form import NoteListener
 
     read, misfit, outside, errors, skeletons, traits, slurs = [], 0, 0, 0, Counter(), Counter(), 0
     for text in texts:

@@ -176,9 +176,10 @@ def _with_graces(graces: list, pitches: tuple, onset: Fraction, length: Fraction
     """Sounds of grace notes and the note they lead to: each grace takes a quarter of its
     written length from the note; if the note is too short for them, they are dropped
     (store.c, applygrace_new)."""
-    if not graces or not graces_fit(sum(written for _, written in graces), length):
+    written_in_all = sum(written for _, written in graces)
+    if not graces or not graces_fit(written_in_all, length):
         return [_Sound(pitches, onset, length)]
-    taken = sum(written for _, written in graces) * _GRACE_SHARE
+    taken = written_in_all * _GRACE_SHARE
     sounds, time = [], onset
     for grace_pitches, written in graces:
         sounds.append(_Sound(grace_pitches, time, written * _GRACE_SHARE))

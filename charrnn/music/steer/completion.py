@@ -361,10 +361,16 @@ def _end_note_text(r, caps):
     suffix = _length_suffix(r, caps)
     if suffix is None:
         return None
-    enders = {"chord": "]", "grace": "}"}.get(r.context, " |\n")
+    enders = _enders(r)
     if r.context == "music" and r.sampled and r.slurs:
         enders = ")" + enders  # close the slur on the note (not after a blank)
     return [suffix + ender for ender in enders]
+
+
+def _enders(r):
+    """What ends the note being written: a chord's ], a grace group's }, else a blank or a
+    bar line or a line's end."""
+    return {"chord": "]", "grace": "}"}.get(r.context, " |\n")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -418,7 +424,7 @@ def _length_suffix(r, caps):
     """The shortest length text that extends what is written and lets the note stand."""
     written = r.text if r.mode in ("note", "chord_length") else ""
     for text in _fitting_texts(written, caps, _length_rule(r), r.length_forms()):
-        for ender in {"chord": "]", "grace": "}"}.get(r.context, " |\n"):
+        for ender in _enders(r):
             trial = r.copy().feed(text[len(written):] + ender)
             if trial.alive:
                 return text[len(written):]

@@ -47,15 +47,22 @@ class ChordReading:
             self.problem("a [ that opens no chord, inline field or variant ending")
             self._redo("music", ch)
 
+    def _room_in_group(self, notes, limit, policy_limit, what):
+        """Room for one more note in a chord or grace group (`what`, as "a chord ([ce])")
+        holding `notes`: the grammar's `limit`, or the policy's where it sets one."""
+        policy = self.policy if policy_limit is not None else None
+        most = limit if policy is None else policy_limit
+        if notes < most:
+            return
+        named = what.split(" (")[0]
+        self.problem(f"{named} of more than {most} notes" if policy is None else
+                     f"{named} of more than {most} notes, which {policy.source} does not write"
+                     if most else f"{what}, which {policy.source} does not write")
+
     def _chord_note_allowed(self):
-        """Room in the chord for one more note: the grammar's limit, or the policy's."""
-        policy = self.policy if self.policy is not None and self.policy.chord_notes is not None \
-            else None
-        most = MAX_CHORD_NOTES if policy is None else policy.chord_notes
-        if len(self.chord_lengths) >= most:
-            self.problem(f"a chord of more than {MAX_CHORD_NOTES} notes" if policy is None else
-                         f"a chord of more than {most} notes, which {policy.source} does not write"
-                         if most else f"a chord ([ce]), which {policy.source} does not write")
+        self._room_in_group(len(self.chord_lengths), MAX_CHORD_NOTES,
+                            self.policy.chord_notes if self.policy is not None else None,
+                            "a chord ([ce])")
 
     def _chord(self, ch):
         if ch in NOTE_LETTERS or ch in ACCIDENTAL_CHARS:
@@ -98,19 +105,11 @@ class ChordReading:
         self.context, self.grace_notes = "grace", 0
         self.mode, self.text, self.last = "grace", "", None
 
-    def _grace_note_allowed(self):
-        """Room in the grace group for one more note: the grammar's limit, or the policy's."""
-        policy = self.policy if self.policy is not None and self.policy.grace_notes is not None \
-            else None
-        most = MAX_GRACE_NOTES if policy is None else policy.grace_notes
-        if self.grace_notes >= most:
-            self.problem(f"a grace group of more than {most} notes" if policy is None else
-                         f"a grace group of more than {most} notes, which {policy.source} "
-                         "does not write")
-
     def _grace(self, ch):
         if ch in NOTE_LETTERS or ch in ACCIDENTAL_CHARS:
-            self._grace_note_allowed()
+            self._room_in_group(self.grace_notes, MAX_GRACE_NOTES,
+                                self.policy.grace_notes if self.policy is not None else None,
+                                "a grace group ({g})")
             self._begin_note(ch)
         elif ch == "/" and self.grace_notes == 0 and not self.text:
             self.text = "/"  # an acciaccatura

@@ -181,13 +181,14 @@ class NoteReading:
                              "(or with a staccato or fermata on one of them)")
             duration *= factor
             self.broken = None
+        played = sounding(duration, marks)
         graces, self.grace_length = self.grace_length, mpq(0)
         if graces and self.sampled and (pitch is not None or chord):
-            self._graces_fit(graces, sounding(duration, marks))
+            self._graces_fit(graces, played)
         else:
             graces = mpq(0)  # a rest takes them, unwarned
         if "~" in marks and pitch is not None and self.sampled:
-            self._graces_fit(self.unit, sounding(duration, marks), "a roll's cut (~)")
+            self._graces_fit(self.unit, played, "a roll's cut (~)")
         pitch, carried = self._check_tie(pitch)
         if self.multirest:
             self.problem("a multi-bar rest shares its bar")
