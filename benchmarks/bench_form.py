@@ -41,7 +41,7 @@ def sample(run, count, form):
     from charrnn.cli.sample import tune_policy
     from charrnn.cli.tunes import corpus_form
     from charrnn.music.steer.form import FormRequest
-    from charrnn.music.steer.plan import Planner
+    from charrnn.music.steer.planner import Planner
     from charrnn.music.steer.sampling import TuneHeader, sample_tunes
     from charrnn.sample.sampling import SampleSettings
     from benchmarks.bench_tunes import log_likelihood

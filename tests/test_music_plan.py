@@ -20,7 +20,7 @@ from charrnn.music.abc.grammar import TuneReader
 from charrnn.cli.tunes import corpus_form
 from charrnn.music.abc.keys import read_key
 from charrnn.music.steer.form import FORM_VERSION, CorpusForm, FormRequest
-from charrnn.music.steer.plan import Planner
+from charrnn.music.steer.planner import Planner
 from charrnn.music.steer.sampling import TuneHeader, sample_tunes
 from charrnn.music.abc.skeleton import skeleton, tune_kind
 from charrnn.music.abc.tunes import normalise_tune

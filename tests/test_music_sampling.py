@@ -163,7 +163,7 @@ def test_nothing_of_the_header_is_taken_back():
     Taking the newline back would make the key K:Gm, the model's second choice after G;
     the header is kept as the model wrote it, and the |: comes as the plan has it."""
     from charrnn.music.steer.form import CorpusForm, FormRequest
-    from charrnn.music.steer.plan import Planner
+    from charrnn.music.steer.planner import Planner
 
     model, vocab = bigram({"\n": {"K": 4.0, "A": 3.0, "|": 1.0}, "K": {":": 5.0},
                            ":": {"G": 5.0, "|": 0.5}, "G": {"\n": 3.0, "m": 2.0, "|": 1.0},

@@ -136,12 +136,12 @@ def interrupt_on_sigterm():
 
 
 def form_planner(form, corpus):
-    """The Planner for --form (charrnn.music.steer.plan), or None for any form; learns the
+    """The Planner for --form (charrnn.music.steer.planner), or None for any form; learns the
     corpus's forms into the run directory the first time."""
     if form is None or form[0].kind == "any":
         return None
     from charrnn.music.steer.form import CorpusForm
-    from charrnn.music.steer.plan import Planner
+    from charrnn.music.steer.planner import Planner
 
     request, store, asked = form
     learned = corpus_form(store, corpus)
@@ -156,7 +156,7 @@ def form_planner(form, corpus):
 
 
 def corpus_form(learned, spec):
-    """The CorpusForm (charrnn.music.steer.plan) of the corpus a run learned from (`spec`),
+    """The CorpusForm (charrnn.music.steer.form) of the corpus a run learned from (`spec`),
     kept in `learned` (a run directory or model file: rundir.CORPUS_FORM) once learned;
     None where the corpus cannot be read."""
     import json

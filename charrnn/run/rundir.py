@@ -9,7 +9,7 @@
     .lock              there while a training process writes the run (charrnn.disk.lock)
     titles.json        the corpus's tune titles, for sampled tunes' titles (charrnn.music.abc.titles)
     corpus-form.json   the corpus's skeletons and cadences, learned when first sampled
-                       with a form plan (charrnn.music.steer.plan)
+                       with a form plan (charrnn.music.steer.form)
 
 One training process writes a run at a time, holding the lock for its whole life. Readers
 (sample, eval, info, plot) take no lock and never see half a file: checkpoints and the

@@ -22,7 +22,8 @@ from charrnn.music.abc.grammar import TuneReader
 from charrnn.music.abc.grammar.durations import MIN_NOTE, grace_length_ok, one_note_value
 from charrnn.music.abc.grammar.syntax import (ANNOTATION_MARKS, BAR_LINE, CHORD_SYMBOL,
                                               DECORATIONS, TUPLET)
-from charrnn.music.steer.plan import PlanState, chunk_budget
+from charrnn.music.steer.plan import PlanState
+from charrnn.music.steer.planner import chunk_budget
 
 MAX_CHUNKS = 60
 _METERS = ("4/4", "6/8", "3/4", "2/4", "C")

@@ -51,7 +51,7 @@ class TuneConstraint:
 
     def reader(self, prime="", form=None) -> TuneReader:
         """A reader for one tune, having read `prime`; `form`: its form plan (a
-        charrnn.music.steer.plan.Planner), None for any form."""
+        charrnn.music.steer.planner.Planner), None for any form."""
         return TuneReader(self.caps, fixed=self.fixed, sampled=True, policy=self.policy,
                           max_spaces=MAX_SPACES, lookahead=True, form=form).feed(prime)
 

@@ -3,7 +3,7 @@ the corpus's tunes do (`CorpusForm`: their skeletons per meter and rhythm, the d
 end on, how long they hold their final notes, how long their first endings are, how many
 rest or slur within a slur), learned
 with the grammar's reader through `Hooks`, the listener it calls at each note and bar line.
-charrnn.music.steer.plan makes one tune's plan from them."""
+charrnn.music.steer.planner draws one tune's plan from them."""
 
 import json
 import re

@@ -99,7 +99,7 @@ def sample_tunes(model, vocab, count, header, settings, free=False, streams=STRE
     """`count` tunes numbered X:1..count, and how many draws were dropped (free ones that
     ran past the cap).
     `settings` gives the length cap per tune (`length`), temperature, top-k, top-p and seed;
-    `form`, a charrnn.music.steer.plan.Planner, the form plan each tune keeps (drawn with the
+    `form`, a charrnn.music.steer.planner.Planner, the form plan each tune keeps (drawn with the
     tune's own seed; the cap raised to its longest plan's needs), None for any form;
     `on_tune(tune)` is called with each tune, in order, as soon as it and those before it
     are done; `on_draw(text)` with each tune's text as soon as it is done, in any order and

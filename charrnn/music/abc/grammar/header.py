@@ -16,7 +16,7 @@ class FieldReading:
 
     def asked(self, name):
         """The value field `name` must have: the one asked for (`fixed`), else in the header
-        the one the form plan drew for the tune (charrnn.music.steer.plan.Planner.asked; ""
+        the one the form plan drew for the tune (charrnn.music.steer.planner.Planner.asked; ""
         where the tune has no such field); None: any."""
         fixed = self.fixed.get(name)
         if fixed is None and self.in_header and self.form is not None:

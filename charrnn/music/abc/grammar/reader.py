@@ -64,8 +64,8 @@ class TuneReader(LineReading, FieldReading, NoteReading, ChordReading, RhythmRea
     `max_spaces` refuses longer runs of spaces; `lookahead` tries every way a bar line or
     tuplet being written can end, so that `alive` turns False as soon as no continuation
     can be valid (the sampler needs that; a check of whole tunes does not). `form` is a
-    sampled tune's form plan (a charrnn.music.steer.plan.Planner, or another object with the
-    hooks of charrnn.music.steer.plan.Hooks), told of the key, each note, bar line and body field
+    sampled tune's form plan (a charrnn.music.steer.planner.Planner, or another object with the
+    hooks of charrnn.music.steer.form.Hooks), told of the key, each note, bar line and body field
     and asked how much the bar may still take; None: any form.
     """
 
