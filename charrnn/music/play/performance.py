@@ -12,7 +12,7 @@ The rules are written by hand from abcMIDI's source, as no library plays ABC thi
 from dataclasses import dataclass
 from fractions import Fraction
 
-from charrnn.music.abc.grammar.durations import GRACE_SHARE, graces_fit
+from charrnn.music.abc.grammar.durations import GRACE_SHARE, graces_fit, sounding
 from charrnn.music.play.playable import Header
 
 _GRACE_SHARE = Fraction(int(GRACE_SHARE.numerator), int(GRACE_SHARE.denominator))  # of ints, not mpz
@@ -203,6 +203,14 @@ def _marks(element) -> set:
     return {type(m) for m in element.expressions} | {type(m) for m in element.articulations}
 
 
+def _abc_marks(marks: set) -> str:
+    """A note's marks (`_marks`) that change how long abc2midi sounds it, as ABC writes them
+    (durations.sounding reads them): a staccato, and a roll (music21's Turn)."""
+    from music21 import articulations, expressions
+
+    return ("." if articulations.Staccato in marks else "") + ("~" if expressions.Turn in marks else "")
+
+
 def _play_part(items: list[_Written], header: Header) -> tuple[list, list]:
     """Sounds of one part, and the fermata stretches (onset, extra beats) that move the
     tempo marks along with the notes."""
@@ -219,8 +227,7 @@ def _play_part(items: list[_Written], header: Header) -> tuple[list, list]:
         if expressions.Fermata in marks and not element.isRest:
             stretches.append((item.onset, length))
             shift, length = shift + length, 2 * length
-        if articulations.Staccato in marks and expressions.Turn not in marks:
-            length = length / 2
+        length = sounding(length, _abc_marks(marks))
         # a grace note inside a tuplet is shortened with it (store.c, event_note)
         leading = [(grace, written * (_tuplet_ratio(element) if in_tuplet else 1))
                    for grace, written, in_tuplet in graces]
@@ -228,8 +235,8 @@ def _play_part(items: list[_Written], header: Header) -> tuple[list, list]:
         if element.isRest:
             sounds += [s for s in _with_graces(leading, (), onset, length) if s.pitches]
             continue
-        for sounding, start, span, cuts in _pieces(item, onset, length, header):
-            played = _with_graces(leading + cuts, sounding, start, span)
+        for struck, start, span, cuts in _pieces(item, onset, length, header):
+            played = _with_graces(leading + cuts, struck, start, span)
             leading = []
             sounds += played[1:] if _tie_on(sounds, played[0]) else played
         sounds[-1].tie = bool(element.tie and element.tie.type in ("start", "continue"))
