@@ -315,6 +315,13 @@ SAMPLED_LIMITS = [
     (head() + "A(Bcd | efg)a|", "a ) that closes no slur", False),
     (head() + "A(Bcd efg )a|", "a ) after a blank", True),
     (head() + "A(Bcd efg)a|", "a ) after a blank", False),
+    (head() + "A(Bcd efga|)B4|", "a ) after a bar line", True),
+    (head() + "A(Bcd efga|B)c4|", "a ) after a bar line", False),
+    # a tie stands on its note: not after a blank, nor after a slur's )
+    (head() + "ABcd efg2 -|g4|", "a tie (-) after a blank or a slur's )", True),
+    (head() + "ABcd e(fg2)-|g4|", "a tie (-) after a blank or a slur's )", True),
+    (head() + "ABcd e(fg2-)|g4|", "a tie (-) after a blank or a slur's )", False),
+    (head() + "ABcd efg2-|g4|", "a tie (-) after a blank or a slur's )", False),
     # its slurs closed by its end (abcjs draws one left open to the last note)
     (head() + "A(Bcd efga|", "a slur left open at the end", True),
     (head() + "A(Bcd efg)a|", "a slur left open at the end", False),

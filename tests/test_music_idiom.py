@@ -56,6 +56,32 @@ def test_the_idiom_counts_the_tunes_that_write_each_token():
     assert idiom.tuplets == {"3": 1} and idiom.broken == {">": 1}
     assert idiom.chord_notes == {} and idiom.layout == {}
     assert idiom.grace_notes == {"1": 1} and idiom.grace_lengths == {"": 1}
+    assert idiom.accidentals == {} and idiom.spacers == 0
+
+
+def test_the_idiom_counts_accidentals_and_spacers():
+    tune = REEL.replace("A2BA", "^A2=BA _B^^c").replace("GE|", "GE y|")
+    idiom = idioms.learn([tune + "\n", JIG.replace("d2e", "d2^e")])
+    assert idiom.accidentals == {"^": 2, "=": 1, "_": 1, "^^": 1} and idiom.spacers == 1
+    policy = SampledPolicy.from_idiom(idiom)
+    assert policy.accidentals == {"^", "=", "_", "^^"} and policy.spacers
+
+
+@pytest.mark.parametrize("change, problem", [
+    (("d2e", "d2^e"), None),
+    (("d2e", "d2=e"), None),
+    (("d2e", "d2^^e"), "the accidental ^^, which the idiom of 2 tunes does not write"),
+    (("d2e", "d2_e"), "the accidental _, which the idiom of 2 tunes does not write"),
+    (("d2e", "d2 y e"), "a spacer (y), which the idiom of 2 tunes does not write"),
+])
+def test_a_sampled_tune_s_accidentals_and_spacers_are_the_corpus_s(change, problem):
+    """A model the form plan refuses escapes into what its corpus never writes: a spacer
+    y (8 of 100 tunes of a five-minute O'Neill's model; O'Neill's: none), a ^^."""
+    corpus = [JIG.replace("d2e", "d2^e"), REEL.replace("A2BA", "A2=BA")]
+    policy = SampledPolicy.from_idiom(idioms.learn(corpus))
+    read = [TuneReader(sampled=True, policy=policy).feed(tune).finish()
+            for tune in (JIG, JIG.replace(*change))]
+    assert set(read[1]) - set(read[0]) == ({problem} if problem else set()), read
 
 
 def test_the_idiom_counts_grace_group_sizes_and_lengths():
@@ -92,10 +118,12 @@ def test_the_idiom_counts_chord_sizes_and_layout():
 
 def test_an_idiom_kept_before_layouts_were_counted_holds_none():
     old = {k: v for k, v in idioms.learn([JIG]).to_dict().items()
-           if k not in ("layout", "chord_notes", "grace_notes", "grace_lengths")}
+           if k not in ("layout", "chord_notes", "grace_notes", "grace_lengths",
+                        "accidentals", "spacers")}
     policy = SampledPolicy.from_idiom(idioms.Idiom.from_dict(old))
     assert policy.layout is None and policy.chord_notes is None
     assert policy.grace_notes is None and policy.grace_lengths is None
+    assert policy.accidentals is None and policy.spacers
     assert policy.layout_problem("tab") is None
 
 
@@ -135,6 +163,7 @@ def test_the_rare_share_leaves_out_what_few_tunes_write():
     (JIG.replace("{g}", "{g2}"), ["grace note length '2'"]),
     (JIG.replace("|(3ABc", "\\\n\t|(3ABc"), ["a tab", "a \\ continuing a line"]),
     (JIG.replace("A2B A>FA", "A2B  A>FA"), ["blanks in a row"]),
+    (JIG.replace("d2e", "d2^^e y"), ["accidental ^^", "spacers"]),
     (JIG.replace("\n~A2B", "\n ~A`2B"), ["a blank opening a line", "a ` or $"]),
 ])
 def test_unwritten_names_what_no_corpus_tune_writes(tune, never):

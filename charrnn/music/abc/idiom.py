@@ -5,7 +5,8 @@ sampled tune can be held to what the corpus writes (charrnn.music.steer.policy):
 field's values (K: with its mode, M:, L:, R:, ...), which fields a header and a body hold
 at all, the note-length tokens under each unit length and meter, decorations, chord
 symbols, grace notes (how many a group holds, and their lengths), tuplets, broken rhythms,
-comments, the notes a chord holds and the layout of the lines (tabs, blanks ending a line, `\\` continuations). Every figure counts tunes, not
+accidentals, spacers (y), comments, the notes a chord holds and the layout of the lines
+(tabs, blanks ending a line, `\\` continuations). Every figure counts tunes, not
 occurrences: a token one tune in 1,800 writes fifty times is still rare, and a rule about
 what tunes write is a rule about tunes.
 
@@ -35,6 +36,7 @@ _BROKEN = re.compile(r"[<>]+")
 _SHORTHAND = re.compile(rf"([{re.escape(''.join(sorted(DECORATION_CHARS)))}]+)(?=[_^=]*[A-Ga-gzx\[])")
 _NOTE = re.compile(r"(?:\^\^|__|[_^=])?[A-Ga-gzx][,']*([0-9]*/*[0-9]*)")
 _PITCH = re.compile(r"[A-Ga-g][,']*")
+_ACCIDENTAL = re.compile(r"(\^\^|__|[_^=])(?=[A-Ga-g])")
 _CHORD_END = re.compile(r"\]([0-9]*/*[0-9]*)")
 _CHORD = re.compile(r"\[((?:[_^=]*[A-Ga-g][,']*[0-9]*/*[0-9]*)+)\]")
 # The marks of a line's layout the idiom counts: what a model's text shows most plainly
@@ -73,6 +75,10 @@ class Idiom:
     # ("", "/") -> tunes. None in an idiom kept before they were counted, as above.
     grace_notes: dict | None = None
     grace_lengths: dict | None = None
+    # "^", "^^", "_", "__", "=" -> tunes writing them; tunes with a spacer (y). None in an
+    # idiom kept before they were counted, as above.
+    accidentals: dict | None = None
+    spacers: int | None = None
 
     def to_dict(self) -> dict:
         return {"format": FORMAT_VERSION, **{name: getattr(self, name) for name in _FIELDS}}
@@ -119,7 +125,7 @@ class _Counts:
         for kind, counted in self.kinds.items():
             if kind in ("values", "lengths"):
                 setattr(idiom, kind, {k: _ranked(c) for k, c in sorted(counted.items())})
-            elif kind in ("annotations", "graces", "comments"):
+            elif kind in ("annotations", "graces", "comments", "spacers"):
                 setattr(idiom, kind, counted[True])
             else:
                 setattr(idiom, kind, _ranked(counted))
@@ -136,7 +142,7 @@ def _tune_tokens(tune: str) -> dict:
              "contexts": set(), "decorations": set(), "chords": set(), "annotations": set(),
              "graces": set(), "tuplets": set(), "broken": set(), "comments": set(),
              "pitches": set(), "chord_notes": set(), "layout": set(), "grace_notes": set(),
-             "grace_lengths": set()}
+             "grace_lengths": set(), "accidentals": set(), "spacers": set()}
     meter, unit, in_header = None, None, True
     for line in text_lines(tune):
         found["layout"].update(_layout(line))
@@ -211,6 +217,9 @@ def _music_tokens(found, line, meter, unit):
         lengths = _NOTE.findall(grace)
         found["grace_notes"].add(str(len(lengths)))
         found["grace_lengths"].update(lengths)
+    found["accidentals"].update(_ACCIDENTAL.findall(line))
+    if "y" in line:
+        found["spacers"].add(True)
     found["tuplets"].update(_TUPLET.findall(line))
     found["broken"].update(_BROKEN.findall(line))
     for run in _SHORTHAND.findall(line):
@@ -247,8 +256,8 @@ def unwritten(idiom: Idiom, tune: str) -> list[str]:
         never += [f"length {t!r} at {context}" for t in sorted(lengths) if t not in known]
     for kind in ("decorations", "chords", "tuplets", "broken"):
         never += [f"{kind[:-1]} {t}" for t in sorted(found[kind]) if t not in getattr(idiom, kind)]
-    for kind in ("graces", "comments", "annotations"):
-        if found[kind] and not getattr(idiom, kind):
+    for kind in ("graces", "comments", "annotations", "spacers"):
+        if found[kind] and getattr(idiom, kind) == 0:  # None: not counted in this idiom
             never.append(kind)
     if idiom.pitches:
         never += [f"note {p}" for p in sorted(found["pitches"]) if p not in idiom.pitches]
@@ -262,6 +271,8 @@ def unwritten(idiom: Idiom, tune: str) -> list[str]:
                   if n not in idiom.grace_notes]
         never += [f"grace note length {t!r}" for t in sorted(found["grace_lengths"])
                   if t not in idiom.grace_lengths]
+    if idiom.accidentals is not None:
+        never += [f"accidental {a}" for a in sorted(found["accidentals"]) if a not in idiom.accidentals]
     return never
 
 

@@ -2,8 +2,8 @@
 
 The grammar's reader (charrnn.music.abc.grammar) asks a `SampledPolicy` which header fields,
 field values, note lengths, decorations, chord symbols, grace notes (and how many, how
-long), tuplets, broken rhythms, comments, chord sizes and line layouts a sampled tune may
-write. `SampledPolicy.from_idiom` allows what the
+long), tuplets, broken rhythms, accidentals, spacers, comments, chord sizes and line layouts
+a sampled tune may write. `SampledPolicy.from_idiom` allows what the
 corpus the model learned from writes (charrnn.music.abc.idiom), `SampledPolicy.hand_written()`
 the limits kept before the idiom was learned (`sample --idiom off`).
 
@@ -46,7 +46,8 @@ class SampledPolicy:
                  lengths=None, decorations=None, shorthands=None, chords=None,
                  annotations=True, graces=True, tuplets=None, broken=None, comments=True,
                  pitches=None, chord_notes=None, layout=None, grace_notes=None,
-                 grace_lengths=None, source="the hand-written limits"):
+                 grace_lengths=None, accidentals=None, spacers=True,
+                 source="the hand-written limits"):
         self.patterns = patterns or {}  # field -> a pattern its values must match
         self.values = values or {}  # field -> the values it may have, most written first
         self.header_fields, self.body_fields = header_fields, body_fields
@@ -72,6 +73,13 @@ class SampledPolicy:
         self.grace_notes = grace_notes
         self.grace_lengths = None if grace_lengths is None else \
             LengthForms(texts=[t for t in grace_lengths if t in LENGTHS.values])
+        # the accidentals a note may have ("^", "^^"...), None: any; whether a tune may write
+        # a spacer (y), which no tune of O'Neill's writes and a model the plan refuses
+        # escapes into
+        self.accidentals = None if accidentals is None else frozenset(accidentals)
+        self.accidental_prefixes = None if accidentals is None else \
+            frozenset(a[:i] for a in self.accidentals for i in range(1, len(a) + 1))
+        self.spacers = spacers
         self.source = source
         self.lengths_rule = ("a sampled tune writes a number before / only for a dotted note "
                              "(3/2, 7/4)") if lengths is None else f"not a length {source} writes"
@@ -106,6 +114,8 @@ class SampledPolicy:
                    grace_notes=None if idiom.grace_notes is None else
                    max(map(int, common(idiom.grace_notes)), default=0),
                    grace_lengths=None if idiom.grace_lengths is None else common(idiom.grace_lengths),
+                   accidentals=None if idiom.accidentals is None else common(idiom.accidentals),
+                   spacers=idiom.spacers is None or _common_flag(idiom.spacers, idiom, share),
                    source=f"the idiom of {idiom.tunes} tunes")
 
     # ---- header and fields ------------------------------------------------------------------

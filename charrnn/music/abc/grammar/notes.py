@@ -55,6 +55,8 @@ class NoteReading:
         rhythm reaches past it."""
         if self.broken is not None or self.wants_note == "grace":
             self.problem("a spacer (y) inside a broken rhythm or after grace notes")
+        elif self.policy is not None and not self.policy.spacers:
+            self.problem(f"a spacer (y), which {self.policy.source} does not write")
         self.last = None
 
     def _space(self, ch):
@@ -109,13 +111,24 @@ class NoteReading:
     def _note_start(self, ch, accidental):
         if ch in ACCIDENTAL_CHARS and accidental + ch in ("^", "^^", "_", "__", "="):
             self.note = (accidental + ch, "", "")
+            self._accidental_allowed(accidental + ch, self.policy.accidental_prefixes
+                                     if self.policy is not None else None)
             self._tie_can_hold()
         elif ch in NOTE_LETTERS or (ch in RESTS and not accidental and self.context == "music"):
             self.note = (accidental, ch, "")
+            if accidental:
+                self._accidental_allowed(accidental, self.policy.accidentals
+                                         if self.policy is not None else None)
             self._tie_can_hold()
         else:
             self.problem(f"{accidental or ch} with no note after it")
             self._redo(self.context, ch)
+
+    def _accidental_allowed(self, text, allowed):
+        """An accidental (or its start, ^ of ^^) the policy's accidentals allow, where it
+        holds them (`allowed`: those or their starts; None: any)."""
+        if allowed is not None and text not in allowed:
+            self.problem(f"the accidental {text}, which {self.policy.source} does not write")
 
     def _octave_mark(self, ch, accidental, letter, octave):
         if letter in RESTS or (ch == "'") == letter.isupper():

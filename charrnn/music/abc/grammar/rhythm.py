@@ -17,6 +17,10 @@ class RhythmReading:
             self.problem("a tie (-) that follows no note")
         elif "." in last.marks:
             self.problem("a tie (-) after a staccato note")  # abc2midi plays it note + rest
+        elif self.sampled and self.previous in " \t)":
+            # where a model the plan refuses escapes to (G2 -, (AB)-); no tune of O'Neill's
+            # writes either: a tie stands on its note
+            self.problem("a tie (-) after a blank or a slur's ), not on its note, in a sampled tune")
         else:
             self.tie = (last.pitch, last.carried, bool(set(last.marks) & set(ORNAMENTS)))
         self.last = None
@@ -94,6 +98,9 @@ class RhythmReading:
             # abcjs ends no slur there, and draws it on to the tune's end; 5 of O'Neill's
             # 1,838 tunes write one
             self.problem("a ) after a blank, in a sampled tune")
+        elif self.sampled and self.bar_closed:
+            # a slur closes on a note, not after the bar line (fe |): none of O'Neill's does
+            self.problem("a ) after a bar line, in a sampled tune")
         self.slurs = max(self.slurs - 1, 0)
 
     def _tuplet(self, ch):

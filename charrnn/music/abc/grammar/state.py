@@ -36,8 +36,6 @@ OUTSIDE = {
     "problems": "messages: a live reader has none (alive)",
     "warned": "messages", "doomed": "a message: a live reader has none (alive)",
     "line": "the line number, for messages",
-    "previous": "read only for colon_after_capital and a slur's ) (whether a blank came "
-                "before it, which space_run keeps)",
     "field_judged": "True only where the reader is dead or the field has ended",
     "_key": "the key itself, once worked out",
 }
@@ -156,6 +154,9 @@ class TuneState(tuple):
     line_notes: bool | None
     multirest: bool
     colon_after_capital: str = _view(lambda r: r.colon_after_capital if r.mode == "bar" else "")
+    # the character read last, where it decides: whether it closed a slur, after which a
+    # sampled tune writes no tie (whether it was a blank, space_run keeps)
+    previous: bool = _view(lambda r: r.previous == ")")
     # the form plan's state (charrnn.music.steer.plan), and whether the text can still end
     form: object
     alive: bool = _view(lambda r: r.alive)
