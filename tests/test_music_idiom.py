@@ -262,3 +262,47 @@ def test_a_thousand_tunes_from_a_tiny_model_give_abc2midi_no_error():
                             chosen, streams=16)
     failing = [(tune.text, errors) for tune in tunes if (errors := reference.errors(tune.text))]
     assert failing == []
+
+
+def trilled_corpus(trilled, of=20):
+    """`of` tunes, `trilled` of them with a trill (T), all with the unit length and a 2,
+    one in four with a /."""
+    return [JIG.replace("d2e", "Td2e" if n < trilled else "d2e").replace(
+        "ABc", "A/B/c" if n % 4 == 0 else "ABc") for n in range(of)]
+
+
+def test_a_tune_s_own_policy_keeps_each_token_as_often_as_the_corpus_s_tunes_write_it():
+    """A model a form plan refuses escapes into what its corpus writes but seldom: each
+    tune may write a token as often as the corpus's tunes write it."""
+    import random
+
+    policy = SampledPolicy.from_idiom(idioms.learn(trilled_corpus(5)))
+    tunes = [policy.for_tune(random.Random(seed), 1 / 8, "6/8") for seed in range(400)]
+    trilled = sum("T" in tune.shorthands for tune in tunes) / len(tunes)
+    slashed = sum("/" in tune.lengths(1 / 8, "6/8").values for tune in tunes) / len(tunes)
+    assert 0.15 < trilled < 0.35 and 0.15 < slashed < 0.35, (trilled, slashed)
+    assert all({"", "2"} <= set(tune.lengths(1 / 8, "6/8").values) for tune in tunes)
+    assert all(tune.decorations == policy.decorations for tune in tunes)  # !trill!: every tune
+    again = policy.for_tune(random.Random(3), 1 / 8, "6/8")
+    assert again.withheld == tunes[3].withheld
+
+
+def test_a_tune_s_own_policy_refuses_what_it_withholds():
+    import random
+
+    policy = SampledPolicy.from_idiom(idioms.learn(trilled_corpus(10)))
+    tunes = [policy.for_tune(random.Random(seed), 1 / 8, "6/8") for seed in range(20)]
+    kept = next(t for t in tunes if ("shorthand", "T") not in t.withheld)
+    withheld = next(t for t in tunes if ("shorthand", "T") in t.withheld)
+    trilled = JIG.replace("d2e", "Td2e")
+    assert TuneReader(sampled=True, policy=kept).feed(trilled).finish() == \
+        TuneReader(sampled=True, policy=kept).feed(JIG).finish()
+    assert "the decoration T, which the idiom of 20 tunes does not hold" in \
+        TuneReader(sampled=True, policy=withheld).feed(trilled).finish()
+
+
+def test_the_hand_written_limits_are_every_tune_s():
+    import random
+
+    policy = SampledPolicy.hand_written()
+    assert policy.for_tune(random.Random(0), 1 / 8, "6/8") is policy

@@ -404,3 +404,24 @@ def test_sample_keeps_the_form_asked_for_and_learns_the_corpus_once(tune_run):
     assert [skeleton(tune).label for tune in tunes] == ["AABB 4+4"] * 3
     (tune_run / "corpus-form.json").write_text("{}")  # damaged: learned again, the same
     assert CliRunner().invoke(main, args).output == result.output
+
+
+def test_a_planned_tune_keeps_to_its_own_policy_from_its_header_on():
+    """Each tune may write a token as often as the corpus's tunes do: its plan draws what
+    it may write (SampledPolicy.for_tune), and the reader holds it to that after K:."""
+    from charrnn.music.abc import idiom as idioms
+    from charrnn.music.steer.policy import SampledPolicy
+
+    corpus = [CORPUS[0].replace("| GAB d2B", "| GAB Td2B")] + CORPUS[1:]  # a trill: 1 tune in 4
+    policy = SampledPolicy.from_idiom(idioms.learn(corpus))
+    header = "X:1\nT:t\nM:6/8\nL:1/8\nR:jig\nK:G\n"
+    trilled = []
+    for seed in range(24):
+        planner = Planner(FormRequest.parse("auto"), CorpusForm.learn(corpus), seed).for_prime(header)
+        reader = TuneReader(sampled=True, lookahead=True, policy=policy, form=planner).feed(header)
+        assert reader.policy is (reader.form.plan.policy or policy)
+        may = ("shorthand", "T") not in reader.policy.withheld
+        trill = reader.copy().feed("|: GAB Td")
+        assert trill.alive is may, trill.problems
+        trilled.append(may)
+    assert 2 <= sum(trilled) <= 12, trilled  # about one in four

@@ -221,6 +221,9 @@ class Hooks:
     def begin(self, reader, value):
         return self
 
+    def tune_policy(self, policy):
+        return policy
+
     def asked(self, reader, name):
         return None
 

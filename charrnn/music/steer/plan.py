@@ -68,13 +68,16 @@ class Plan:
     pickup: bool
     registers: tuple | None = None  # each part's (lowest, highest) staff step; None: any
     traits: frozenset = frozenset(TRAITS)  # which of TRAITS the tune may write
+    # what the tune may write (charrnn.music.steer.policy.SampledPolicy.for_tune); None: the
+    # sampling's policy. Compared by what it withholds.
+    policy: object = None
 
     def __post_init__(self):
         object.__setattr__(self, "_hash", hash(self._fields()))
 
     def _fields(self):
         return self.label, self.full, self.finals, self.last, self.held, self.pickup, \
-            self.registers, self.traits
+            self.registers, self.traits, self.policy.withheld if self.policy is not None else None
 
     def __hash__(self):
         return self._hash
@@ -89,12 +92,13 @@ class Plan:
 
 
 def make_plan(repeats, bars, pickup, full, finals, held, ending=None, endings=(),
-              registers=None, traits=frozenset(TRAITS)) -> Plan:
+              registers=None, traits=frozenset(TRAITS), policy=None) -> Plan:
     """The plan of parts played `repeats` times (1 or 2) with `bars` bars each, ending on
     `finals` (upper-case letters), the tune on `ending` (the same where not given);
     `endings`: the bars of each repeated part's first and second endings (0: none);
     `registers`: each part's lowest and highest note (charrnn.music.abc.keys.staff_step),
-    None for any; `traits`: which of form.TRAITS the tune may write."""
+    None for any; `traits`: which of form.TRAITS the tune may write; `policy`: what it may
+    write, None for what the sampling's policy allows."""
     steps = []
     for number, (times, count) in enumerate(zip(repeats, bars)):
         start = len(steps)
@@ -118,7 +122,7 @@ def make_plan(repeats, bars, pickup, full, finals, held, ending=None, endings=()
     finals = frozenset(finals)
     return Plan(label, tuple(steps), mpq(full), finals,
                 finals if ending is None else frozenset(ending), mpq(held), pickup, registers,
-                frozenset(traits))
+                frozenset(traits), policy)
 
 
 def _part_end(bars, pickup, closing, cadence):
@@ -278,6 +282,10 @@ class PlanState:
         the part has a register."""
         step = self._step()
         return step is not None and (step.cadence or self.plan.registers is not None)
+
+    def tune_policy(self, policy):
+        """What the tune may write, from the end of its header on."""
+        return self.plan.policy or policy
 
     def end(self, reader):
         if self.step < len(self.plan.steps):

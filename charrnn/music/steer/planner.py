@@ -78,6 +78,10 @@ class Planner(Hooks):
             return None
         meter, rhythm = (reader.meter or "").replace(" ", ""), reader.rhythm
         rng = random.Random(f"{self.seed}:{meter}:{rhythm.strip().lower()}")
+        # what the tune may write: a seed of its own, as for the traits
+        policy = None if reader.policy is None else \
+            reader.policy.for_tune(random.Random(f"{self.seed}:idiom"), reader.unit, reader.meter)
+        lengths = reader.lengths if policy is None else policy.lengths(reader.unit, reader.meter)
         repeats, bars, pickup, endings = self._draw(rng, meter, rhythm)
         key = read_key(value)
         finals = last = ()
@@ -86,13 +90,13 @@ class Planner(Hooks):
             last = _final_letters(key, {_weighted(rng, self.corpus.last_degrees(key.mode))})
         # Held no longer than one note the tune may write (a corpus's idiom may allow only
         # short notes in this meter), so the plan can always be kept.
-        longest = max(reader.lengths.values.values(), default=1) * reader.unit
+        longest = max(lengths.values.values(), default=1) * reader.unit
         held = min(self.corpus.answer(("held", meter, full),
                                       lambda: self.corpus.held_length(meter, full)), longest)
         registers = None if key is None or not finals else \
             self._registers(rng, key, len(bars), finals, last)
         return PlanState(make_plan(repeats, bars, pickup, full, finals, held, last, endings,
-                                   registers, self._traits(meter, rhythm)))
+                                   registers, self._traits(meter, rhythm), policy))
 
     def _traits(self, meter, rhythm) -> frozenset:
         """Which of TRAITS the tune may write: each as often as its kind's corpus tunes do

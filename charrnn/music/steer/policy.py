@@ -8,9 +8,12 @@ corpus the model learned from writes (charrnn.music.abc.idiom), `SampledPolicy.h
 the limits kept before the idiom was learned (`sample --idiom off`).
 
 A policy is fixed for a whole sampling, so it belongs to the constraint (one per
-`TuneConstraint`, whose caches are its own), not to the reader's per-state key.
+`TuneConstraint`, whose caches are its own), not to the reader's per-state key. A tune with
+a form plan keeps to its own narrower one (`for_tune`), which the plan, part of the key,
+names.
 """
 
+import copy
 import functools
 
 import regex
@@ -80,6 +83,10 @@ class SampledPolicy:
         self.accidental_prefixes = None if accidentals is None else \
             frozenset(a[:i] for a in self.accidentals for i in range(1, len(a) + 1))
         self.spacers = spacers
+        # (kind, token) -> the share of the corpus's tunes that write it, for `for_tune`;
+        # the lengths': (unit, meter) -> {length: share}. Empty: a tune keeps to all of it.
+        self.shares, self._length_shares = {}, None
+        self.withheld = frozenset()  # what `for_tune` took away
         self.source = source
         self.lengths_rule = ("a sampled tune writes a number before / only for a dotted note "
                              "(3/2, 7/4)") if lengths is None else f"not a length {source} writes"
@@ -97,7 +104,7 @@ class SampledPolicy:
         values = {name: common(counted) for name, counted in idiom.values.items()}
         header = [name for name in common(idiom.header_fields)
                   if name not in values or values[name]]
-        return cls(values=values, header_fields=frozenset(header),
+        policy = cls(values=values, header_fields=frozenset(header),
                    body_fields=frozenset(common(idiom.body_fields)),
                    lengths=_idiom_lengths(idiom, share),
                    decorations=[d[1:-1] for d in common(idiom.decorations) if d[:1] == "!"],
@@ -117,6 +124,50 @@ class SampledPolicy:
                    accidentals=None if idiom.accidentals is None else common(idiom.accidentals),
                    spacers=idiom.spacers is None or _common_flag(idiom.spacers, idiom, share),
                    source=f"the idiom of {idiom.tunes} tunes")
+        policy.shares = _token_shares(idiom, policy)
+        policy._length_shares = _length_shares(idiom, share)
+        return policy
+
+    # ---- one tune's own ---------------------------------------------------------------------
+
+    def for_tune(self, rng, unit, meter) -> "SampledPolicy":
+        """What one tune may write: each of the corpus's decorations, tuplets, broken
+        rhythms, note lengths (under the tune's unit and meter), layout marks, accidentals,
+        grace notes, chords and comments as often as the corpus's tunes write it, drawn with
+        `rng`; the unit length itself always. A model that a form plan refuses otherwise
+        escapes into them: 56% of a model's planned tunes trilled (T), against 14% of its
+        corpus's and of its free tunes, and 55% of its jigs wrote // (the corpus's: 1%)."""
+        lengths = self._length_shares(unit, meter) if self._length_shares else {}
+        shares = sorted(self.shares.items()) + sorted((("length", t), s) for t, s in lengths.items() if t)
+        withheld = frozenset(token for token, share in shares if rng.random() >= share)
+        return self._without(withheld, unit, meter) if withheld else self
+
+    def _without(self, withheld, unit, meter) -> "SampledPolicy":
+        tune = copy.copy(self)
+        tune.withheld = withheld
+        kinds = {}
+        for kind, token in withheld:
+            kinds.setdefault(kind, set()).add(token)
+        tune.decorations = self.decorations - kinds.get("decoration", set())
+        tune.decoration_prefixes = frozenset(d[:i] for d in tune.decorations for i in range(len(d) + 1))
+        tune.shorthands = self.shorthands - kinds.get("shorthand", set())
+        tune.tuplets = tuple(t for t in self.tuplets if t not in kinds.get("tuplet", ()))
+        tune.broken = self.broken - kinds.get("broken", set())
+        tune.layout = None if self.layout is None else self.layout - kinds.get("layout", set())
+        tune.graces = self.graces and "graces" not in kinds.get("flag", ())
+        tune.comments = self.comments and "comments" not in kinds.get("flag", ())
+        tune.annotations = self.annotations and "annotations" not in kinds.get("flag", ())
+        tune.spacers = self.spacers and "spacers" not in kinds.get("flag", ())
+        if "chords" in kinds.get("flag", ()):
+            tune.chord_notes = 0
+        if self.accidentals is not None:
+            tune.accidentals = self.accidentals - kinds.get("accidental", set())
+            tune.accidental_prefixes = frozenset(a[:i] for a in tune.accidentals
+                                                 for i in range(1, len(a) + 1))
+        kept = self.lengths(unit, meter)
+        texts = frozenset(t for t in kept.values if t not in kinds.get("length", ()))
+        tune._lengths = lambda u, m: _forms(texts) if (u, m) == (unit, meter) else self.lengths(u, m)
+        return tune
 
     # ---- header and fields ------------------------------------------------------------------
 
@@ -188,6 +239,55 @@ class SampledPolicy:
 
 def _common_flag(tunes_with, idiom, share):
     return tunes_with > 0 and tunes_with >= share * idiom.tunes
+
+
+def _token_shares(idiom, policy) -> dict:
+    """(kind, token) -> the share of the idiom's tunes that write it, for the tokens
+    `policy` allows; kinds: decoration, shorthand, tuplet, broken, layout, accidental, flag
+    (graces, comments, annotations, spacers, chords)."""
+    shares = {}
+    for name, tunes in idiom.decorations.items():
+        if name[:1] == "!" and name[1:-1] in policy.decorations:
+            shares["decoration", name[1:-1]] = tunes / idiom.tunes
+        elif name in policy.shorthands:
+            shares["shorthand", name] = tunes / idiom.tunes
+    for kind, counts, allowed in (("tuplet", idiom.tuplets, policy.tuplets),
+                                  ("broken", idiom.broken, policy.broken),
+                                  ("layout", idiom.layout or {}, policy.layout or ()),
+                                  ("accidental", idiom.accidentals or {}, policy.accidentals or ())):
+        shares.update({(kind, token): tunes / idiom.tunes for token, tunes in counts.items()
+                       if token in allowed})
+    for flag in ("graces", "comments", "annotations", "spacers"):
+        tunes = getattr(idiom, flag)
+        if tunes and getattr(policy, flag):
+            shares["flag", flag] = tunes / idiom.tunes
+    if idiom.chord_notes and policy.chord_notes:  # the tunes with chords ([ce]): at least
+        shares["flag", "chords"] = max(idiom.chord_notes.values()) / idiom.tunes  # the commonest size's
+    return shares
+
+
+def _length_shares(idiom, share):
+    """(unit, meter) -> {length text: the share of the tunes there that write it}, for
+    the lengths `_idiom_lengths` allows there; for a context no tune is in, of the
+    contexts with that unit (else of all)."""
+    @functools.cache
+    def shares(unit, meter):
+        context = idioms.context_name(_fraction_text(unit), meter)
+        contexts = [context] if context in idiom.contexts else \
+            [c for c in idiom.contexts if c.startswith(_fraction_text(unit) + " ")] or list(idiom.contexts)
+        tunes = sum(idiom.contexts[c] for c in contexts)
+        allowed = _idiom_lengths(idiom, share)(unit, meter).values
+        return {text: sum(idiom.lengths.get(c, {}).get(text, 0) for c in contexts) / max(tunes, 1)
+                for text in allowed}
+
+    return shares
+
+
+@functools.cache
+def _forms(texts: frozenset) -> LengthForms:
+    """The LengthForms of these texts, one object for each set: the completion's caches
+    are kept per LengthForms."""
+    return LengthForms(texts=sorted(texts))
 
 
 def _idiom_lengths(idiom, share):

@@ -241,6 +241,9 @@ class FieldReading:
                              f"2/4 or 4/4, not M:{self.meter}")
             if self.form is not None:
                 self.form = self.form.begin(self, value)
+            if self.form is not None and self.policy is not None:  # the tune's own policy
+                self.policy = self.form.tune_policy(self.policy)
+                self._set_meter()
 
     def _switch_voice(self, name):
         if not self._between_elements() or self.tie is not None:
