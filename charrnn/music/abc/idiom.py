@@ -5,7 +5,8 @@ sampled tune can be held to what the corpus writes (charrnn.music.steer.policy):
 field's values (K: with its mode, M:, L:, R:, ...), which fields a header and a body hold
 at all, the note-length tokens under each unit length and meter, decorations, chord
 symbols, grace notes (how many a group holds, and their lengths), tuplets, broken rhythms,
-accidentals, spacers (y), comments, the notes a chord holds and the layout of the lines
+accidentals, spacers (y), bar lines joining two repeats (::), comments, the notes a chord
+holds and the layout of the lines
 (tabs, blanks ending a line, `\\` continuations). Every figure counts tunes, not
 occurrences: a token one tune in 1,800 writes fifty times is still rare, and a rule about
 what tunes write is a rule about tunes.
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 
 from charrnn.errors import UserError
 from charrnn.music.abc import fields
-from charrnn.music.abc.grammar.syntax import ANNOTATION_MARKS, DECORATION_CHARS, is_chord
+from charrnn.music.abc.grammar.syntax import ANNOTATION_MARKS, DECORATION_CHARS, REPEAT_JOINS, is_chord
 from charrnn.music.abc.tunes import text_lines
 
 FORMAT_VERSION = 1
@@ -44,7 +45,8 @@ _CHORD = re.compile(r"\[((?:[_^=]*[A-Ga-g][,']*[0-9]*/*[0-9]*)+)\]")
 LAYOUT = {"tab": "a tab", "trailing blank": "a blank ending a line",
           "leading blank": "a blank opening a line", "blank run": "blanks in a row",
           "backquote": "a ` or $ (which players ignore)",
-          "continuation": "a \\ continuing a line"}
+          "continuation": "a \\ continuing a line",
+          "bang line break": "a ! ending a line (an old line break)"}
 
 
 @dataclass
@@ -79,6 +81,8 @@ class Idiom:
     # idiom kept before they were counted, as above.
     accidentals: dict | None = None
     spacers: int | None = None
+    # "::", ":||:" (syntax.REPEAT_JOINS) -> tunes writing them; None: not counted, as above
+    joins: dict | None = None
 
     def to_dict(self) -> dict:
         return {"format": FORMAT_VERSION, **{name: getattr(self, name) for name in _FIELDS}}
@@ -142,7 +146,7 @@ def _tune_tokens(tune: str) -> dict:
              "contexts": set(), "decorations": set(), "chords": set(), "annotations": set(),
              "graces": set(), "tuplets": set(), "broken": set(), "comments": set(),
              "pitches": set(), "chord_notes": set(), "layout": set(), "grace_notes": set(),
-             "grace_lengths": set(), "accidentals": set(), "spacers": set()}
+             "grace_lengths": set(), "accidentals": set(), "spacers": set(), "joins": set()}
     meter, unit, in_header = None, None, True
     for line in text_lines(tune):
         found["layout"].update(_layout(line))
@@ -176,6 +180,8 @@ def _layout(line) -> set:
     music = line.split("%", 1)[0].rstrip(" \t")  # a \\ in a comment continues nothing
     if music.endswith("\\") and not fields.field_match(line, body=True):
         marks.add("continuation")
+    if _BANG.sub("", music).endswith("!") and not fields.field_match(line, body=True):
+        marks.add("bang line break")
     return marks
 
 
@@ -218,6 +224,7 @@ def _music_tokens(found, line, meter, unit):
         found["grace_notes"].add(str(len(lengths)))
         found["grace_lengths"].update(lengths)
     found["accidentals"].update(_ACCIDENTAL.findall(line))
+    found["joins"].update(join for join, pattern in REPEAT_JOINS.items() if pattern.search(line))
     if "y" in line:
         found["spacers"].add(True)
     found["tuplets"].update(_TUPLET.findall(line))
@@ -273,6 +280,8 @@ def unwritten(idiom: Idiom, tune: str) -> list[str]:
                   if t not in idiom.grace_lengths]
     if idiom.accidentals is not None:
         never += [f"accidental {a}" for a in sorted(found["accidentals"]) if a not in idiom.accidentals]
+    if idiom.joins is not None:
+        never += [f"bar line {j}" for j in sorted(found["joins"]) if j not in idiom.joins]
     return never
 
 

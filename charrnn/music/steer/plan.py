@@ -9,7 +9,8 @@ from there the grammar's reader
 (charrnn.music.abc.grammar, `TuneReader(form=...)`) keeps a `PlanState`, part of its key, and
 asks it at each note and bar line. The plan writes each part as the corpus's tunes write it:
 
-    |: [pickup |] full bars ... | closing bar :|    (a repeated part; :: may join two)
+    |: [pickup |] full bars ... | closing bar :|    (a repeated part; :: may join two where
+                                                     the tune's policy has it)
     |: [pickup |] full bars ... |1 ... closing bar :|2 ... closing bar ||   (with endings)
     [pickup |] full bars ... | closing bar ||       (|] or || after the last part)
 
@@ -28,12 +29,11 @@ from dataclasses import dataclass, replace
 
 from gmpy2 import mpq
 
-from charrnn.music.abc.grammar.syntax import JUMPS
+from charrnn.music.abc.grammar.syntax import JUMPS, REPEAT_JOINS
 from charrnn.music.abc.keys import staff_name, staff_step
 from charrnn.music.steer.form import TRAITS
 
 _BAR_LINE_CHARS = frozenset(" \t\n|:")  # what may come where a form plan has a bar line
-_END_START = ("::", ":||:")  # a bar line that ends one repeat and starts the next
 _NOTE_STARTS = frozenset("ABCDEFGabcdefgzx^_=[{")  # what begins a note, rest, chord or grace
 # What ends on the note before (a slur's close, a tie) and so may come where a bar line is due:
 # a plan that refused them left the slurs of half its tunes open to their end.
@@ -74,6 +74,9 @@ class Plan:
 
     def __post_init__(self):
         object.__setattr__(self, "_hash", hash(self._fields()))
+        # the bar lines that may end one repeat and start the next, as the tune's policy has them
+        allowed = getattr(self.policy, "joins", None)
+        object.__setattr__(self, "joins", tuple(j for j in REPEAT_JOINS if allowed is None or j in allowed))
 
     def _fields(self):
         return self.label, self.full, self.finals, self.last, self.held, self.pickup, \
@@ -206,7 +209,7 @@ class PlanState:
                 reader.problem(f"{text} where the form {self.plan.label} has {wanted}")
             return PlanState(self.plan, self.step + 1, self.pickup)
         skip = 1
-        if text in _END_START and step.texts == (":|",) and self._opens_next():
+        if text in self.plan.joins and step.texts == (":|",) and self._opens_next():
             skip = 2  # :: (or :||:) closes one repeat and opens the next
         elif text not in step.texts:
             reader.problem(f"{text} where the form {self.plan.label} has {' or '.join(step.texts)}")
@@ -262,7 +265,7 @@ class PlanState:
         step = self._step()
         if step is None:
             return []
-        texts = step.texts + (_END_START if step.texts == (":|",) and self._opens_next() else ())
+        texts = step.texts + (self.plan.joins if step.texts == (":|",) and self._opens_next() else ())
         return [ending for ending in endings if text + ending in texts]
 
     def decoration(self, reader, name):

@@ -2,8 +2,8 @@
 
 The grammar's reader (charrnn.music.abc.grammar) asks a `SampledPolicy` which header fields,
 field values, note lengths, decorations, chord symbols, grace notes (and how many, how
-long), tuplets, broken rhythms, accidentals, spacers, comments, chord sizes and line layouts
-a sampled tune may write. `SampledPolicy.from_idiom` allows what the
+long), tuplets, broken rhythms, accidentals, spacers, the bar lines joining two repeats,
+comments, chord sizes and line layouts a sampled tune may write. `SampledPolicy.from_idiom` allows what the
 corpus the model learned from writes (charrnn.music.abc.idiom), `SampledPolicy.hand_written()`
 the limits kept before the idiom was learned (`sample --idiom off`).
 
@@ -49,7 +49,7 @@ class SampledPolicy:
                  lengths=None, decorations=None, shorthands=None, chords=None,
                  annotations=True, graces=True, tuplets=None, broken=None, comments=True,
                  pitches=None, chord_notes=None, layout=None, grace_notes=None,
-                 grace_lengths=None, accidentals=None, spacers=True,
+                 grace_lengths=None, accidentals=None, spacers=True, joins=None,
                  source="the hand-written limits"):
         self.patterns = patterns or {}  # field -> a pattern its values must match
         self.values = values or {}  # field -> the values it may have, most written first
@@ -83,6 +83,8 @@ class SampledPolicy:
         self.accidental_prefixes = None if accidentals is None else \
             frozenset(a[:i] for a in self.accidentals for i in range(1, len(a) + 1))
         self.spacers = spacers
+        # the bar lines that may join two repeats (syntax.REPEAT_JOINS: ::, :||:), None: any
+        self.joins = None if joins is None else frozenset(joins)
         # (kind, token) -> the share of the corpus's tunes that write it, for `for_tune`;
         # the lengths': (unit, meter) -> {length: share}. Empty: a tune keeps to all of it.
         self.shares, self._length_shares = {}, None
@@ -123,6 +125,7 @@ class SampledPolicy:
                    grace_lengths=None if idiom.grace_lengths is None else common(idiom.grace_lengths),
                    accidentals=None if idiom.accidentals is None else common(idiom.accidentals),
                    spacers=idiom.spacers is None or _common_flag(idiom.spacers, idiom, share),
+                   joins=None if idiom.joins is None else common(idiom.joins),
                    source=f"the idiom of {idiom.tunes} tunes")
         policy.shares = _token_shares(idiom, policy)
         policy._length_shares = _length_shares(idiom, share)
@@ -162,6 +165,8 @@ class SampledPolicy:
         tune.spacers = self.spacers and "spacers" not in kinds.get("flag", ())
         if "chords" in kinds.get("flag", ()):
             tune.chord_notes = 0
+        if self.joins is not None:
+            tune.joins = self.joins - kinds.get("join", set())
         if self.accidentals is not None:
             tune.accidentals = self.accidentals - kinds.get("accidental", set())
             tune.accidental_prefixes = frozenset(a[:i] for a in tune.accidentals
@@ -245,8 +250,8 @@ def _common_flag(tunes_with, idiom, share):
 
 def _token_shares(idiom, policy) -> dict:
     """(kind, token) -> the share of the idiom's tunes that write it, for the tokens
-    `policy` allows; kinds: decoration, shorthand, tuplet, broken, layout, accidental, flag
-    (graces, comments, annotations, spacers, chords)."""
+    `policy` allows; kinds: decoration, shorthand, tuplet, broken, layout, accidental, join,
+    flag (graces, comments, annotations, spacers, chords)."""
     shares = {}
     for name, tunes in idiom.decorations.items():
         if name[:1] == "!" and name[1:-1] in policy.decorations:
@@ -256,7 +261,8 @@ def _token_shares(idiom, policy) -> dict:
     for kind, counts, allowed in (("tuplet", idiom.tuplets, policy.tuplets),
                                   ("broken", idiom.broken, policy.broken),
                                   ("layout", idiom.layout or {}, policy.layout or ()),
-                                  ("accidental", idiom.accidentals or {}, policy.accidentals or ())):
+                                  ("accidental", idiom.accidentals or {}, policy.accidentals or ()),
+                                  ("join", idiom.joins or {}, policy.joins or ())):
         shares.update({(kind, token): tunes / idiom.tunes for token, tunes in counts.items()
                        if token in allowed})
     for flag in ("graces", "comments", "annotations", "spacers"):

@@ -5,7 +5,7 @@ of bar lines with no note between them are held to what abc2midi and the collect
 
 from charrnn.music.abc import repeats
 from charrnn.music.abc.grammar.limits import MAX_BARE_BAR_LINES, SAMPLED_BARE_BAR_LINES
-from charrnn.music.abc.grammar.syntax import BAR_LINE, MULTIREST_COUNT, VARIANT
+from charrnn.music.abc.grammar.syntax import BAR_LINE, MULTIREST_COUNT, REPEAT_JOINS, VARIANT
 
 
 class BarReading:
@@ -65,6 +65,9 @@ class BarReading:
                 self.problem("a trill or roll on a note with an accidental, tied across a bar line")
             self.tie = (pitch, True, trilled)
         self._count_bare_bar_line()
+        if text in REPEAT_JOINS and self.policy is not None and self.policy.joins is not None \
+                and text not in self.policy.joins:
+            self.problem(f"the bar line {text}, which {self.policy.source} does not write")
         if self.form is not None:
             self.form = self.form.bar_line(self, signs, variant, text)
         if self.plain_bar_line_refused() and not signs and not variant:

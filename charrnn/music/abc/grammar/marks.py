@@ -87,6 +87,8 @@ class MarkReading:
     def _bang(self, ch):
         """After !: the end of a line (an old line-break mark) or a !decoration!."""
         if ch == "\n" and self.text == "!":
+            if self.policy is not None:
+                self._layout_allowed("bang line break")
             return self._newline(ch)
         self._decoration(ch)
 

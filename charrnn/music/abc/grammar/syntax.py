@@ -34,6 +34,9 @@ DECORATIONS = frozenset(
 DECORATION_PREFIXES = frozenset(name[:i] for name in DECORATIONS for i in range(len(name) + 1))
 # The decorations that say where to play on from (ABC 2.1 section 4.14: "navigation").
 JUMPS = frozenset("segno coda D.S. D.C. dacoda dacapo fine".split())
+# One bar line that ends one repeat and starts the next (for :| |:), each with the pattern
+# that finds it in a line of music.
+REPEAT_JOINS = {"::": regex.compile(r"(?<![|:\[])::(?![|:\]])"), ":||:": regex.compile(r":\|\|:")}
 _CHORD_NAMES = ("m7b5|maj7|maj9|7sus2|7sus4|7sus9|sus2|sus4|sus9|aug7|dim7|dim9|m7|M7|m6|m9|"
                 "M9|11|aug|dim|sus|6|7|9|5|m|\\+")
 _PITCH = r"[A-Ga-g](?:##?|bb?)?"  # not b# nor #b, which music21 cannot read
