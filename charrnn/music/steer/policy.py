@@ -56,8 +56,7 @@ class SampledPolicy:
         self.header_fields, self.body_fields = header_fields, body_fields
         self._lengths = lengths  # (unit, meter) -> LengthForms, or None: HAND_WRITTEN_LENGTHS
         self.decorations = DECORATIONS if decorations is None else frozenset(decorations)
-        self.decoration_prefixes = frozenset(d[:i] for d in self.decorations
-                                             for i in range(len(d) + 1))
+        self.decoration_prefixes = _prefixes(self.decorations)
         self.shorthands = DECORATION_CHARS if shorthands is None else frozenset(shorthands)
         self.chords = None if chords is None else tuple(chords)
         self.annotations, self.graces, self.comments = annotations, graces, comments
@@ -80,8 +79,7 @@ class SampledPolicy:
         # a spacer (y), which no tune of O'Neill's writes and a model the plan refuses
         # escapes into
         self.accidentals = None if accidentals is None else frozenset(accidentals)
-        self.accidental_prefixes = None if accidentals is None else \
-            frozenset(a[:i] for a in self.accidentals for i in range(1, len(a) + 1))
+        self.accidental_prefixes = None if accidentals is None else _prefixes(self.accidentals, 1)
         self.spacers = spacers
         # the bar lines that may join two repeats (syntax.REPEAT_JOINS: ::, :||:), None: any
         self.joins = None if joins is None else frozenset(joins)
@@ -136,12 +134,13 @@ class SampledPolicy:
     def for_tune(self, rng, unit, meter) -> "SampledPolicy":
         """What one tune may write: each of the corpus's decorations, tuplets, broken
         rhythms, note lengths (under the tune's unit and meter), layout marks, accidentals,
-        grace notes, chords and comments in as many tunes as the corpus's tunes write it,
-        drawn with `rng`; the unit length itself always. A model that a form plan refuses
-        otherwise escapes into them: 56% of the shipped model's planned tunes trilled (T),
-        against 14% of its corpus's and 23% of its free tunes, and 55% of its jigs wrote //
-        (the corpus's: 1%). A model writes a token in about half the tunes that may, so the
-        tunes now write each somewhat less often than the corpus's do."""
+        grace notes, chords, comments and bar lines joining two repeats in as many tunes as
+        the corpus's tunes write it, drawn with `rng`; the unit length itself always. A
+        model that a form plan refuses otherwise escapes into them: 56% of the shipped
+        model's planned tunes trilled (T), against 14% of its corpus's and 23% of its free
+        tunes, and 55% of its jigs wrote // (the corpus's: 1%). A model writes a token in
+        about half the tunes that may, so the tunes now write each somewhat less often than
+        the corpus's do."""
         lengths = self._length_shares(unit, meter) if self._length_shares else {}
         shares = sorted(self.shares.items()) + sorted((("length", t), s) for t, s in lengths.items() if t)
         withheld = frozenset(token for token, share in shares if rng.random() >= share)
@@ -154,7 +153,7 @@ class SampledPolicy:
         for kind, token in withheld:
             kinds.setdefault(kind, set()).add(token)
         tune.decorations = self.decorations - kinds.get("decoration", set())
-        tune.decoration_prefixes = frozenset(d[:i] for d in tune.decorations for i in range(len(d) + 1))
+        tune.decoration_prefixes = _prefixes(tune.decorations)
         tune.shorthands = self.shorthands - kinds.get("shorthand", set())
         tune.tuplets = tuple(t for t in self.tuplets if t not in kinds.get("tuplet", ()))
         tune.broken = self.broken - kinds.get("broken", set())
@@ -169,8 +168,7 @@ class SampledPolicy:
             tune.joins = self.joins - kinds.get("join", set())
         if self.accidentals is not None:
             tune.accidentals = self.accidentals - kinds.get("accidental", set())
-            tune.accidental_prefixes = frozenset(a[:i] for a in tune.accidentals
-                                                 for i in range(1, len(a) + 1))
+            tune.accidental_prefixes = _prefixes(tune.accidentals, 1)
         kept = self.lengths(unit, meter)
         texts = frozenset(t for t in kept.values if t not in kinds.get("length", ()))
         tune._lengths = lambda u, m: _forms(texts) if (u, m) == (unit, meter) else self.lengths(u, m)
@@ -242,6 +240,11 @@ class SampledPolicy:
 
     def broken_can_continue(self, text) -> bool:
         return self.broken is None or any(b.startswith(text) for b in self.broken)
+
+
+def _prefixes(texts, shortest=0) -> frozenset:
+    """Every start of the texts, of `shortest` characters or more."""
+    return frozenset(text[:i] for text in texts for i in range(shortest, len(text) + 1))
 
 
 def _common_flag(tunes_with, idiom, share):
