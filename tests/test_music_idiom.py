@@ -94,6 +94,8 @@ def test_the_idiom_counts_accidentals_and_spacers():
     (("d2e", "d2 y e"), "a spacer (y), which the idiom of 2 tunes does not write"),
     (("D3:|", "D3:| !"), "a ! ending a line (an old line break), which the idiom of 2 tunes "
                          "does not write"),
+    (("d2e {g}", "d2e\n{g}"), "a line of music ending inside a bar, which the idiom of 2 "
+                              "tunes does not write"),
 ])
 def test_a_sampled_tune_s_accidentals_spacers_and_line_breaks_are_the_corpus_s(change, problem):
     """A model the form plan refuses escapes into what its corpus never writes: a spacer
@@ -134,7 +136,8 @@ def test_the_idiom_counts_chord_sizes_and_layout():
     idiom = idioms.learn([tune + "\n", JIG])
     assert idiom.chord_notes == {"2": 1, "4": 1}
     assert idiom.layout == {"continuation": 1, "leading blank": 1, "tab": 1}
-    assert idioms.learn(["X:1\nT:Blank \nK:D\nABc \n"]).layout == {"trailing blank": 1}
+    assert idioms.learn(["X:1\nT:Blank \nK:D\nABc| \n"]).layout == {"trailing blank": 1}
+    assert idioms.learn(["X:1\nT:t\nK:D\nABc\ndef|\n"]).layout == {"mid-bar line break": 1}
 
 
 def test_an_idiom_kept_before_layouts_were_counted_holds_none():

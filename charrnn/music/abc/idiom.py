@@ -46,7 +46,9 @@ LAYOUT = {"tab": "a tab", "trailing blank": "a blank ending a line",
           "leading blank": "a blank opening a line", "blank run": "blanks in a row",
           "backquote": "a ` or $ (which players ignore)",
           "continuation": "a \\ continuing a line",
-          "bang line break": "a ! ending a line (an old line break)"}
+          "bang line break": "a ! ending a line (an old line break)",
+          "mid-bar line break": "a line of music ending inside a bar"}
+_BAR_LINE_END = re.compile(r"[|\]:][0-9]?$")  # a line of music ends with a bar line
 
 
 @dataclass
@@ -180,8 +182,12 @@ def _layout(line) -> set:
     music = line.split("%", 1)[0].rstrip(" \t")  # a \\ in a comment continues nothing
     if music.endswith("\\") and not fields.field_match(line, body=True):
         marks.add("continuation")
-    if _BANG.sub("", music).endswith("!") and not fields.field_match(line, body=True):
+    if not music or fields.field_match(line, body=True):
+        return marks
+    if _BANG.sub("", music).endswith("!"):
         marks.add("bang line break")
+    if not music.endswith("\\") and not _BAR_LINE_END.search(_BANG.sub("", music).rstrip("! \t")):
+        marks.add("mid-bar line break")
     return marks
 
 

@@ -118,6 +118,8 @@ class LineReading:
             # one line in two thousand in the collections; a model that has lost its way
             # otherwise writes lines of bar lines, chord symbols and decorations
             self.problem("a line of music with no note or rest on it, in a sampled tune")
+        if self.policy is not None and not self.bar_closed:
+            self._layout_allowed("mid-bar line break")
         if self.sampled and self.voice.current is not None and self.bar_limit() == 0:
             # the next line could only begin with a bar line, which a model that breaks its
             # lines at bar lines never writes there: it would end the tune instead
