@@ -425,3 +425,25 @@ def test_a_planned_tune_keeps_to_its_own_policy_from_its_header_on():
         assert trill.alive is may, trill.problems
         trilled.append(may)
     assert 2 <= sum(trilled) <= 12, trilled  # about one in four
+
+
+@pytest.mark.parametrize("texts, closing", [(["", "2", "3"], "A3G2"), (["", "3"], "AAG3")])
+def test_the_completion_closes_a_part_with_the_lengths_the_tune_may_write(texts, closing):
+    """A tune's own policy may leave out 2 (a quarter note in 6/8, written in nearly every
+    jig): the closing bar of 5/8 after a pickup then ends on a dotted quarter after two
+    eighths, not on a dotted quarter and a quarter it cannot write."""
+    from charrnn.music.abc.grammar.durations import LengthForms
+    from charrnn.music.steer.form import Hooks
+    from charrnn.music.steer.plan import PlanState, make_plan
+    from charrnn.music.steer.policy import SampledPolicy
+
+    class Planned(Hooks):
+        def begin(self, reader, value):
+            return PlanState(make_plan((1,), (2,), True, mpq(3, 4), "G", mpq(1, 4)))
+
+    policy = SampledPolicy(lengths=lambda unit, meter: LengthForms(texts=texts))
+    start = "X:1\nT:t\nM:6/8\nL:1/8\nK:G\nB | A3 A3 |"
+    reader = TuneReader(sampled=True, lookahead=True, policy=policy, form=Planned()).feed(start)
+    ending = completion(reader)
+    assert ending is not None and reader.copy().feed(ending).finish() == [], ending
+    assert ending.split("|")[0].replace(" ", "") == closing, ending

@@ -262,9 +262,21 @@ def _planned(r, caps):
         options.append(ending + writing[room / r.unit])
     if filler is not None:  # a note that leaves a held final note room to fill the bar
         fits = [m for m in multiples if room - m * r.unit >= held]
-        options += [filler + writing[m] for m in fits if (room - m * r.unit) / r.unit in multiples][:1]
+        options += [filler + writing[m] for m in fits
+                    if _closable((room - m * r.unit) / r.unit, multiples, held / r.unit)][:1]
         options += [filler + writing[m] for m in fits[:1]]
     return options
+
+
+@functools.lru_cache(maxsize=4096)
+def _closable(room, multiples, held) -> bool:
+    """Whether notes of `multiples` (units, longest first) can fill `room` units and end
+    on one of `held` units or more: a tune whose lengths leave out 2 (a quarter note in
+    6/8) ends a bar of 5/8 with two eighths and a dotted quarter, not a dotted quarter and
+    a note it cannot write."""
+    if room in multiples and room >= held:
+        return True
+    return any(_closable(room - m, multiples, held) for m in multiples if room - m >= held)
 
 
 def _closing_bar(voice):
