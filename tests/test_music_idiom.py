@@ -311,6 +311,8 @@ def test_a_tune_s_own_policy_keeps_each_token_as_often_as_the_corpus_s_tunes_wri
     assert all(tune.decorations == policy.decorations for tune in tunes)  # !trill!: every tune
     again = policy.for_tune(random.Random(3), 1 / 8, "6/8")
     assert again.withheld == tunes[3].withheld
+    kept = [policy.for_tune(random.Random(seed), 1 / 8, "6/8", keep=1 / 16) for seed in range(40)]
+    assert all("/" in tune.lengths(1 / 8, "6/8").values for tune in kept)  # a held note's length
 
 
 def test_a_tune_s_own_policy_refuses_what_it_withholds():

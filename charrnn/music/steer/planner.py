@@ -78,9 +78,11 @@ class Planner(Hooks):
             return None
         meter, rhythm = (reader.meter or "").replace(" ", ""), reader.rhythm
         rng = random.Random(f"{self.seed}:{meter}:{rhythm.strip().lower()}")
-        # what the tune may write: a seed of its own, as for the traits
-        policy = None if reader.policy is None else \
-            reader.policy.for_tune(random.Random(f"{self.seed}:idiom"), reader.unit, reader.meter)
+        corpus_held = self.corpus.answer(("held", meter, full), lambda: self.corpus.held_length(meter, full))
+        # what the tune may write (a seed of its own, as for the traits), the held note's
+        # length always, so that each part can end as the corpus's tunes end
+        policy = None if reader.policy is None else reader.policy.for_tune(
+            random.Random(f"{self.seed}:idiom"), reader.unit, reader.meter, keep=corpus_held)
         lengths = reader.lengths if policy is None else policy.lengths(reader.unit, reader.meter)
         repeats, bars, pickup, endings = self._draw(rng, meter, rhythm)
         key = read_key(value)
@@ -91,8 +93,7 @@ class Planner(Hooks):
         # Held no longer than one note the tune may write (a corpus's idiom may allow only
         # short notes in this meter), so the plan can always be kept.
         longest = max(lengths.values.values(), default=1) * reader.unit
-        held = min(self.corpus.answer(("held", meter, full),
-                                      lambda: self.corpus.held_length(meter, full)), longest)
+        held = min(corpus_held, longest)
         registers = None if key is None or not finals else \
             self._registers(rng, key, len(bars), finals, last)
         return PlanState(make_plan(repeats, bars, pickup, full, finals, held, last, endings,

@@ -131,18 +131,21 @@ class SampledPolicy:
 
     # ---- one tune's own ---------------------------------------------------------------------
 
-    def for_tune(self, rng, unit, meter) -> "SampledPolicy":
+    def for_tune(self, rng, unit, meter, keep=None) -> "SampledPolicy":
         """What one tune may write: each of the corpus's decorations, tuplets, broken
         rhythms, note lengths (under the tune's unit and meter), layout marks, accidentals,
         grace notes, chords, comments and bar lines joining two repeats in as many tunes as
-        the corpus's tunes write it, drawn with `rng`; the unit length itself always. A
+        the corpus's tunes write it, drawn with `rng`; the unit length itself always, and
+        the length that writes a note of `keep` (whole notes), where one does. A
         model that a form plan refuses otherwise escapes into them: 56% of the shipped
         model's planned tunes trilled (T), against 14% of its corpus's and 23% of its free
         tunes, and 55% of its jigs wrote // (the corpus's: 1%). A model writes a token in
         about half the tunes that may, so the tunes now write each somewhat less often than
         the corpus's do."""
         lengths = self._length_shares(unit, meter) if self._length_shares else {}
-        shares = sorted(self.shares.items()) + sorted((("length", t), s) for t, s in lengths.items() if t)
+        kept = {"", self.lengths(unit, meter).writing.get(mpq(keep) / mpq(unit)) if keep else ""}
+        shares = sorted(self.shares.items()) + \
+            sorted((("length", t), s) for t, s in lengths.items() if t not in kept)
         withheld = frozenset(token for token, share in shares if rng.random() >= share)
         return self._without(withheld, unit, meter) if withheld else self
 
