@@ -184,9 +184,10 @@ def _layout(line) -> set:
         marks.add("continuation")
     if not music or fields.field_match(line, body=True):
         return marks
-    if _BANG.sub("", music).endswith("!"):
+    plain = _BANG.sub("", music)  # without its !decorations!
+    if plain.endswith("!"):
         marks.add("bang line break")
-    if not music.endswith("\\") and not _BAR_LINE_END.search(_BANG.sub("", music).rstrip("! \t")):
+    if not music.endswith("\\") and not _BAR_LINE_END.search(plain.rstrip("! \t")):
         marks.add("mid-bar line break")
     return marks
 

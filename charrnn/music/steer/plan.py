@@ -9,8 +9,7 @@ from there the grammar's reader
 (charrnn.music.abc.grammar, `TuneReader(form=...)`) keeps a `PlanState`, part of its key, and
 asks it at each note and bar line. The plan writes each part as the corpus's tunes write it:
 
-    |: [pickup |] full bars ... | closing bar :|    (a repeated part; :: may join two where
-                                                     the tune's policy has it)
+    |: [pickup |] full bars ... | closing bar :|    (a repeated part; :: may join two)
     |: [pickup |] full bars ... |1 ... closing bar :|2 ... closing bar ||   (with endings)
     [pickup |] full bars ... | closing bar ||       (|] or || after the last part)
 
@@ -38,6 +37,7 @@ _NOTE_STARTS = frozenset("ABCDEFGabcdefgzx^_=[{")  # what begins a note, rest, c
 # What ends on the note before (a slur's close, a tie) and so may come where a bar line is due:
 # a plan that refused them left the slurs of half its tunes open to their end.
 _ON_THE_NOTE_BEFORE = frozenset(")-")
+_JOINS = tuple(REPEAT_JOINS)  # a bar line that ends one repeat and starts the next
 MAX_LOOSE = 4  # marks and symbols in a row before a note (O'Neill's write three at most)
 
 
@@ -74,9 +74,6 @@ class Plan:
 
     def __post_init__(self):
         object.__setattr__(self, "_hash", hash(self._fields()))
-        # the bar lines that may end one repeat and start the next, as the tune's policy has them
-        allowed = getattr(self.policy, "joins", None)
-        object.__setattr__(self, "joins", tuple(j for j in REPEAT_JOINS if allowed is None or j in allowed))
 
     def _fields(self):
         return self.label, self.full, self.finals, self.last, self.held, self.pickup, \
@@ -209,7 +206,7 @@ class PlanState:
                 reader.problem(f"{text} where the form {self.plan.label} has {wanted}")
             return PlanState(self.plan, self.step + 1, self.pickup)
         skip = 1
-        if text in self.plan.joins and step.texts == (":|",) and self._opens_next():
+        if text in _JOINS and step.texts == (":|",) and self._opens_next():
             skip = 2  # :: (or :||:) closes one repeat and opens the next
         elif text not in step.texts:
             reader.problem(f"{text} where the form {self.plan.label} has {' or '.join(step.texts)}")
@@ -265,7 +262,8 @@ class PlanState:
         step = self._step()
         if step is None:
             return []
-        texts = step.texts + (self.plan.joins if step.texts == (":|",) and self._opens_next() else ())
+        # a join the tune's policy does not write is the grammar's to refuse (barlines.py)
+        texts = step.texts + (_JOINS if step.texts == (":|",) and self._opens_next() else ())
         return [ending for ending in endings if text + ending in texts]
 
     def decoration(self, reader, name):

@@ -15,6 +15,7 @@ names.
 
 import copy
 import functools
+from collections import Counter
 
 import regex
 from gmpy2 import mpq
@@ -126,7 +127,7 @@ class SampledPolicy:
                    joins=None if idiom.joins is None else common(idiom.joins),
                    source=f"the idiom of {idiom.tunes} tunes")
         policy.shares = _token_shares(idiom, policy)
-        policy._length_shares = _length_shares(idiom, share)
+        policy._length_shares = _length_shares(idiom)
         return policy
 
     # ---- one tune's own ---------------------------------------------------------------------
@@ -142,8 +143,10 @@ class SampledPolicy:
         tunes, and 55% of its jigs wrote // (the corpus's: 1%). A model writes a token in
         about half the tunes that may, so the tunes now write each somewhat less often than
         the corpus's do."""
-        lengths = self._length_shares(unit, meter) if self._length_shares else {}
-        kept = {"", self.lengths(unit, meter).writing.get(mpq(keep) / mpq(unit)) if keep else ""}
+        forms = self.lengths(unit, meter)
+        counted = self._length_shares(unit, meter) if self._length_shares else None
+        lengths = {} if counted is None else {t: counted.get(t, 0) for t in forms.values}
+        kept = {"", forms.writing.get(mpq(keep) / mpq(unit)) if keep else ""}
         shares = sorted(self.shares.items()) + \
             sorted((("length", t), s) for t, s in lengths.items() if t not in kept)
         withheld = frozenset(token for token, share in shares if rng.random() >= share)
@@ -280,21 +283,30 @@ def _token_shares(idiom, policy) -> dict:
     return shares
 
 
-def _length_shares(idiom, share):
-    """(unit, meter) -> {length text: the share of the tunes there that write it}, for
-    the lengths `_idiom_lengths` allows there; for a context no tune is in, of the
-    contexts with that unit (else of all)."""
+def _length_shares(idiom):
+    """(unit, meter) -> {length text: the share of the tunes there (`_contexts`) that
+    write it}."""
     @functools.cache
     def shares(unit, meter):
-        context = idioms.context_name(_fraction_text(unit), meter)
-        contexts = [context] if context in idiom.contexts else \
-            [c for c in idiom.contexts if c.startswith(_fraction_text(unit) + " ")] or list(idiom.contexts)
-        tunes = sum(idiom.contexts[c] for c in contexts)
-        allowed = _idiom_lengths(idiom, share)(unit, meter).values
-        return {text: sum(idiom.lengths.get(c, {}).get(text, 0) for c in contexts) / max(tunes, 1)
-                for text in allowed}
+        contexts = _contexts(idiom, unit, meter)
+        tunes = max(sum(idiom.contexts[c] for c in contexts), 1)
+        counted = Counter()
+        for context in contexts:
+            counted.update(idiom.lengths.get(context, {}))
+        return {text: n / tunes for text, n in counted.items()}
 
     return shares
+
+
+def _contexts(idiom, unit, meter) -> list:
+    """The contexts (unit and meter: idioms.context_name) whose tunes say how a tune
+    under `unit` and `meter` writes its lengths: its own where the corpus has tunes in it,
+    else those with that unit, else all."""
+    context = idioms.context_name(_fraction_text(unit), meter)
+    if context in idiom.contexts:
+        return [context]
+    unit_text = _fraction_text(unit) + " "
+    return [c for c in idiom.contexts if c.startswith(unit_text)] or list(idiom.contexts)
 
 
 @functools.cache
@@ -306,18 +318,13 @@ def _forms(texts: frozenset) -> LengthForms:
 
 def _idiom_lengths(idiom, share):
     """(unit, meter) -> the LengthForms of the lengths the corpus writes there: those at
-    least `share` of the tunes in that context (unit and meter) write; for a context no
-    tune is in, those of the contexts with that unit (else of all)."""
+    least `share` of the tunes in one of its `_contexts` write."""
     known = {context: idioms.allowed(idiom.lengths.get(context, {}), count, share)
              for context, count in idiom.contexts.items()}
 
     @functools.cache
     def lengths(unit, meter):
-        texts = known.get(idioms.context_name(_fraction_text(unit), meter))
-        if texts is None:
-            unit_text = _fraction_text(unit) + " "
-            texts = {t for c, ts in known.items() if c.startswith(unit_text) for t in ts} or \
-                {t for ts in known.values() for t in ts}
+        texts = {t for context in _contexts(idiom, unit, meter) for t in known[context]}
         return LengthForms(texts=[t for t in texts if t in LENGTHS.values])
 
     return lengths
